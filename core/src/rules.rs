@@ -7,7 +7,7 @@ macro_rules! rules {
     ($($id:ident => $summary:literal,)*) => {
         /// A rule of the rule book (`SPEC.md`); reports and vectors name rules by these ids.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-        pub enum Rule { $($id,)* }
+        pub enum Rule { $(#[doc = $summary] $id,)* }
 
         impl Rule {
             /// Every rule, in rule-book order, so coverage checks can iterate them.

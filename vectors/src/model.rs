@@ -1,0 +1,422 @@
+//! The vector files' data model (see `docs/VECTORS.md`): one type per file group, shared by the generator
+//! that writes them, the loader that checks them and the harness that runs them.
+
+use ivconform_core::config::ConfigDoc;
+use ivconform_core::{Platform, RejectReason, Rule, Source};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::collections::BTreeMap;
+
+/// The suite version written into every file; semver (a new case is minor, a changed expectation major).
+pub const SUITE_VERSION: &str = "1.0.0";
+
+/// The four vector groups, one file each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Group {
+    /// `hmac_sha256.json`: the raw primitive.
+    HmacSha256,
+    /// `sign.json`: signing.
+    Sign,
+    /// `payload.json`: parsing, graded through the verifier.
+    Payload,
+    /// `verify.json`: verifying.
+    Verify,
+}
+
+impl Group {
+    /// Every group, in the order reports list them.
+    pub const ALL: [Group; 4] = [Group::HmacSha256, Group::Sign, Group::Payload, Group::Verify];
+
+    /// The group's name (`"hmac_sha256"`, …), as in the files and on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Group::HmacSha256 => "hmac_sha256",
+            Group::Sign => "sign",
+            Group::Payload => "payload",
+            Group::Verify => "verify",
+        }
+    }
+
+    /// The file name under `vectors/`.
+    pub fn file_name(self) -> String {
+        format!("{}.json", self.as_str())
+    }
+
+    /// The schema path written in the file's `$schema`.
+    pub fn schema_path(self) -> String {
+        format!("schema/{}.schema.json", self.as_str())
+    }
+}
+
+impl std::str::FromStr for Group {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Group::ALL
+            .into_iter()
+            .find(|g| g.as_str() == s)
+            .ok_or_else(|| format!("unknown group {s:?}: expected one of hmac_sha256, sign, payload, verify"))
+    }
+}
+
+/// Bug classes a case belongs to (Wycheproof's flags); `docs/VECTORS.md` describes each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[allow(missing_docs)]
+pub enum Flag {
+    Functionality,
+    Rfc4231,
+    KeyHandling,
+    Precedence,
+    Presence,
+    Number,
+    Encoding,
+    Normalization,
+    HexForm,
+    WrongSecret,
+    Enforcement,
+    AuthBypass,
+    Parser,
+    DuplicateKey,
+    Limit,
+    Type,
+}
+
+impl Flag {
+    /// Every flag.
+    pub const ALL: [Flag; 16] = [
+        Flag::Functionality,
+        Flag::Rfc4231,
+        Flag::KeyHandling,
+        Flag::Precedence,
+        Flag::Presence,
+        Flag::Number,
+        Flag::Encoding,
+        Flag::Normalization,
+        Flag::HexForm,
+        Flag::WrongSecret,
+        Flag::Enforcement,
+        Flag::AuthBypass,
+        Flag::Parser,
+        Flag::DuplicateKey,
+        Flag::Limit,
+        Flag::Type,
+    ];
+
+    /// The flag's name as written in files (`"HEX_FORM"`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Flag::Functionality => "FUNCTIONALITY",
+            Flag::Rfc4231 => "RFC4231",
+            Flag::KeyHandling => "KEY_HANDLING",
+            Flag::Precedence => "PRECEDENCE",
+            Flag::Presence => "PRESENCE",
+            Flag::Number => "NUMBER",
+            Flag::Encoding => "ENCODING",
+            Flag::Normalization => "NORMALIZATION",
+            Flag::HexForm => "HEX_FORM",
+            Flag::WrongSecret => "WRONG_SECRET",
+            Flag::Enforcement => "ENFORCEMENT",
+            Flag::AuthBypass => "AUTH_BYPASS",
+            Flag::Parser => "PARSER",
+            Flag::DuplicateKey => "DUPLICATE_KEY",
+            Flag::Limit => "LIMIT",
+            Flag::Type => "TYPE",
+        }
+    }
+
+    /// What the bug class is, written into each file's `flags` table.
+    pub fn description(self) -> &'static str {
+        match self {
+            Flag::Functionality => "Ordinary correct behaviour: the baseline every implementation must get right.",
+            Flag::Rfc4231 => "Published HMAC-SHA-256 test vectors from RFC 4231.",
+            Flag::KeyHandling => "The secret's exact bytes: long keys, trailing zero bytes, hex-looking secrets, key and message swapped.",
+            Flag::Precedence => "user_id must be hashed over email whenever user_id is present (S2, V7).",
+            Flag::Presence => "What counts as present: 0 is present; \"\", null and a missing key are absent (P3).",
+            Flag::Number => "Integer user ids: canonical decimal, no 123.0, nothing JavaScript would round (S4, P3).",
+            Flag::Encoding => "Identifier bytes are exactly the UTF-8 of the string: non-BMP, NUL, HTML entities untouched (S3).",
+            Flag::Normalization => "No trimming, case folding or Unicode normalisation of identifiers (S3).",
+            Flag::HexForm => "user_hash is 64 hex characters in either case; any other form is invalid (S1, V6).",
+            Flag::WrongSecret => "A hash made with another platform's or workspace's secret, or with the API key (V2).",
+            Flag::Enforcement => "Enforcement is per platform and per workspace and decides missing/invalid hashes (V4, V5, V8).",
+            Flag::AuthBypass => "A lax implementation would accept an impersonation here.",
+            Flag::Parser => "Strict RFC 8259 parsing of the boot payload (P1).",
+            Flag::DuplicateKey => "A key twice in one object, at any depth: parsers that disagree on the winner smuggle identities (P2).",
+            Flag::Limit => "Size, depth and identifier-length limits, at and one past the bound (P6).",
+            Flag::Type => "A documented key with the wrong JSON type (P3, P4, P5).",
+        }
+    }
+}
+
+/// What every case carries: a stable id, a comment, the rules it exercises and its bug classes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CaseMeta {
+    /// Stable kebab-case id, unique across all files.
+    pub id: String,
+    /// One sentence on what the case is about.
+    pub comment: String,
+    /// Rule ids exercised.
+    pub rules: Vec<Rule>,
+    /// Bug classes.
+    pub flags: Vec<Flag>,
+}
+
+/// The header every vector file has, around its cases.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VectorFile<C> {
+    /// Path of the file's JSON Schema, relative to the file.
+    #[serde(rename = "$schema")]
+    pub schema: String,
+    /// Always `"ivconform"`.
+    pub suite: String,
+    /// Semver of the suite.
+    pub suite_version: String,
+    /// Which group this file holds.
+    pub group: Group,
+    /// What the file checks.
+    pub description: String,
+    /// Descriptions of the flags used in the file.
+    pub flags: BTreeMap<Flag, String>,
+    /// Must equal `cases.len()`.
+    pub number_of_cases: usize,
+    /// Named workspace configurations (verifier groups only).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub configs: BTreeMap<String, ConfigDoc>,
+    /// The cases.
+    pub cases: Vec<C>,
+}
+
+/// A case of `hmac_sha256.json`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HmacCase {
+    /// Id, comment, rules, flags.
+    #[serde(flatten)]
+    pub meta: CaseMeta,
+    /// The key, hex.
+    pub key_hex: String,
+    /// The message, hex.
+    pub msg_hex: String,
+    /// The expected tag (or its first `tag_bits` bits), lowercase hex.
+    pub tag_hex: String,
+    /// 256, or 128 for RFC 4231's truncated case 5.
+    pub tag_bits: u32,
+}
+
+/// Bytes given either as UTF-8 text (`X`) or as hex (`X_hex`); see "How bytes travel" in `docs/VECTORS.md`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Bytes {
+    /// The UTF-8 encoding of this text.
+    Text(String),
+    /// These raw bytes (written as lowercase hex).
+    Raw(Vec<u8>),
+}
+
+impl Bytes {
+    /// The exact bytes.
+    pub fn to_vec(&self) -> Vec<u8> {
+        match self {
+            Bytes::Text(t) => t.as_bytes().to_vec(),
+            Bytes::Raw(b) => b.clone(),
+        }
+    }
+
+    /// The most readable exact form: text when the bytes are UTF-8 without control characters or a BOM.
+    pub fn readable(bytes: &[u8]) -> Bytes {
+        match std::str::from_utf8(bytes) {
+            Ok(t) if !t.starts_with('\u{feff}') && t.chars().all(|c| !c.is_control() || c == '\n') => {
+                Bytes::Text(t.to_string())
+            }
+            _ => Bytes::Raw(bytes.to_vec()),
+        }
+    }
+}
+
+/// A JSON field that may be missing altogether, distinct from one sent as `null`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Field {
+    /// The key was not sent.
+    #[default]
+    Missing,
+    /// The key was sent with this value (`null` included).
+    Sent(serde_json::Value),
+}
+
+impl Field {
+    /// True when the key was not sent (for `skip_serializing_if`).
+    pub fn is_missing(&self) -> bool {
+        matches!(self, Field::Missing)
+    }
+}
+
+impl Serialize for Field {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Field::Missing => s.serialize_none(),
+            Field::Sent(v) => v.serialize(s),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Field {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        // Only called when the key is present, so even `null` is "sent".
+        serde_json::Value::deserialize(d).map(Field::Sent)
+    }
+}
+
+/// A case of `sign.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignCase {
+    /// Id, comment, rules, flags.
+    #[serde(flatten)]
+    pub meta: CaseMeta,
+    /// The secret as text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
+    /// The secret as hex.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret_hex: Option<String>,
+    /// `user_id` as it would be sent.
+    #[serde(default, skip_serializing_if = "Field::is_missing")]
+    pub user_id: Field,
+    /// `email` as it would be sent.
+    #[serde(default, skip_serializing_if = "Field::is_missing")]
+    pub email: Field,
+    /// The outcome.
+    pub expected: SignExpected,
+}
+
+/// What a signer must produce.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "result", rename_all = "snake_case", deny_unknown_fields)]
+pub enum SignExpected {
+    /// A hash, with the intermediate values that explain it.
+    Hash {
+        /// Which field was hashed.
+        identifier_source: Source,
+        /// The identifier text.
+        identifier: String,
+        /// The exact HMAC message, hex.
+        message_hex: String,
+        /// The expected `user_hash`.
+        user_hash: String,
+    },
+    /// A refusal, by class (`no_identifier`, `empty_secret`).
+    Error {
+        /// The error class.
+        error: String,
+    },
+}
+
+/// An identifier as the verifier must report it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExpectedIdentifier {
+    /// Which field.
+    pub source: Source,
+    /// Its text (integers in canonical decimal).
+    pub value: String,
+    /// The exact HMAC message, hex.
+    pub message_hex: String,
+}
+
+/// Who the verifier accepts a request as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum As {
+    /// A visitor.
+    Visitor,
+    /// A user.
+    User,
+}
+
+/// What a verifier must decide.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "result", rename_all = "snake_case", deny_unknown_fields)]
+pub enum VerifyExpected {
+    /// Boot as a visitor or user.
+    Accept {
+        /// Visitor or user.
+        #[serde(rename = "as")]
+        as_: As,
+        /// For users: whether the hash matched.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        verified: Option<bool>,
+        /// For users: the identifier selected.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        identifier: Option<ExpectedIdentifier>,
+    },
+    /// Refuse, with a class.
+    Reject {
+        /// The reject class.
+        reason: RejectReason,
+    },
+}
+
+/// The typed parse a `payload.json` case expects when the payload is accepted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExpectedParse {
+    /// `app_id`.
+    pub app_id: String,
+    /// `user_id` as sent (`null` when missing or null).
+    pub user_id: serde_json::Value,
+    /// `email` as sent (`null` when missing or null).
+    pub email: Option<String>,
+    /// `user_hash` as sent.
+    pub user_hash: Option<String>,
+    /// Every other top-level key, in input order.
+    pub custom_keys: Vec<String>,
+}
+
+/// A case of `payload.json` or `verify.json`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VerifyCase {
+    /// Id, comment, rules, flags.
+    #[serde(flatten)]
+    pub meta: CaseMeta,
+    /// Name of a configuration in the file's `configs`.
+    pub config: String,
+    /// The platform the request came from.
+    pub platform: Platform,
+    /// The request body as text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payload: Option<String>,
+    /// The request body as hex.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payload_hex: Option<String>,
+    /// The decision.
+    pub expected: VerifyExpected,
+    /// The tag the verifier must compute (when an identifier is selected and a secret configured).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected_mac_hex: Option<String>,
+    /// The typed parse (payload.json, accepted cases).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parsed: Option<ExpectedParse>,
+}
+
+impl VerifyCase {
+    /// The request body's exact bytes (the loader has checked that exactly one form is present and valid).
+    pub fn payload_bytes(&self) -> Vec<u8> {
+        match (&self.payload, &self.payload_hex) {
+            (Some(text), _) => text.as_bytes().to_vec(),
+            (None, Some(hex)) => ivconform_core::hex::decode(hex).unwrap_or_default(),
+            (None, None) => Vec::new(),
+        }
+    }
+}
+
+impl SignCase {
+    /// The secret's exact bytes.
+    pub fn secret_bytes(&self) -> Vec<u8> {
+        match (&self.secret, &self.secret_hex) {
+            (Some(text), _) => text.as_bytes().to_vec(),
+            (None, Some(hex)) => ivconform_core::hex::decode(hex).unwrap_or_default(),
+            (None, None) => Vec::new(),
+        }
+    }
+}
