@@ -1,0 +1,146 @@
+//! The reference implementation's answers to protocol messages, built on `ivconform-core`.
+
+use crate::messages::*;
+use ivconform_core::config::ConfigDoc;
+use ivconform_core::hex::{decode, encode_lower};
+use ivconform_core::identifier::{Identifiers, UserId};
+use ivconform_core::verify::{verify, Identity, Outcome};
+use ivconform_core::{Platform, Signer};
+
+/// Name the reference gives in `hello`.
+pub const NAME: &str = "ivconform-reference";
+
+/// The reference's `hello`: it claims every capability.
+pub fn hello() -> Hello {
+    Hello {
+        name: NAME.into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        language: "rust".into(),
+        capabilities: Capability::ALL.to_vec(),
+        protocol: Some(crate::PROTOCOL.into()),
+    }
+}
+
+fn error(seq: u64, message: impl Into<String>) -> Response {
+    Response::Error { seq, message: message.into() }
+}
+
+/// Answers one request.
+pub fn handle(request: &Request) -> Response {
+    match request {
+        Request::Hello { seq, .. } => Response::Hello { seq: *seq, hello: hello() },
+        Request::Bye { seq } => Response::Bye { seq: *seq },
+        Request::Hmac { seq, key_hex, msg_hex } => match (decode(key_hex), decode(msg_hex)) {
+            (Some(key), Some(msg)) => {
+                Response::Hmac { seq: *seq, tag_hex: encode_lower(&ivconform_core::mac::hmac_sha256(&key, &msg)) }
+            }
+            _ => error(*seq, "key_hex and msg_hex must be hex"),
+        },
+        Request::Sign { seq, secret_hex, user_id, email } => sign(*seq, secret_hex, user_id.as_ref(), email.as_ref()),
+        Request::Verify { seq, config, platform, payload_hex } => {
+            let config = match serde_json::from_value::<ConfigDoc>(config.clone())
+                .map_err(|e| e.to_string())
+                .and_then(|d| d.to_config().map_err(|e| e.to_string()))
+            {
+                Ok(c) => c,
+                Err(e) => return error(*seq, format!("bad config: {e}")),
+            };
+            let Ok(platform) = platform.parse::<Platform>() else {
+                return error(*seq, format!("unknown platform {platform:?}"));
+            };
+            let Some(payload) = decode(payload_hex) else {
+                return error(*seq, "payload_hex must be hex");
+            };
+            verify_response(*seq, &config, platform, &payload)
+        }
+    }
+}
+
+fn sign(
+    seq: u64,
+    secret_hex: &str,
+    user_id: Option<&serde_json::Value>,
+    email: Option<&serde_json::Value>,
+) -> Response {
+    let Some(secret) = decode(secret_hex) else {
+        return error(seq, "secret_hex must be hex");
+    };
+    let user_id = match user_id {
+        None | Some(serde_json::Value::Null) => None,
+        Some(serde_json::Value::String(s)) => Some(UserId::Text(s.clone())),
+        Some(v) => match v.as_i64().and_then(UserId::integer) {
+            Some(id) => Some(id),
+            None => return error(seq, format!("user_id {v} is neither a string nor a safe integer")),
+        },
+    };
+    let email = match email {
+        None | Some(serde_json::Value::Null) => None,
+        Some(serde_json::Value::String(s)) => Some(s.clone()),
+        Some(v) => return error(seq, format!("email {v} is not a string")),
+    };
+    let ids = Identifiers { user_id, email };
+    match Signer::new(&secret).and_then(|s| s.sign(&ids)) {
+        Ok(signed) => Response::Sign {
+            seq,
+            user_hash: Some(signed.user_hash),
+            identifier_source: Some(signed.identifier.source.as_str().into()),
+            identifier_hex: Some(encode_lower(signed.identifier.message())),
+            error: None,
+        },
+        Err(e) => Response::Sign {
+            seq,
+            user_hash: None,
+            identifier_source: None,
+            identifier_hex: None,
+            error: Some(e.class().into()),
+        },
+    }
+}
+
+/// The verify response for a decision of the reference.
+pub fn verify_response(seq: u64, config: &ivconform_core::Config, platform: Platform, payload: &[u8]) -> Response {
+    let decision = verify(config, platform, payload);
+    match decision.outcome {
+        Outcome::Accept(Identity::Visitor) => Response::Verify {
+            seq,
+            result: "accept".into(),
+            as_: Some("visitor".into()),
+            verified: None,
+            identifier_source: None,
+            identifier_hex: None,
+            reason: None,
+        },
+        Outcome::Accept(Identity::User { verified, identifier }) => Response::Verify {
+            seq,
+            result: "accept".into(),
+            as_: Some("user".into()),
+            verified: Some(verified),
+            identifier_source: Some(identifier.source.as_str().into()),
+            identifier_hex: Some(encode_lower(identifier.message())),
+            reason: None,
+        },
+        Outcome::Reject(reason) => Response::Verify {
+            seq,
+            result: "reject".into(),
+            as_: None,
+            verified: None,
+            identifier_source: None,
+            identifier_hex: None,
+            reason: Some(reason.as_str().into()),
+        },
+    }
+}
+
+/// Parses one request line/body and answers it; unreadable requests get an `error` response with seq 0.
+pub fn handle_bytes(request: &[u8]) -> Response {
+    match serde_json::from_slice::<Request>(request) {
+        Ok(r) => handle(&r),
+        Err(e) => {
+            let seq = serde_json::from_slice::<serde_json::Value>(request)
+                .ok()
+                .and_then(|v| v.get("seq")?.as_u64())
+                .unwrap_or(0);
+            error(seq, format!("cannot read request: {e}"))
+        }
+    }
+}
