@@ -13,6 +13,7 @@
 pub mod config;
 pub mod hex;
 pub mod identifier;
+pub mod invariants;
 pub mod json;
 pub mod mac;
 pub mod payload;
