@@ -1,0 +1,197 @@
+"""Hand-made checks of ivrules against SPEC.md, independent of the golden vectors.
+
+Run from the repository root: python3 -m unittest discover -s independent/tests
+"""
+
+import hashlib
+import hmac
+import sys
+import unittest
+from pathlib import Path
+
+sys.dont_write_bytecode = True
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "python"))
+
+import ivrules  # noqa: E402
+
+WEB, IOS = b"web-secret", b"ios-secret"
+CONFIG = {
+    "apps": {
+        "prod": {
+            "label": "production",
+            "web": {"secret": "web-secret", "enforced": True},
+            "ios": {"secret_hex": "696f732d736563726574", "enforced": False},  # "ios-secret"
+        },
+        "lax": {"web": {"secret": "web-secret", "enforced": False}, "android": {"enforced": False}},
+    }
+}
+
+
+def tag(secret: bytes, text: str) -> str:
+    return hmac.new(secret, text.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def payload(body: str) -> bytes:
+    return body.encode("utf-8")
+
+
+def malformed_rule(raw: bytes) -> str:
+    try:
+        ivrules.parse_payload(raw)
+    except ivrules.MalformedPayload as e:
+        return e.rule
+    raise AssertionError(f"accepted: {raw[:80]!r}")
+
+
+class HmacTest(unittest.TestCase):
+    def test_rfc4231_case_1_and_long_key(self):
+        self.assertEqual(
+            ivrules.hmac_sha256(b"\x0b" * 20, b"Hi There").hex(),
+            "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7",
+        )
+        # RFC 4231 case 6: a 131-byte key is hashed first.
+        self.assertEqual(
+            ivrules.hmac_sha256(b"\xaa" * 131, b"Test Using Larger Than Block-Size Key - Hash Key First").hex(),
+            "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54",
+        )
+
+
+class SelectAndSignTest(unittest.TestCase):
+    def test_presence_and_precedence(self):
+        select = ivrules.select_identifier
+        self.assertEqual(select({"user_id": "u1", "email": "a@b.c"}), ("user_id", "u1"))
+        self.assertEqual(select({"user_id": 0, "email": "a@b.c"}), ("user_id", "0"))
+        self.assertEqual(select({"user_id": -3}), ("user_id", "-3"))
+        self.assertEqual(select({"user_id": "", "email": "a@b.c"}), ("email", "a@b.c"))
+        self.assertEqual(select({"user_id": None, "email": "a@b.c"}), ("email", "a@b.c"))
+        self.assertIsNone(select({"user_id": "", "email": ""}))
+        self.assertIsNone(select({}))
+        self.assertEqual(select({"user_id": 2**53 - 1}), ("user_id", "9007199254740991"))
+
+    def test_invalid_identifiers_raise(self):
+        for bad in (True, False, 2**53, -(2**53), 1.0, [], {}):
+            with self.assertRaises(ValueError, msg=repr(bad)):
+                ivrules.select_identifier({"user_id": bad})
+        with self.assertRaises(ValueError):
+            ivrules.select_identifier({"email": 5})
+
+    def test_sign(self):
+        self.assertEqual(
+            ivrules.sign(WEB, {"user_id": 5678}),
+            {
+                "result": "hash",
+                "identifier_source": "user_id",
+                "identifier": "5678",
+                "message_hex": "35363738",
+                "user_hash": tag(WEB, "5678"),
+            },
+        )
+        self.assertEqual(ivrules.sign(b"", {}), {"result": "error", "error": "empty_secret"})
+        self.assertEqual(ivrules.sign(WEB, {"user_id": ""}), {"result": "error", "error": "no_identifier"})
+        # S3: no normalisation (NFD stays NFD).
+        self.assertEqual(ivrules.sign(WEB, {"email": "e\u0301"})["message_hex"], "65cc81")
+
+
+class ParseTest(unittest.TestCase):
+    def test_typed_fields(self):
+        p = ivrules.parse_payload(
+            payload('{"app_id":"a1","user_id":0,"email":null,"user_hash":"x","name":"N","userHash":"y"}')
+        )
+        self.assertEqual(
+            p.as_parsed(),
+            {"app_id": "a1", "user_id": 0, "email": None, "user_hash": "x", "custom_keys": ["name", "userHash"]},
+        )
+
+    def test_p1_syntax(self):
+        for body in (
+            b'\xef\xbb\xbf{"app_id":"a"}',
+            b'{"app_id":"a\xff"}',
+            b'{"app_id":"a","x":NaN}',
+            b'{"app_id":"a","x":-Infinity}',
+            b'{"app_id":"a",}',
+            b'{"app_id":"a","x":"\\ud800"}',
+            b'{"app_id":"a","\\udc00":1}',
+            b'{"app_id":"a"}\xc2\xa0',  # NO-BREAK SPACE is not JSON whitespace
+            b'{"app_id":"a","x":\xd9\xa1}',  # ARABIC-INDIC DIGIT ONE is not a digit
+            b"[]",
+            b"",
+        ):
+            self.assertEqual(malformed_rule(body), "P1", body)
+        self.assertEqual(ivrules.parse_payload(payload('{"app_id":"a","user_id":"\\ud83d\\ude00"}')).user_id, "😀")
+
+    def test_p2_duplicates_after_unescaping(self):
+        self.assertEqual(malformed_rule(payload('{"app_id":"a","\\u0061pp_id":"b"}')), "P2")
+        self.assertEqual(malformed_rule(payload('{"app_id":"a","c":[{"k":1,"k":2}]}')), "P2")
+        ivrules.parse_payload(payload('{"app_id":"a","c":[{"k":1},{"k":2}]}'))
+
+    def test_p3_numbers_and_types(self):
+        for value in ("123.0", "1e2", "9007199254740992", "-9007199254740992", "true", "[]", "{}", "1" * 5000):
+            self.assertEqual(malformed_rule(payload(f'{{"app_id":"a","user_id":{value}}}')), "P3", value[:20])
+        self.assertEqual(malformed_rule(payload('{"app_id":"a","email":5}')), "P3")
+        self.assertEqual(ivrules.parse_payload(payload('{"app_id":"a","user_id":-9007199254740991}')).user_id,
+                         -(2**53 - 1))
+        # A long number in a custom attribute is fine JSON (Python's int() would refuse 5000 digits).
+        ivrules.parse_payload(payload('{"app_id":"a","n":%s}' % ("9" * 5000)))
+
+    def test_p4_p5(self):
+        self.assertEqual(malformed_rule(payload('{"app_id":"a","user_hash":null}')), "P4")
+        self.assertEqual(malformed_rule(payload('{"app_id":"a","user_hash":1}')), "P4")
+        self.assertEqual(malformed_rule(payload('{"user_id":"u"}')), "P5")
+        self.assertEqual(malformed_rule(payload('{"app_id":""}')), "P5")
+        self.assertEqual(malformed_rule(payload('{"app_id":7}')), "P5")
+
+    def test_p6_limits(self):
+        self.assertEqual(malformed_rule(payload('{"app_id":"a","x":' + "[" * 32 + "]" * 32 + "}")), "P6")
+        ivrules.parse_payload(payload('{"app_id":"a","x":' + "[" * 31 + "]" * 31 + "}"))
+        self.assertEqual(malformed_rule(payload('{"app_id":"a","x":' + "[" * 100000)), "P6")
+        self.assertEqual(malformed_rule(payload('{"app_id":"a","x":"[[[[\\"' + "[" * 40 + '"')), "P1")
+        filler = 65536 - len('{"app_id":"a","x":""}')
+        ivrules.parse_payload(payload('{"app_id":"a","x":"%s"}' % ("f" * filler)))
+        self.assertEqual(malformed_rule(payload('{"app_id":"a","x":"%s"}' % ("f" * (filler + 1)))), "P6")
+        ivrules.parse_payload(payload('{"app_id":"a","user_id":"%s"}' % ("é" * 512)))
+        self.assertEqual(malformed_rule(payload('{"app_id":"a","email":"%s"}' % ("é" * 512 + "x"))), "P6")
+
+
+class VerifyTest(unittest.TestCase):
+    def check(self, body: str, expected: dict, platform: str = "web", config: dict = CONFIG):
+        self.assertEqual(ivrules.verify(config, platform, payload(body)), expected, body)
+
+    def user(self, verified: bool, value: str = "u1", source: str = "user_id") -> dict:
+        return {
+            "result": "accept",
+            "as": "user",
+            "verified": verified,
+            "identifier": {"source": source, "value": value, "message_hex": value.encode().hex()},
+        }
+
+    def test_decisions(self):
+        good, ios = tag(WEB, "u1"), tag(IOS, "u1")
+        visitor, reject = {"result": "accept", "as": "visitor"}, (lambda r: {"result": "reject", "reason": r})
+        self.check(f'{{"app_id":"prod","user_id":"u1","user_hash":"{good}"}}', self.user(True))
+        self.check(f'{{"app_id":"prod","user_id":"u1","user_hash":"{good.upper()}"}}', self.user(True))
+        self.check(f'{{"app_id":"prod","user_id":"u1","user_hash":"{ios}"}}', reject("invalid_user_hash"))
+        self.check(f'{{"app_id":"prod","user_id":"u1","user_hash":"{ios}"}}', self.user(True), platform="ios")
+        self.check(f'{{"app_id":"prod","user_id":"u1","user_hash":" {good[1:]}"}}', reject("invalid_user_hash"))
+        self.check(f'{{"app_id":"prod","user_id":"u1","user_hash":"{good}\\n"}}', reject("invalid_user_hash"))
+        self.check('{"app_id":"prod"}', visitor)
+        self.check('{"app_id":"prod","user_hash":""}', reject("missing_identifier"))
+        self.check('{"app_id":"lax","user_hash":""}', visitor)
+        self.check('{"app_id":"prod","email":"u1"}', reject("missing_user_hash"))
+        self.check('{"app_id":"lax","email":"u1"}', self.user(False, source="email"))
+        self.check('{"app_id":"lax","user_id":"u1","user_hash":""}', self.user(False))
+        self.check(f'{{"app_id":"lax","user_id":"u1","user_hash":"{good}"}}', self.user(False), platform="android")
+        self.check(f'{{"app_id":"lax","user_id":"u1","user_hash":"{good}"}}', self.user(False), platform="ios")
+        self.check('{"app_id":"nope"}', reject("unknown_app"))
+        self.check('{"app_id":"prod","app_id":"prod"}', reject("malformed_payload"))
+        email_hash = tag(WEB, "a@b.c")
+        self.check(f'{{"app_id":"prod","user_id":"u1","email":"a@b.c","user_hash":"{email_hash}"}}',
+                   reject("invalid_user_hash"))  # V7
+
+    def test_expected_mac(self):
+        raw = payload('{"app_id":"prod","user_id":7,"user_hash":"00"}')
+        self.assertEqual(ivrules.expected_mac(CONFIG, "web", raw).hex(), tag(WEB, "7"))
+        self.assertIsNone(ivrules.expected_mac(CONFIG, "android", raw))
+
+
+if __name__ == "__main__":
+    unittest.main()
