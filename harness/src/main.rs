@@ -1,1 +1,33 @@
-fn main() {}
+//! `ivconform`: the conformance harness for identity verification (`user_hash`).
+//!
+//! Layout: [`suite`] turns vectors into requests and grades answers; [`transport`] reaches an implementation
+//! (in-process, stdio, HTTP, FFI); [`runner`] schedules cases over connections; [`report`] renders results;
+//! [`serve`] and [`ffi_host`] expose the reference as an implementation.
+
+mod cli;
+mod command;
+mod ffi_host;
+mod leak;
+mod report;
+mod runner;
+mod serve;
+mod suite;
+mod transport;
+
+use clap::Parser;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    match cli.command {
+        cli::Command::Run(args) => command::run::run(args),
+        cli::Command::Serve(args) => command::serve::serve(args),
+        cli::Command::FfiHost { lib } => match ffi_host::run(&lib) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("ivconform ffi-host: {e:#}");
+                ExitCode::from(3)
+            }
+        },
+    }
+}

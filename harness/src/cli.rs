@@ -1,0 +1,143 @@
+//! The command line: `ivconform run`, `ivconform serve`, and the hidden `ivconform ffi-host`.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// Conformance harness for identity verification (`user_hash = hex(HMAC-SHA256(secret, identifier))`).
+///
+/// ivconform drives an implementation under test (IUT), written in any language, through golden vectors
+/// that pin down SPEC.md's rules (signing S1-S5, payload parsing P1-P6, verifying V1-V9), and reports like
+/// a CI gate. An IUT is reached over stdio (a child process speaking JSON lines), HTTP, or a C shared
+/// library (include/ivconform.h); the protocol is in docs/PROTOCOL.md.
+///
+/// Exit codes: 0 conformant, 1 nonconformant (a failure, error, crash, timeout, unexpected pass, stale
+/// expectation or security finding), 2 usage or input error, 3 the IUT could not be started or reached.
+#[derive(Parser, Debug)]
+#[command(name = "ivconform", version, about, long_about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run the golden vectors against an implementation and report.
+    ///
+    /// Examples:
+    ///   ivconform run --reference                         # the bundled reference, in-process
+    ///   ivconform run --reference stdio                   # the bundled reference as a child process
+    ///   ivconform run --cmd "python3 adapter.py"          # your adapter over stdio
+    ///   ivconform run --url http://127.0.0.1:8080/ --jobs 8
+    ///   ivconform run --lib ./libmyimpl.so --junit junit.xml --json report.json
+    ///   ivconform run --cmd ./adapter --rule S2 --flag PRECEDENCE --list
+    #[command(verbatim_doc_comment)]
+    Run(RunArgs),
+    /// Serve the reference implementation as an IUT (over stdio or HTTP).
+    ///
+    /// Examples:
+    ///   ivconform serve --stdio
+    ///   ivconform serve --http 127.0.0.1:8080
+    #[command(verbatim_doc_comment)]
+    Serve(ServeArgs),
+    /// Internal: the disposable child that loads an IUT's shared library for `run --lib`.
+    #[command(hide = true)]
+    FfiHost {
+        /// The shared library implementing include/ivconform.h.
+        #[arg(long)]
+        lib: PathBuf,
+    },
+}
+
+/// Which transport carries the bundled reference for `run --reference`.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReferenceMode {
+    /// Linked into the harness (fastest).
+    Inproc,
+    /// `ivconform serve --stdio` as a child process.
+    Stdio,
+    /// `ivconform serve --http 127.0.0.1:0` as a child process, over HTTP.
+    Http,
+    /// The reference cdylib (libivconform_ffi.so) over the C ABI.
+    Ffi,
+}
+
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    /// Test the bundled reference implementation over the given transport.
+    #[arg(long, value_enum, num_args = 0..=1, default_missing_value = "inproc", group = "iut", help_heading = "Implementation under test")]
+    pub reference: Option<ReferenceMode>,
+    /// Start the IUT with this shell command; it speaks JSON lines on stdin/stdout.
+    #[arg(long, value_name = "COMMAND", group = "iut", help_heading = "Implementation under test")]
+    pub cmd: Option<String>,
+    /// POST protocol messages to this http:// URL.
+    #[arg(long, value_name = "URL", group = "iut", help_heading = "Implementation under test")]
+    pub url: Option<String>,
+    /// Load this shared library (include/ivconform.h) in a disposable child process.
+    #[arg(long, value_name = "PATH", group = "iut", help_heading = "Implementation under test")]
+    pub lib: Option<PathBuf>,
+
+    /// Directory of vector files [default: the vectors/ directory of this source tree].
+    #[arg(long, value_name = "DIR", help_heading = "Selecting cases")]
+    pub vectors: Option<PathBuf>,
+    /// Run only cases whose id matches this glob (repeatable).
+    #[arg(long = "case", value_name = "GLOB", help_heading = "Selecting cases")]
+    pub cases: Vec<String>,
+    /// Run only this group: hmac_sha256, sign, payload, verify (repeatable).
+    #[arg(long = "group", value_name = "GROUP", help_heading = "Selecting cases")]
+    pub groups: Vec<String>,
+    /// Run only cases exercising this rule, e.g. S2, P6, V7 (repeatable).
+    #[arg(long = "rule", value_name = "RULE", help_heading = "Selecting cases")]
+    pub rules: Vec<String>,
+    /// Run only cases with this flag, e.g. PRECEDENCE, AUTH_BYPASS (repeatable).
+    #[arg(long = "flag", value_name = "FLAG", help_heading = "Selecting cases")]
+    pub flags: Vec<String>,
+    /// Leave out cases whose id matches this glob (repeatable).
+    #[arg(long = "exclude", value_name = "GLOB", help_heading = "Selecting cases")]
+    pub exclude: Vec<String>,
+    /// Print the selected cases and exit without running anything.
+    #[arg(long, help_heading = "Selecting cases")]
+    pub list: bool,
+    /// TOML file of known deviations: [[expected_failure]] case = GLOB, reason = "...", link = "...".
+    #[arg(long, value_name = "FILE", help_heading = "Selecting cases")]
+    pub expectations: Option<PathBuf>,
+
+    /// Seconds to wait for each answer.
+    #[arg(long, value_name = "SECS", default_value_t = 5.0, help_heading = "Running")]
+    pub timeout: f64,
+    /// Seconds for the whole run; cases not started by then end as timeouts.
+    #[arg(long, value_name = "SECS", help_heading = "Running")]
+    pub run_timeout: Option<f64>,
+    /// Parallel connections [default: 4 for HTTP, 1 otherwise].
+    #[arg(long, value_name = "N", help_heading = "Running")]
+    pub jobs: Option<usize>,
+
+    /// Write a JUnit XML report (one test suite per vector group).
+    #[arg(long, value_name = "FILE", help_heading = "Reports")]
+    pub junit: Option<PathBuf>,
+    /// Write a JSON report (outcomes with expected and actual, timings, the IUT's hello).
+    #[arg(long, value_name = "FILE", help_heading = "Reports")]
+    pub json: Option<PathBuf>,
+    /// Print only the failures and the verdict.
+    #[arg(short, long, conflicts_with = "verbose", help_heading = "Reports")]
+    pub quiet: bool,
+    /// Also print one line per case.
+    #[arg(short, long, help_heading = "Reports")]
+    pub verbose: bool,
+    /// Leave timings out of every report (reproducible output).
+    #[arg(long, help_heading = "Reports")]
+    pub no_timings: bool,
+}
+
+#[derive(Args, Debug)]
+#[command(group(clap::ArgGroup::new("mode").required(true).args(["stdio", "http"])))]
+pub struct ServeArgs {
+    /// Speak JSON lines on stdin/stdout.
+    #[arg(long)]
+    pub stdio: bool,
+    /// Listen for HTTP on this address (use port 0 for any free port; the address is printed).
+    #[arg(long, value_name = "ADDR")]
+    pub http: Option<String>,
+    /// HTTP worker threads.
+    #[arg(long, value_name = "N", default_value_t = 4)]
+    pub threads: usize,
+}

@@ -1,0 +1,35 @@
+//! `ivconform serve`: the reference as an implementation under test.
+
+use crate::cli::ServeArgs;
+use crate::serve;
+use std::io::Write;
+use std::process::ExitCode;
+
+/// Serves until stdin closes (`--stdio`) or forever (`--http`).
+pub fn serve(args: ServeArgs) -> ExitCode {
+    if args.stdio {
+        let stdin = std::io::stdin();
+        let stdout = std::io::stdout();
+        return match serve::stdio::serve_lines(stdin.lock(), stdout.lock(), ivconform_protocol::reference::handle_bytes)
+        {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("ivconform serve: {e}");
+                ExitCode::from(super::EXIT_USAGE)
+            }
+        };
+    }
+    let addr = args.http.expect("clap requires --stdio or --http");
+    let result = serve::http::serve(&addr, args.threads.max(1), |bound| {
+        println!("listening on http://{bound}/");
+        let _ = std::io::stdout().flush();
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("ivconform serve: {e:#}");
+            ExitCode::from(super::EXIT_USAGE)
+        }
+    }
+}

@@ -1,0 +1,74 @@
+//! The oracle-leak scan: an IUT that prints a secret or another case's expected hash (in an answer, an
+//! error text or on stderr) hands attackers an oracle. Such findings are security findings, reported apart
+//! from conformance. Findings describe what leaked ("the web secret of ws_prod") and never print it.
+
+use crate::suite::plan::PlannedCase;
+use std::collections::HashMap;
+
+/// One leak.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Finding {
+    /// The case whose exchange leaked.
+    pub case: String,
+    /// `response` or `stderr`.
+    pub channel: String,
+    /// What leaked, described without revealing it.
+    pub what: String,
+}
+
+/// Knows every expected hash of the suite.
+pub struct Scanner {
+    hashes: HashMap<String, String>,
+}
+
+impl Scanner {
+    /// Builds a scanner from (hash, case id) pairs.
+    pub fn new(expected_hashes: Vec<(String, String)>) -> Self {
+        let mut hashes = HashMap::new();
+        for (h, id) in expected_hashes {
+            hashes.entry(h.to_ascii_lowercase()).or_insert(id);
+        }
+        Scanner { hashes }
+    }
+
+    /// Scans `text` from `channel` of `case`; `allowed` are values the answer legitimately carries
+    /// (the user_hash a signer returns, the tag an hmac call returns).
+    pub fn scan(&self, case: &PlannedCase, channel: &str, text: &str, allowed: &[&str]) -> Vec<Finding> {
+        let mut out = Vec::new();
+        if text.is_empty() {
+            return out;
+        }
+        let lower = text.to_ascii_lowercase();
+        for (secret, description) in &case.secrets {
+            if secret.len() < 8 {
+                continue; // too short to tell a leak from a coincidence
+            }
+            let as_hex = ivconform_core::hex::encode_lower(secret);
+            let as_text = std::str::from_utf8(secret).ok().filter(|t| !t.trim().is_empty());
+            // The request itself carries the secret as hex; an answer echoing the request is still a leak.
+            if as_text.is_some_and(|t| text.contains(t)) || lower.contains(&as_hex) {
+                out.push(Finding { case: case.id.clone(), channel: channel.into(), what: description.clone() });
+            }
+        }
+        for run in hex_runs(&lower) {
+            if allowed.iter().any(|a| a.eq_ignore_ascii_case(run)) {
+                continue;
+            }
+            if let Some(owner) = self.hashes.get(run) {
+                let what = if *owner == case.id {
+                    "this case's expected hash".to_string()
+                } else {
+                    format!("the expected hash of case {owner}")
+                };
+                out.push(Finding { case: case.id.clone(), channel: channel.into(), what });
+            }
+        }
+        out.dedup();
+        out
+    }
+}
+
+/// Maximal runs of exactly 64 hex digits.
+fn hex_runs(text: &str) -> impl Iterator<Item = &str> {
+    text.split(|c: char| !c.is_ascii_hexdigit()).filter(|r| r.len() == 64)
+}

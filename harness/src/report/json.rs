@@ -1,0 +1,81 @@
+//! The JSON report (`--json FILE`): suite version, the IUT's hello, per-case outcomes with expected and
+//! actual, timings, findings. Field names are stable; new fields may be added.
+
+use super::{Counts, Report};
+use crate::leak::Finding;
+use crate::runner::Outcome;
+use ivconform_protocol::Hello;
+use serde::Serialize;
+
+#[derive(Serialize)]
+struct Doc<'a> {
+    ivconform_version: &'static str,
+    suite_version: &'static str,
+    implementation: Implementation<'a>,
+    summary: Summary,
+    cases: Vec<Case<'a>>,
+    security_findings: &'a [Finding],
+    stale_expectations: &'a [String],
+}
+
+#[derive(Serialize)]
+struct Implementation<'a> {
+    transport: &'a str,
+    hello: &'a Hello,
+}
+
+#[derive(Serialize)]
+struct Summary {
+    conformant: bool,
+    #[serde(flatten)]
+    counts: Counts,
+    wall_seconds: f64,
+    restarts: usize,
+}
+
+#[derive(Serialize)]
+struct Case<'a> {
+    id: &'a str,
+    group: &'static str,
+    rules: Vec<&'static str>,
+    flags: Vec<&'static str>,
+    #[serde(flatten)]
+    outcome: &'a Outcome,
+    duration_us: u128,
+}
+
+/// Renders the report as pretty JSON; `timings: false` zeroes every duration (for reproducible output).
+pub fn render(report: &Report<'_>, timings: bool) -> String {
+    let doc = Doc {
+        ivconform_version: env!("CARGO_PKG_VERSION"),
+        suite_version: ivconform_vectors::SUITE_VERSION,
+        implementation: Implementation { transport: &report.transport, hello: report.hello() },
+        summary: Summary {
+            conformant: report.conformant(),
+            counts: report.counts(),
+            wall_seconds: if timings { report.wall().as_secs_f64() } else { 0.0 },
+            restarts: report.run.restarts,
+        },
+        cases: report
+            .run
+            .results
+            .iter()
+            .map(|r| {
+                let c = &report.cases[r.index];
+                Case {
+                    id: &c.id,
+                    group: c.group.as_str(),
+                    rules: c.rules.iter().map(|r| r.id()).collect(),
+                    flags: c.flags.iter().map(|f| f.as_str()).collect(),
+                    outcome: &r.outcome,
+                    duration_us: if timings { r.duration.as_micros() } else { 0 },
+                }
+            })
+            .collect(),
+        security_findings: report.findings(),
+        stale_expectations: &report.stale_expectations,
+    };
+    let mut s = serde_json::to_string_pretty(&doc).expect("reports serialise");
+    s.push('\n');
+    s
+}

@@ -1,0 +1,122 @@
+//! Reports of a run: for people ([`human`]), for CI systems ([`junit`]) and for tools ([`json`]).
+
+pub mod human;
+pub mod json;
+pub mod junit;
+
+use crate::leak::Finding;
+use crate::runner::{Outcome, RunResult};
+use crate::suite::plan::PlannedCase;
+use ivconform_protocol::Hello;
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+/// Everything a report shows, independent of the output format.
+pub struct Report<'a> {
+    /// The cases that ran, in plan order.
+    pub cases: &'a [PlannedCase],
+    /// The run's results (same order).
+    pub run: &'a RunResult,
+    /// How the IUT was reached.
+    pub transport: String,
+    /// Expectations-file entries that matched no case of the suite.
+    pub stale_expectations: Vec<String>,
+}
+
+/// Counts of each outcome kind.
+#[derive(Debug, Default, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Counts {
+    /// Total cases.
+    pub total: usize,
+    /// Passed.
+    pub pass: usize,
+    /// Wrong answers.
+    pub fail: usize,
+    /// Protocol violations.
+    pub error: usize,
+    /// Crashes.
+    pub crash: usize,
+    /// Timeouts.
+    pub timeout: usize,
+    /// Not run (capability not claimed).
+    pub skipped: usize,
+    /// Known failures.
+    pub expected_failure: usize,
+    /// Known failures that passed.
+    pub unexpected_pass: usize,
+}
+
+impl Counts {
+    /// Adds one outcome.
+    pub fn add(&mut self, o: &Outcome) {
+        self.total += 1;
+        match o {
+            Outcome::Pass => self.pass += 1,
+            Outcome::Fail { .. } => self.fail += 1,
+            Outcome::Error { .. } => self.error += 1,
+            Outcome::Crash { .. } => self.crash += 1,
+            Outcome::Timeout { .. } => self.timeout += 1,
+            Outcome::Skipped { .. } => self.skipped += 1,
+            Outcome::ExpectedFailure { .. } => self.expected_failure += 1,
+            Outcome::UnexpectedPass { .. } => self.unexpected_pass += 1,
+        }
+    }
+
+    /// Cases that make the implementation nonconformant.
+    pub fn bad(&self) -> usize {
+        self.fail + self.error + self.crash + self.timeout + self.unexpected_pass
+    }
+}
+
+impl Report<'_> {
+    /// Counts over all cases.
+    pub fn counts(&self) -> Counts {
+        let mut c = Counts::default();
+        for r in &self.run.results {
+            c.add(&r.outcome);
+        }
+        c
+    }
+
+    /// Counts per rule id.
+    pub fn by_rule(&self) -> BTreeMap<ivconform_core::Rule, Counts> {
+        let mut m: BTreeMap<_, Counts> = BTreeMap::new();
+        for r in &self.run.results {
+            for rule in &self.cases[r.index].rules {
+                m.entry(*rule).or_default().add(&r.outcome);
+            }
+        }
+        m
+    }
+
+    /// Counts per flag.
+    pub fn by_flag(&self) -> BTreeMap<&'static str, Counts> {
+        let mut m: BTreeMap<_, Counts> = BTreeMap::new();
+        for r in &self.run.results {
+            for flag in &self.cases[r.index].flags {
+                m.entry(flag.as_str()).or_default().add(&r.outcome);
+            }
+        }
+        m
+    }
+
+    /// True when no case is bad, no finding was made and no expectation is stale.
+    pub fn conformant(&self) -> bool {
+        self.counts().bad() == 0 && self.run.findings.is_empty() && self.stale_expectations.is_empty()
+    }
+
+    /// The IUT's hello.
+    pub fn hello(&self) -> &Hello {
+        &self.run.hello
+    }
+
+    /// Security findings.
+    pub fn findings(&self) -> &[Finding] {
+        &self.run.findings
+    }
+
+    /// Wall time of the run.
+    pub fn wall(&self) -> Duration {
+        self.run.wall
+    }
+}

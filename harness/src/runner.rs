@@ -1,0 +1,318 @@
+//! Runs planned cases against an IUT through a [`Connector`]: one connection per worker, a fresh connection
+//! after any crash, timeout or protocol error, capabilities from `hello`, per-case and whole-run deadlines.
+
+use crate::leak::{Finding, Scanner};
+use crate::suite::expectations::Expectations;
+use crate::suite::grade::{grade, Grade};
+use crate::suite::plan::PlannedCase;
+use crate::transport::{CallError, Connector, Exchange, Transport};
+use ivconform_protocol::{Capability, Hello, Request, Response};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// How a case ended.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum Outcome {
+    /// Right answer.
+    Pass,
+    /// Wrong answer.
+    Fail {
+        /// What a conforming implementation answers.
+        expected: String,
+        /// What this one answered.
+        actual: String,
+        /// The likely mistake.
+        hint: String,
+    },
+    /// Protocol violation: garbage, wrong shape or seq, an answer over the size cap.
+    Error {
+        /// What was wrong.
+        reason: String,
+    },
+    /// The IUT died while handling the case.
+    Crash {
+        /// How it died.
+        reason: String,
+    },
+    /// No answer in time.
+    Timeout {
+        /// Which deadline.
+        reason: String,
+    },
+    /// Not run: the IUT does not claim the capability.
+    Skipped {
+        /// Why.
+        reason: String,
+    },
+    /// Failed as the expectations file says it would.
+    ExpectedFailure {
+        /// The failure that was expected.
+        failure: Box<Outcome>,
+        /// The expectations file's reason.
+        reason: String,
+    },
+    /// Listed in the expectations file but passed: the entry is stale.
+    UnexpectedPass {
+        /// The expectations file's reason.
+        reason: String,
+    },
+}
+
+impl Outcome {
+    /// The outcome's kind, as in reports (`pass`, `fail`, …).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Outcome::Pass => "pass",
+            Outcome::Fail { .. } => "fail",
+            Outcome::Error { .. } => "error",
+            Outcome::Crash { .. } => "crash",
+            Outcome::Timeout { .. } => "timeout",
+            Outcome::Skipped { .. } => "skipped",
+            Outcome::ExpectedFailure { .. } => "expected_failure",
+            Outcome::UnexpectedPass { .. } => "unexpected_pass",
+        }
+    }
+
+    /// True for outcomes that make the implementation nonconformant.
+    pub fn is_bad(&self) -> bool {
+        matches!(
+            self,
+            Outcome::Fail { .. }
+                | Outcome::Error { .. }
+                | Outcome::Crash { .. }
+                | Outcome::Timeout { .. }
+                | Outcome::UnexpectedPass { .. }
+        )
+    }
+}
+
+/// One case's result.
+#[derive(Debug, Clone)]
+pub struct CaseResult {
+    /// Index into the planned cases.
+    pub index: usize,
+    /// How it ended.
+    pub outcome: Outcome,
+    /// Time from sending the request to having the answer (zero when not sent).
+    pub duration: Duration,
+}
+
+/// Options for a run.
+#[derive(Clone)]
+pub struct RunOptions {
+    /// Parallel connections.
+    pub jobs: usize,
+    /// Deadline for the whole run; cases not started by then end as timeouts.
+    pub run_timeout: Option<Duration>,
+    /// Called after each case (for progress bars).
+    pub on_case: Option<Arc<dyn Fn(&PlannedCase, &Outcome) + Send + Sync>>,
+}
+
+/// Everything a run produced.
+#[derive(Debug, Clone)]
+pub struct RunResult {
+    /// The IUT's `hello`.
+    pub hello: Hello,
+    /// Results in plan order.
+    pub results: Vec<CaseResult>,
+    /// Oracle-leak findings.
+    pub findings: Vec<Finding>,
+    /// Wall-clock time of the run.
+    pub wall: Duration,
+    /// How many times a fresh connection had to be opened after a failure.
+    pub restarts: usize,
+}
+
+/// Why a run could not start: the IUT could not be started or reached, or its `hello` was unusable.
+#[derive(Debug, Clone)]
+pub struct StartError(pub String);
+
+struct Shared<'a> {
+    cases: &'a [PlannedCase],
+    next: AtomicUsize,
+    seq: AtomicU64,
+    results: Mutex<Vec<Option<CaseResult>>>,
+    findings: Mutex<Vec<Finding>>,
+    restarts: AtomicUsize,
+    claimed: Vec<Capability>,
+    scanner: &'a Scanner,
+    expectations: &'a Expectations,
+    deadline: Option<Instant>,
+    options: &'a RunOptions,
+}
+
+/// Opens a connection and shakes hands.
+fn open(connector: &dyn Connector, seq: &AtomicU64) -> Result<(Box<dyn Transport>, Hello), CallError> {
+    let mut t = connector.connect()?;
+    let hello = Request::Hello {
+        seq: seq.fetch_add(1, Ordering::SeqCst),
+        protocol: ivconform_protocol::PROTOCOL.into(),
+        suite_version: ivconform_vectors::SUITE_VERSION.into(),
+    };
+    match t.call(&hello)? {
+        Exchange { response: Response::Hello { hello, .. }, .. } => Ok((t, hello)),
+        Exchange { raw, .. } => {
+            Err(CallError::Protocol(format!("hello was answered with {}", crate::transport::preview(&raw))))
+        }
+    }
+}
+
+/// Runs `cases` (all already selected) and grades them.
+pub fn run(
+    connector: &dyn Connector,
+    cases: &[PlannedCase],
+    scanner: &Scanner,
+    expectations: &Expectations,
+    options: &RunOptions,
+) -> Result<RunResult, StartError> {
+    let start = Instant::now();
+    let seq = AtomicU64::new(1);
+    let (first, hello) = open(connector, &seq).map_err(|e| StartError(format!("{}: {e}", connector.describe())))?;
+    let shared = Shared {
+        cases,
+        next: AtomicUsize::new(0),
+        seq,
+        results: Mutex::new(vec![None; cases.len()]),
+        findings: Mutex::new(Vec::new()),
+        restarts: AtomicUsize::new(0),
+        claimed: hello.capabilities.clone(),
+        scanner,
+        expectations,
+        deadline: options.run_timeout.map(|d| start + d),
+        options,
+    };
+    let jobs = options.jobs.max(1).min(cases.len().max(1));
+    std::thread::scope(|scope| {
+        let shared = &shared;
+        let mut first = Some(first);
+        for _ in 0..jobs {
+            let conn = first.take();
+            scope.spawn(move || worker(connector, shared, conn));
+        }
+    });
+    let results = shared
+        .results
+        .into_inner()
+        .unwrap_or_else(|e| e.into_inner())
+        .into_iter()
+        .map(|r| r.expect("every case gets a result"))
+        .collect();
+    let mut findings = shared.findings.into_inner().unwrap_or_else(|e| e.into_inner());
+    findings.sort_by(|a, b| a.case.cmp(&b.case).then(a.what.cmp(&b.what)));
+    Ok(RunResult { hello, results, findings, wall: start.elapsed(), restarts: shared.restarts.load(Ordering::SeqCst) })
+}
+
+fn worker(connector: &dyn Connector, shared: &Shared<'_>, mut conn: Option<Box<dyn Transport>>) {
+    let mut failed_restarts = 0;
+    loop {
+        let index = shared.next.fetch_add(1, Ordering::SeqCst);
+        let Some(case) = shared.cases.get(index) else { break };
+        let (outcome, duration) = run_one(connector, shared, case, &mut conn, &mut failed_restarts);
+        let outcome = apply_expectations(shared.expectations, case, outcome);
+        if let Some(cb) = &shared.options.on_case {
+            cb(case, &outcome);
+        }
+        shared.results.lock().unwrap_or_else(|e| e.into_inner())[index] = Some(CaseResult { index, outcome, duration });
+    }
+    if let Some(mut c) = conn {
+        c.close();
+    }
+}
+
+fn run_one(
+    connector: &dyn Connector,
+    shared: &Shared<'_>,
+    case: &PlannedCase,
+    conn: &mut Option<Box<dyn Transport>>,
+    failed_restarts: &mut usize,
+) -> (Outcome, Duration) {
+    if !shared.claimed.contains(&case.capability) {
+        return (
+            Outcome::Skipped { reason: format!("the implementation does not claim '{}'", case.capability.as_str()) },
+            Duration::ZERO,
+        );
+    }
+    if shared.deadline.is_some_and(|d| Instant::now() >= d) {
+        return (
+            Outcome::Timeout { reason: "the whole-run timeout passed before this case started".into() },
+            Duration::ZERO,
+        );
+    }
+    if conn.is_none() {
+        if *failed_restarts >= 3 {
+            return (
+                Outcome::Crash { reason: "the implementation could not be restarted (3 attempts failed)".into() },
+                Duration::ZERO,
+            );
+        }
+        shared.restarts.fetch_add(1, Ordering::SeqCst);
+        match open(connector, &shared.seq) {
+            Ok((t, _)) => {
+                *conn = Some(t);
+                *failed_restarts = 0;
+            }
+            Err(e) => {
+                *failed_restarts += 1;
+                return (
+                    Outcome::Crash { reason: format!("could not restart the implementation: {e}") },
+                    Duration::ZERO,
+                );
+            }
+        }
+    }
+    let t = conn.as_mut().expect("connected above");
+    let request = case.request.clone().with_seq(shared.seq.fetch_add(1, Ordering::SeqCst));
+    let sent = Instant::now();
+    let answer = t.call(&request);
+    let duration = sent.elapsed();
+    let stderr = t.take_stderr();
+    let mut findings = shared.scanner.scan(case, "stderr", &stderr, &[]);
+    let outcome = match answer {
+        Ok(exchange) => {
+            let allowed: Vec<&str> = match &exchange.response {
+                Response::Sign { user_hash: Some(h), .. } => vec![h.as_str()],
+                Response::Hmac { tag_hex, .. } => vec![tag_hex.as_str()],
+                _ => vec![],
+            };
+            findings.extend(shared.scanner.scan(case, "response", &exchange.raw, &allowed));
+            match grade(case, &exchange.response) {
+                Grade::Pass => Outcome::Pass,
+                Grade::Fail { expected, actual, hint } => Outcome::Fail { expected, actual, hint },
+            }
+        }
+        Err(e) => {
+            // After any failure the connection's state is unknown: the next case gets a fresh one.
+            if let Some(mut broken) = conn.take() {
+                broken.close();
+            }
+            let with_stderr =
+                |m: String| if stderr.trim().is_empty() { m } else { format!("{m}; stderr: {}", last_line(&stderr)) };
+            match e {
+                CallError::Timeout(_) => Outcome::Timeout { reason: e.to_string() },
+                CallError::Crash(m) => Outcome::Crash { reason: with_stderr(m) },
+                CallError::Protocol(m) => Outcome::Error { reason: m },
+                CallError::Unreachable(m) => Outcome::Crash { reason: with_stderr(m) },
+            }
+        }
+    };
+    if !findings.is_empty() {
+        shared.findings.lock().unwrap_or_else(|e| e.into_inner()).extend(findings);
+    }
+    (outcome, duration)
+}
+
+fn last_line(text: &str) -> String {
+    let line = text.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or_default();
+    line.chars().take(200).collect()
+}
+
+fn apply_expectations(expectations: &Expectations, case: &PlannedCase, outcome: Outcome) -> Outcome {
+    let Some(entry) = expectations.lookup(&case.id) else { return outcome };
+    match outcome {
+        Outcome::Pass => Outcome::UnexpectedPass { reason: entry.reason.clone() },
+        o if o.is_bad() => Outcome::ExpectedFailure { failure: Box::new(o), reason: entry.reason.clone() },
+        o => o,
+    }
+}

@@ -1,0 +1,7 @@
+//! Serving the reference as an implementation under test: over stdio (JSON lines) and HTTP.
+
+pub mod http;
+pub mod stdio;
+
+/// Largest request a server reads (bytes): the largest vector payload, hex-encoded, plus its configuration.
+pub const MAX_REQUEST_BYTES: usize = 8 << 20;

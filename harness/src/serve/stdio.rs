@@ -1,0 +1,108 @@
+//! A JSON-lines server loop: one request per line on stdin, one response per line on stdout.
+
+use super::MAX_REQUEST_BYTES;
+use ivconform_protocol::Response;
+use std::io::{BufRead, Write};
+
+/// Reads request lines from `input` and writes `handler`'s answers to `output` until EOF or `bye`.
+///
+/// A line longer than [`MAX_REQUEST_BYTES`] is answered with an `error` and skipped, never buffered whole.
+pub fn serve_lines(
+    input: impl BufRead,
+    mut output: impl Write,
+    mut handler: impl FnMut(&[u8]) -> Response,
+) -> std::io::Result<()> {
+    let mut lines = BoundedLines { input, limit: MAX_REQUEST_BYTES };
+    while let Some(line) = lines.next_line()? {
+        let response = match line {
+            Ok(bytes) if bytes.iter().all(u8::is_ascii_whitespace) => continue,
+            Ok(bytes) => handler(&bytes),
+            Err(len) => Response::Error {
+                seq: 0,
+                message: format!("request line of {len}+ bytes is over the {MAX_REQUEST_BYTES}-byte limit"),
+            },
+        };
+        let bye = matches!(response, Response::Bye { .. });
+        serde_json::to_writer(&mut output, &response)?;
+        output.write_all(b"\n")?;
+        output.flush()?;
+        if bye {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// Splits a byte stream into lines of at most `limit` bytes; longer lines are reported (`Err(len)`) and skipped.
+pub struct BoundedLines<R> {
+    /// The stream.
+    pub input: R,
+    /// The longest line kept, in bytes.
+    pub limit: usize,
+}
+
+impl<R: BufRead> BoundedLines<R> {
+    /// The next line without its newline; `None` at EOF. An over-long line yields `Err(bytes seen)`.
+    pub fn next_line(&mut self) -> std::io::Result<Option<Result<Vec<u8>, usize>>> {
+        let mut line = Vec::new();
+        let mut seen = 0usize;
+        let mut over = false;
+        loop {
+            let buf = self.input.fill_buf()?;
+            if buf.is_empty() {
+                return Ok(match (seen, over) {
+                    (0, _) => None,
+                    (_, true) => Some(Err(seen)),
+                    (_, false) => Some(Ok(line)),
+                });
+            }
+            let (chunk, done) = match buf.iter().position(|&b| b == b'\n') {
+                Some(i) => (&buf[..i], Some(i + 1)),
+                None => (buf, None),
+            };
+            seen += chunk.len();
+            if !over {
+                if seen > self.limit {
+                    over = true;
+                    line = Vec::new();
+                } else {
+                    line.extend_from_slice(chunk);
+                }
+            }
+            let consumed = done.unwrap_or(buf.len());
+            self.input.consume(consumed);
+            if done.is_some() {
+                return Ok(Some(if over { Err(seen) } else { Ok(line) }));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bounded_lines_split_and_cap() {
+        let data = b"abc\n\n0123456789\nxy".to_vec();
+        let mut l = BoundedLines { input: &data[..], limit: 5 };
+        assert_eq!(l.next_line().unwrap(), Some(Ok(b"abc".to_vec())));
+        assert_eq!(l.next_line().unwrap(), Some(Ok(vec![])));
+        assert_eq!(l.next_line().unwrap(), Some(Err(10)));
+        assert_eq!(l.next_line().unwrap(), Some(Ok(b"xy".to_vec())));
+        assert_eq!(l.next_line().unwrap(), None);
+    }
+
+    #[test]
+    fn serves_until_bye() {
+        let input = b"{\"seq\":1,\"type\":\"hmac\",\"key_hex\":\"6b\",\"msg_hex\":\"\"}\nnot json\n{\"seq\":2,\"type\":\"bye\"}\n{\"seq\":3,\"type\":\"bye\"}\n";
+        let mut out = Vec::new();
+        serve_lines(&input[..], &mut out, ivconform_protocol::reference::handle_bytes).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 3, "{text}");
+        assert!(lines[0].contains("\"tag_hex\""));
+        assert!(lines[1].contains("\"error\""));
+        assert!(lines[2].contains("\"bye\""));
+    }
+}

@@ -1,0 +1,293 @@
+//! Grading one answer against one expectation: pass, or fail with expected, actual and a hint that names
+//! the bug class (a precedence bug is reported as a precedence bug, not as a wrong hash).
+
+use super::plan::{Expect, PlannedCase};
+use ivconform_core::hex::encode_lower;
+use ivconform_protocol::Response;
+use ivconform_vectors::{As, SignExpected, VerifyExpected};
+
+/// The verdict on one answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Grade {
+    /// The answer is right.
+    Pass,
+    /// The answer is wrong.
+    Fail {
+        /// What a conforming implementation answers (compact).
+        expected: String,
+        /// What this one answered (compact).
+        actual: String,
+        /// A one-line hint naming the likely mistake.
+        hint: String,
+    },
+}
+
+fn fail(expected: impl Into<String>, actual: impl Into<String>, hint: impl Into<String>) -> Grade {
+    Grade::Fail { expected: expected.into(), actual: actual.into(), hint: hint.into() }
+}
+
+/// The generic hint: the case's comment and the rules it exercises.
+fn case_hint(case: &PlannedCase) -> String {
+    let rules: Vec<String> = case.rules.iter().map(|r| format!("{r}: {}", r.summary())).collect();
+    format!("{} ({})", case.comment, rules.join("; "))
+}
+
+/// Grades `response` for `case`.
+pub fn grade(case: &PlannedCase, response: &Response) -> Grade {
+    if let Response::Error { message, .. } = response {
+        return fail(
+            expected_text(&case.expect),
+            format!("error response: {message}"),
+            format!("the implementation claims '{}' but refused this request", case.capability.as_str()),
+        );
+    }
+    match (&case.expect, response) {
+        (Expect::Tag { hex, bits }, Response::Hmac { tag_hex, .. }) => grade_tag(case, hex, *bits, tag_hex),
+        (Expect::Sign(expected), Response::Sign { user_hash, identifier_source, identifier_hex, error, .. }) => {
+            grade_sign(
+                case,
+                expected,
+                user_hash.as_deref(),
+                identifier_source.as_deref(),
+                identifier_hex.as_deref(),
+                error.as_deref(),
+            )
+        }
+        (Expect::Verify(expected), r @ Response::Verify { .. }) => grade_verify(case, expected, r),
+        (expect, other) => fail(expected_text(expect), format!("{other:?}"), "the answer is of the wrong message type"),
+    }
+}
+
+fn grade_tag(case: &PlannedCase, hex: &str, bits: u32, got: &str) -> Grade {
+    let chars = (bits / 4) as usize;
+    let ok = got.len() == 64
+        && got.get(..chars) == Some(hex)
+        && got.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+    if ok {
+        return Grade::Pass;
+    }
+    let hint = if got.eq_ignore_ascii_case(hex) || got.get(..chars).is_some_and(|p| p.eq_ignore_ascii_case(hex)) {
+        "S1: the tag must be lowercase hex".to_string()
+    } else if got.len() != 64 {
+        format!("S1: a tag is 64 hex characters, this one has {}", got.len())
+    } else {
+        case_hint(case)
+    };
+    fail(format!("tag_hex {hex}{}", if bits < 256 { "…" } else { "" }), format!("tag_hex {got}"), hint)
+}
+
+fn grade_sign(
+    case: &PlannedCase,
+    expected: &SignExpected,
+    user_hash: Option<&str>,
+    source: Option<&str>,
+    id_hex: Option<&str>,
+    error: Option<&str>,
+) -> Grade {
+    let actual = match (user_hash, error) {
+        (Some(h), None) => format!(
+            "user_hash {h}{}",
+            source
+                .map(|s| format!(" (identifier {s}{})", id_hex.map(|x| format!(", bytes {x}")).unwrap_or_default()))
+                .unwrap_or_default()
+        ),
+        (None, Some(e)) => format!("error {e}"),
+        (Some(h), Some(e)) => format!("both user_hash {h} and error {e}"),
+        (None, None) => "neither user_hash nor error".into(),
+    };
+    match expected {
+        SignExpected::Error { error: want } => {
+            if error == Some(want.as_str()) && user_hash.is_none() {
+                return Grade::Pass;
+            }
+            let hint = if want == "no_identifier" && user_hash.is_some() {
+                "S2: with no identifier the signer must refuse (no_identifier), never hash the empty string".to_string()
+            } else if want == "empty_secret" && user_hash.is_some() {
+                "S5: an empty secret must be refused (empty_secret)".to_string()
+            } else {
+                case_hint(case)
+            };
+            fail(format!("error {want}"), actual, hint)
+        }
+        SignExpected::Hash { identifier_source, identifier, message_hex, user_hash: want } => {
+            let want_source = identifier_source.as_str();
+            let expected = format!("user_hash {want} (identifier {want_source} {identifier:?}, bytes {message_hex})");
+            if error.is_some() || user_hash.is_none() {
+                return fail(expected, actual, case_hint(case));
+            }
+            let got = user_hash.unwrap_or_default();
+            if source.is_some_and(|s| s != want_source) {
+                return fail(
+                    expected,
+                    actual,
+                    format!("S2 precedence: the identifier is {want_source} here ({})", case.comment),
+                );
+            }
+            if id_hex.is_some_and(|x| !x.eq_ignore_ascii_case(message_hex)) {
+                return fail(expected, actual, format!("S3/S4: the identifier's bytes are wrong ({})", case.comment));
+            }
+            if got == want {
+                return Grade::Pass;
+            }
+            let hint = if got.eq_ignore_ascii_case(want) {
+                "S1: user_hash must be lowercase hex".to_string()
+            } else if got.len() != 64 {
+                format!("S1: user_hash is 64 hex characters, this one has {}", got.len())
+            } else {
+                case_hint(case)
+            };
+            fail(expected, actual, hint)
+        }
+    }
+}
+
+fn expected_text(expect: &Expect) -> String {
+    match expect {
+        Expect::Tag { hex, .. } => format!("tag_hex {hex}"),
+        Expect::Sign(SignExpected::Hash { user_hash, identifier_source, .. }) => {
+            format!("user_hash {user_hash} (identifier {})", identifier_source.as_str())
+        }
+        Expect::Sign(SignExpected::Error { error }) => format!("error {error}"),
+        Expect::Verify(v) => verify_text(v),
+    }
+}
+
+/// A verify outcome in one line: `accept user verified (user_id "5678")`, `reject invalid_user_hash`.
+pub fn verify_text(v: &VerifyExpected) -> String {
+    match v {
+        VerifyExpected::Accept { as_: As::Visitor, .. } => "accept visitor".into(),
+        VerifyExpected::Accept { verified, identifier, .. } => format!(
+            "accept user {} ({})",
+            if verified.unwrap_or(false) { "verified" } else { "unverified" },
+            identifier.as_ref().map(|i| format!("{} {:?}", i.source.as_str(), i.value)).unwrap_or_default()
+        ),
+        VerifyExpected::Reject { reason } => format!("reject {reason}"),
+    }
+}
+
+fn grade_verify(case: &PlannedCase, expected: &VerifyExpected, r: &Response) -> Grade {
+    let Response::Verify { result, as_, verified, identifier_source, identifier_hex, reason, .. } = r else {
+        unreachable!("called with a verify response")
+    };
+    let actual = match result.as_str() {
+        "accept" => match as_.as_deref() {
+            Some("visitor") => "accept visitor".to_string(),
+            Some("user") => format!(
+                "accept user {} ({} {})",
+                match verified {
+                    Some(true) => "verified",
+                    Some(false) => "unverified",
+                    None => "verified=?",
+                },
+                identifier_source.as_deref().unwrap_or("?"),
+                identifier_hex.as_deref().map(hex_preview).unwrap_or_else(|| "?".into())
+            ),
+            other => format!("accept as {other:?}"),
+        },
+        "reject" => format!("reject {}", reason.as_deref().unwrap_or("(no reason)")),
+        other => format!("result {other:?}"),
+    };
+    let want = verify_text(expected);
+    let ok = match expected {
+        VerifyExpected::Accept { as_: As::Visitor, .. } => result == "accept" && as_.as_deref() == Some("visitor"),
+        VerifyExpected::Accept { verified: v, identifier: Some(id), .. } => {
+            result == "accept"
+                && as_.as_deref() == Some("user")
+                && verified == v
+                && identifier_source.as_deref() == Some(id.source.as_str())
+                && identifier_hex.as_deref().is_some_and(|h| h.eq_ignore_ascii_case(&id.message_hex))
+        }
+        VerifyExpected::Accept { .. } => false,
+        VerifyExpected::Reject { reason: want_reason } => {
+            result == "reject" && reason.as_deref() == Some(want_reason.as_str())
+        }
+    };
+    if ok {
+        return Grade::Pass;
+    }
+    fail(want, actual, verify_hint(case, expected, r))
+}
+
+fn hex_preview(hex: &str) -> String {
+    match ivconform_core::hex::decode(hex).and_then(|b| String::from_utf8(b).ok()) {
+        Some(text) if text.chars().count() <= 40 => format!("{text:?}"),
+        Some(text) => format!("{:?}…", text.chars().take(40).collect::<String>()),
+        None => format!("bytes {hex}"),
+    }
+}
+
+fn verify_hint(case: &PlannedCase, expected: &VerifyExpected, r: &Response) -> String {
+    let Response::Verify { result, as_, verified, identifier_source, identifier_hex, .. } = r else {
+        return case_hint(case);
+    };
+    match expected {
+        VerifyExpected::Accept { as_: As::User, verified: Some(v), identifier: Some(id), .. }
+            if result == "accept" && as_.as_deref() == Some("user") =>
+        {
+            if identifier_source.as_deref() != Some(id.source.as_str()) {
+                return format!("V7/S2 precedence: the identifier is {} here", id.source.as_str());
+            }
+            if !identifier_hex.as_deref().is_some_and(|h| h.eq_ignore_ascii_case(&id.message_hex)) {
+                return format!(
+                    "S3/S4: the identifier's bytes should be {} ({})",
+                    encode_lower(id.value.as_bytes()),
+                    case.comment
+                );
+            }
+            if verified != &Some(*v) {
+                return if *v {
+                    format!("V6: the hash is right; is the secret, identifier or comparison wrong? ({})", case.comment)
+                } else {
+                    format!("AUTH_BYPASS: a hash that must not verify was accepted as verified ({})", case.comment)
+                };
+            }
+            case_hint(case)
+        }
+        VerifyExpected::Reject { .. }
+            if result == "accept" && as_.as_deref() == Some("user") && verified == &Some(true) =>
+        {
+            format!("AUTH_BYPASS: this request must be refused, but was verified ({})", case_hint(case))
+        }
+        _ => case_hint(case),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ivconform_vectors::{default_dir, load_dir};
+
+    /// The reference's own answers pass every case, and a tampered answer fails with the right hint.
+    #[test]
+    fn reference_answers_pass_and_tampering_fails() {
+        let suite = load_dir(&default_dir()).unwrap();
+        let cases = super::super::plan::plan(&suite);
+        for case in &cases {
+            let response = ivconform_protocol::reference::handle(&case.request);
+            assert_eq!(grade(case, &response), Grade::Pass, "{}", case.id);
+        }
+        let sign = cases.iter().find(|c| c.id == "sign-both-identifiers-user-id-wins").unwrap();
+        let Response::Sign { seq, .. } = ivconform_protocol::reference::handle(&sign.request) else { panic!() };
+        let wrong = Response::Sign {
+            seq,
+            user_hash: Some("0".repeat(64)),
+            identifier_source: Some("email".into()),
+            identifier_hex: None,
+            error: None,
+        };
+        let Grade::Fail { hint, .. } = grade(sign, &wrong) else { panic!("must fail") };
+        assert!(hint.contains("precedence"), "{hint}");
+        let upper = match ivconform_protocol::reference::handle(&sign.request) {
+            Response::Sign { seq, user_hash, .. } => Response::Sign {
+                seq,
+                user_hash: user_hash.map(|h| h.to_uppercase()),
+                identifier_source: None,
+                identifier_hex: None,
+                error: None,
+            },
+            _ => panic!(),
+        };
+        let Grade::Fail { hint, .. } = grade(sign, &upper) else { panic!("must fail") };
+        assert!(hint.contains("lowercase"), "{hint}");
+    }
+}

@@ -1,0 +1,6 @@
+//! What to run: vector cases turned into protocol requests with their expectations, selected and graded.
+
+pub mod expectations;
+pub mod grade;
+pub mod plan;
+pub mod select;

@@ -1,0 +1,191 @@
+//! Turns loaded vectors into planned cases: the request to send, the capability it needs, what to expect.
+
+use ivconform_core::hex::encode_lower;
+use ivconform_core::Rule;
+use ivconform_protocol::{Capability, Request};
+use ivconform_vectors::{Field, Flag, Group, SignExpected, Suite, VerifyExpected};
+
+/// What a correct implementation answers.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Expect {
+    /// An HMAC tag (compared on its first `bits` bits).
+    Tag {
+        /// Expected tag, lowercase hex.
+        hex: String,
+        /// How many leading bits count.
+        bits: u32,
+    },
+    /// A signing outcome.
+    Sign(SignExpected),
+    /// A verifying outcome.
+    Verify(VerifyExpected),
+}
+
+/// One case ready to run.
+#[derive(Debug, Clone)]
+pub struct PlannedCase {
+    /// The vector group it comes from.
+    pub group: Group,
+    /// The case id.
+    pub id: String,
+    /// What it is about.
+    pub comment: String,
+    /// Rules exercised.
+    pub rules: Vec<Rule>,
+    /// Bug classes.
+    pub flags: Vec<Flag>,
+    /// The capability the IUT must claim for the case to run.
+    pub capability: Capability,
+    /// The request (its `seq` is set when sent).
+    pub request: Request,
+    /// The expected answer.
+    pub expect: Expect,
+    /// Secrets present in the request (for the oracle-leak scan), with a description that never shows them.
+    pub secrets: Vec<(Vec<u8>, String)>,
+}
+
+fn field(f: &Field) -> Option<serde_json::Value> {
+    match f {
+        Field::Missing => None,
+        Field::Sent(v) => Some(v.clone()),
+    }
+}
+
+/// A configuration as the protocol sends it: every secret as `secret_hex`.
+pub fn config_json(config: &ivconform_core::Config) -> serde_json::Value {
+    let mut doc = config.to_doc();
+    for app in doc.apps.values_mut() {
+        for p in [&mut app.web, &mut app.ios, &mut app.android].into_iter().flatten() {
+            if let Some(text) = p.secret.take() {
+                p.secret_hex = Some(encode_lower(text.as_bytes()));
+            }
+        }
+    }
+    serde_json::to_value(doc).expect("configurations serialise")
+}
+
+fn config_secrets(config: &ivconform_core::Config) -> Vec<(Vec<u8>, String)> {
+    let mut out = Vec::new();
+    for (app, a) in &config.apps {
+        for (platform, p) in &a.platforms {
+            if let Some(s) = &p.secret {
+                out.push((s.expose().to_vec(), format!("the {platform} secret of {app}")));
+            }
+        }
+    }
+    out
+}
+
+/// Every case of the suite, in file order (hmac, sign, payload, verify).
+pub fn plan(suite: &Suite) -> Vec<PlannedCase> {
+    let mut out = Vec::with_capacity(suite.len());
+    for c in &suite.hmac.cases {
+        out.push(PlannedCase {
+            group: Group::HmacSha256,
+            id: c.meta.id.clone(),
+            comment: c.meta.comment.clone(),
+            rules: c.meta.rules.clone(),
+            flags: c.meta.flags.clone(),
+            capability: Capability::Hmac,
+            request: Request::Hmac { seq: 0, key_hex: c.key_hex.clone(), msg_hex: c.msg_hex.clone() },
+            expect: Expect::Tag { hex: c.tag_hex.clone(), bits: c.tag_bits },
+            secrets: Vec::new(),
+        });
+    }
+    for c in &suite.sign.cases {
+        let secret = c.secret_bytes();
+        out.push(PlannedCase {
+            group: Group::Sign,
+            id: c.meta.id.clone(),
+            comment: c.meta.comment.clone(),
+            rules: c.meta.rules.clone(),
+            flags: c.meta.flags.clone(),
+            capability: Capability::Sign,
+            request: Request::Sign {
+                seq: 0,
+                secret_hex: encode_lower(&secret),
+                user_id: field(&c.user_id),
+                email: field(&c.email),
+            },
+            expect: Expect::Sign(c.expected.clone()),
+            secrets: vec![(secret, "the signing secret".into())],
+        });
+    }
+    for group in [Group::Payload, Group::Verify] {
+        for c in suite.verifier_cases(group) {
+            let config = suite.config_for(group, c);
+            out.push(PlannedCase {
+                group,
+                id: c.meta.id.clone(),
+                comment: c.meta.comment.clone(),
+                rules: c.meta.rules.clone(),
+                flags: c.meta.flags.clone(),
+                capability: Capability::Verify,
+                request: Request::Verify {
+                    seq: 0,
+                    config: config_json(config),
+                    platform: c.platform.as_str().into(),
+                    payload_hex: encode_lower(&c.payload_bytes()),
+                },
+                expect: Expect::Verify(c.expected.clone()),
+                secrets: config_secrets(config),
+            });
+        }
+    }
+    out
+}
+
+/// Every hash a case expects (tags, user hashes, expected MACs), for the oracle-leak scan.
+pub fn expected_hashes(suite: &Suite) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for c in &suite.hmac.cases {
+        if c.tag_bits == 256 {
+            out.push((c.tag_hex.clone(), c.meta.id.clone()));
+        }
+    }
+    for c in &suite.sign.cases {
+        if let SignExpected::Hash { user_hash, .. } = &c.expected {
+            out.push((user_hash.clone(), c.meta.id.clone()));
+        }
+    }
+    for c in suite.payload.cases.iter().chain(&suite.verify.cases) {
+        if let Some(mac) = &c.expected_mac_hex {
+            out.push((mac.clone(), c.meta.id.clone()));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ivconform_vectors::{default_dir, load_dir};
+
+    fn validator(name: &str) -> jsonschema::Validator {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/protocol").join(name);
+        let schema: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        jsonschema::options().build(&schema).unwrap_or_else(|e| panic!("{name}: {e}"))
+    }
+
+    /// Every request the harness sends and every answer of the reference match docs/protocol/*.schema.json.
+    #[test]
+    fn requests_and_reference_answers_match_the_documented_schemas() {
+        let (req, resp) = (validator("request.schema.json"), validator("response.schema.json"));
+        let suite = load_dir(&default_dir()).unwrap();
+        let mut requests: Vec<Request> = plan(&suite).into_iter().map(|c| c.request).collect();
+        requests.push(Request::Hello { seq: 1, protocol: "ivconform/1".into(), suite_version: "1.0.0".into() });
+        requests.push(Request::Bye { seq: 2 });
+        for r in &requests {
+            let rj = serde_json::to_value(r).unwrap();
+            assert!(req.is_valid(&rj), "request does not match the schema: {rj}");
+            let answer = serde_json::to_value(ivconform_protocol::reference::handle(r)).unwrap();
+            assert!(resp.is_valid(&answer), "answer does not match the schema: {answer}");
+        }
+        // The schemas bite: a user acceptance without its identifier, an uppercase tag.
+        assert!(!resp.is_valid(
+            &serde_json::json!({"seq": 1, "type": "verify", "result": "accept", "as": "user", "verified": true})
+        ));
+        assert!(!resp.is_valid(&serde_json::json!({"seq": 1, "type": "hmac", "tag_hex": "AB".repeat(32)})));
+        assert!(!req.is_valid(&serde_json::json!({"seq": 1, "type": "sign", "secret_hex": "zz"})));
+    }
+}

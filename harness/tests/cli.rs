@@ -1,0 +1,240 @@
+//! End-to-end tests of `ivconform run`: the reference passes over every transport, and each way an
+//! implementation can misbehave ends in the right outcome kind without taking the harness down.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_ivconform")
+}
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/iut")
+}
+
+fn ivconform(args: &[&str]) -> Output {
+    Command::new(bin())
+        .args(args)
+        .env("IVCONFORM_BIN", bin())
+        .current_dir(fixtures())
+        .output()
+        .expect("the harness starts")
+}
+
+fn text(o: &Output) -> String {
+    format!("--- stdout\n{}--- stderr\n{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+}
+
+/// Runs against the proxy fixture in `mode` and returns the exit code and the JSON report.
+fn proxy(mode: &str, extra: &[&str]) -> (i32, serde_json::Value, String) {
+    let report = std::env::temp_dir().join(format!("ivconform-cli-{}-{mode}.json", std::process::id()));
+    let cmd = format!("python3 proxy.py {mode}");
+    let mut args = vec!["run", "--cmd", &cmd, "--json", report.to_str().unwrap(), "--no-timings"];
+    args.extend_from_slice(extra);
+    let out = ivconform(&args);
+    let json = std::fs::read_to_string(&report)
+        .map(|t| serde_json::from_str(&t).expect("the JSON report parses"))
+        .unwrap_or(serde_json::Value::Null);
+    let _ = std::fs::remove_file(&report);
+    (out.status.code().unwrap_or(-1), json, text(&out))
+}
+
+fn kinds(report: &serde_json::Value) -> Vec<(String, String)> {
+    report["cases"]
+        .as_array()
+        .unwrap_or(&vec![])
+        .iter()
+        .map(|c| (c["id"].as_str().unwrap().to_string(), c["outcome"].as_str().unwrap().to_string()))
+        .collect()
+}
+
+#[test]
+fn reference_in_process_passes_every_vector() {
+    let out = ivconform(&["run", "--reference", "inproc", "--quiet"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("CONFORMANT"));
+}
+
+#[test]
+fn reference_over_stdio_passes_every_vector() {
+    let out = ivconform(&["run", "--reference", "stdio", "--quiet"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("365 passed"), "{}", text(&out));
+}
+
+#[test]
+fn reference_over_http_passes_every_vector() {
+    let out = ivconform(&["run", "--reference", "http", "--quiet", "--jobs", "4"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("365 passed"), "{}", text(&out));
+}
+
+#[test]
+fn reference_over_ffi_passes_every_vector() {
+    let out = ivconform(&["run", "--reference", "ffi", "--quiet"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("365 passed"), "{}", text(&out));
+}
+
+#[test]
+fn honest_proxy_passes() {
+    let (code, report, log) = proxy("honest", &["--group", "sign"]);
+    assert_eq!(code, 0, "{log}");
+    assert_eq!(report["summary"]["pass"], 90, "{log}");
+    assert_eq!(report["implementation"]["hello"]["name"], "proxy-honest");
+}
+
+#[test]
+fn wrong_answers_fail_with_the_rule_named() {
+    let (code, report, log) = proxy("uppercase", &["--case", "sign-only-*"]);
+    assert_eq!(code, 1, "{log}");
+    let k = kinds(&report);
+    assert!(!k.is_empty() && k.iter().all(|(_, o)| o == "fail"), "{k:?}");
+    let hint = report["cases"][0]["hint"].as_str().unwrap();
+    assert!(hint.contains("lowercase"), "{hint}");
+    assert!(log.contains("NONCONFORMANT"), "{log}");
+
+    let (code, report, log) = proxy("email-first", &["--case", "sign-both-identifiers-user-id-wins"]);
+    assert_eq!(code, 1, "{log}");
+    assert!(report["cases"][0]["hint"].as_str().unwrap().contains("precedence"), "{log}");
+}
+
+#[test]
+fn unclaimed_capability_is_skipped_and_claimed_but_refused_fails() {
+    let (code, report, log) = proxy("no-verify", &["--case", "verify-prod-web-*"]);
+    assert_eq!(code, 0, "{log}");
+    assert!(kinds(&report).iter().all(|(_, o)| o == "skipped"), "{log}");
+    let (code, report, log) = proxy("refuse", &["--case", "verify-prod-web-visitor"]);
+    assert_eq!(code, 1, "{log}");
+    assert_eq!(kinds(&report), vec![("verify-prod-web-visitor".into(), "fail".into())], "{log}");
+}
+
+#[test]
+fn a_hang_is_a_timeout_and_the_run_goes_on() {
+    let (code, report, log) = proxy(
+        "hang",
+        &[
+            "--case",
+            "verify-prod-web-visitor",
+            "--case",
+            "verify-prod-web-api-key",
+            "--case",
+            "sign-only-email",
+            "--timeout",
+            "0.5",
+        ],
+    );
+    assert_eq!(code, 1, "{log}");
+    let k = kinds(&report);
+    assert!(k.contains(&("verify-prod-web-visitor".into(), "timeout".into())), "{k:?}");
+    assert!(k.contains(&("sign-only-email".into(), "pass".into())), "{k:?}");
+    assert!(report["summary"]["restarts"].as_u64().unwrap() >= 1, "{log}");
+}
+
+#[test]
+fn an_abort_is_a_crash_and_the_run_goes_on() {
+    let (code, report, log) = proxy("abort", &["--case", "verify-prod-web-visitor", "--case", "sign-only-email"]);
+    assert_eq!(code, 1, "{log}");
+    let crash = report["cases"].as_array().unwrap().iter().find(|c| c["outcome"] == "crash").expect("a crash");
+    assert!(
+        crash["reason"].as_str().unwrap().contains("SIGABRT") || crash["reason"].as_str().unwrap().contains("signal"),
+        "{crash}"
+    );
+    assert!(kinds(&report).contains(&("sign-only-email".into(), "pass".into())), "{log}");
+}
+
+#[test]
+fn an_early_exit_is_a_crash() {
+    let (code, report, log) = proxy("exit-early", &["--case", "sign-only-email", "--case", "sign-only-user-id"]);
+    assert_eq!(code, 1, "{log}");
+    assert!(kinds(&report).iter().all(|(_, o)| o == "crash"), "{log}");
+    assert!(report["cases"][0]["reason"].as_str().unwrap().contains("exited with status 0"), "{log}");
+}
+
+#[test]
+fn garbage_and_wrong_seq_are_protocol_errors() {
+    let (code, report, log) = proxy("garbage", &["--case", "sign-only-email"]);
+    assert_eq!(code, 1, "{log}");
+    assert_eq!(report["cases"][0]["outcome"], "error", "{log}");
+    assert!(report["cases"][0]["reason"].as_str().unwrap().contains("not a protocol message"), "{log}");
+    let (code, report, log) = proxy("wrong-seq", &["--case", "sign-only-email"]);
+    assert_eq!(code, 1, "{log}");
+    assert!(report["cases"][0]["reason"].as_str().unwrap().contains("seq"), "{log}");
+}
+
+#[test]
+fn a_100_mb_answer_is_capped() {
+    let (code, report, log) = proxy("huge", &["--case", "rfc4231-case-1", "--case", "sign-only-email"]);
+    assert_eq!(code, 1, "{log}");
+    let k = kinds(&report);
+    assert!(k.contains(&("rfc4231-case-1".into(), "error".into())), "{k:?}");
+    assert!(report["cases"][0]["reason"].as_str().unwrap().contains("cap"), "{log}");
+    assert!(k.contains(&("sign-only-email".into(), "pass".into())), "{k:?}");
+}
+
+#[test]
+fn a_secret_on_stderr_is_a_security_finding() {
+    let (code, report, log) = proxy("leak", &["--case", "verify-prod-web-visitor"]);
+    assert_eq!(code, 1, "{log}");
+    assert_eq!(report["summary"]["pass"], 1);
+    let f = &report["security_findings"][0];
+    assert_eq!(f["channel"], "stderr", "{log}");
+    assert!(f["what"].as_str().unwrap().contains("secret"), "{log}");
+    assert!(!log.contains("Kx7pQ2vN9sLm4RtY8wZb3HcJ6fGd1aUe5oTi0yWr"), "a report must never print the secret");
+}
+
+#[test]
+fn expectations_cover_known_failures_and_cannot_rot() {
+    let dir = std::env::temp_dir().join(format!("ivconform-expect-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("expect.toml");
+    std::fs::write(&file, "[[expected_failure]]\ncase = \"sign-only-*\"\nreason = \"we print uppercase\"\n").unwrap();
+    let (code, report, log) = proxy("uppercase", &["--case", "sign-only-*", "--expectations", file.to_str().unwrap()]);
+    assert_eq!(code, 0, "{log}");
+    assert!(kinds(&report).iter().all(|(_, o)| o == "expected_failure"), "{log}");
+    // The same file against an honest implementation: the expected failures now pass.
+    let (code, report, log) = proxy("honest", &["--case", "sign-only-*", "--expectations", file.to_str().unwrap()]);
+    assert_eq!(code, 1, "{log}");
+    assert!(kinds(&report).iter().all(|(_, o)| o == "unexpected_pass"), "{log}");
+    // An entry that matches no case of the suite is stale.
+    std::fs::write(&file, "[[expected_failure]]\ncase = \"no-such-case\"\nreason = \"renamed long ago\"\n").unwrap();
+    let (code, report, log) = proxy("honest", &["--case", "sign-only-email", "--expectations", file.to_str().unwrap()]);
+    assert_eq!(code, 1, "{log}");
+    assert!(report["stale_expectations"][0].as_str().unwrap().contains("no-such-case"), "{log}");
+    // A malformed file is a usage error with its line.
+    std::fs::write(&file, "[[expected_failure]]\ncase = \"x\"\nreason = \"y\"\nbogus = 1\n").unwrap();
+    let out = ivconform(&["run", "--reference", "--expectations", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("expect.toml:4"), "{}", text(&out));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn usage_and_start_errors_have_their_exit_codes() {
+    let out = ivconform(&["run"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let out = ivconform(&["run", "--reference", "--rule", "Z9"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let out = ivconform(&["run", "--reference", "--case", "no-such-*"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let out = ivconform(&["run", "--reference", "--vectors", "/nonexistent"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("hmac_sha256.json"), "{}", text(&out));
+    let out = ivconform(&["run", "--cmd", "exit 7"]);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    let out = ivconform(&["run", "--cmd", "/no/such/program"]);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    let out = ivconform(&["run", "--url", "http://127.0.0.1:9/", "--timeout", "1"]);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    let out = ivconform(&["run", "--lib", "/no/such/lib.so"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+}
+
+#[test]
+fn list_shows_the_selection_without_running() {
+    let out = ivconform(&["run", "--cmd", "/no/such/program", "--rule", "V7", "--flag", "PRECEDENCE", "--list"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("verify-prod-web-both-hash-of-email"), "{stdout}");
+    assert!(stdout.lines().all(|l| l.contains("V7")), "{stdout}");
+}
