@@ -140,4 +140,8 @@ pub struct ServeArgs {
     /// HTTP worker threads.
     #[arg(long, value_name = "N", default_value_t = 4)]
     pub threads: usize,
+    /// Serve a no-op implementation instead of the reference: fixed answers, no work (a round-trip baseline
+    /// for benchmarks; it fails most cases by design).
+    #[arg(long)]
+    pub noop: bool,
 }

@@ -144,3 +144,36 @@ pub fn handle_bytes(request: &[u8]) -> Response {
         }
     }
 }
+
+/// A no-op implementation: answers every request at once with a fixed, well-formed message and computes
+/// nothing. It fails most cases by design; it exists to measure a transport's round trip without the work.
+pub fn noop_handle_bytes(request: &[u8]) -> Response {
+    let seq =
+        serde_json::from_slice::<serde_json::Value>(request).ok().and_then(|v| v.get("seq")?.as_u64()).unwrap_or(0);
+    let kind = serde_json::from_slice::<serde_json::Value>(request)
+        .ok()
+        .and_then(|v| v.get("type")?.as_str().map(str::to_string))
+        .unwrap_or_default();
+    match kind.as_str() {
+        "hello" => Response::Hello { seq, hello: Hello { name: "ivconform-noop".into(), ..hello() } },
+        "hmac" => Response::Hmac { seq, tag_hex: "0".repeat(64) },
+        "sign" => Response::Sign {
+            seq,
+            user_hash: None,
+            identifier_source: None,
+            identifier_hex: None,
+            error: Some("no_identifier".into()),
+        },
+        "verify" => Response::Verify {
+            seq,
+            result: "reject".into(),
+            as_: None,
+            verified: None,
+            identifier_source: None,
+            identifier_hex: None,
+            reason: Some("malformed_payload".into()),
+        },
+        "bye" => Response::Bye { seq },
+        _ => error(seq, "unknown request"),
+    }
+}

@@ -7,11 +7,15 @@ use std::process::ExitCode;
 
 /// Serves until stdin closes (`--stdio`) or forever (`--http`).
 pub fn serve(args: ServeArgs) -> ExitCode {
+    let handler = if args.noop {
+        ivconform_protocol::reference::noop_handle_bytes
+    } else {
+        ivconform_protocol::reference::handle_bytes
+    };
     if args.stdio {
         let stdin = std::io::stdin();
         let stdout = std::io::stdout();
-        return match serve::stdio::serve_lines(stdin.lock(), stdout.lock(), ivconform_protocol::reference::handle_bytes)
-        {
+        return match serve::stdio::serve_lines(stdin.lock(), stdout.lock(), handler) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
             Err(e) => {
@@ -21,7 +25,7 @@ pub fn serve(args: ServeArgs) -> ExitCode {
         };
     }
     let addr = args.http.expect("clap requires --stdio or --http");
-    let result = serve::http::serve(&addr, args.threads.max(1), |bound| {
+    let result = serve::http::serve_with(&addr, args.threads.max(1), handler, |bound| {
         println!("listening on http://{bound}/");
         let _ = std::io::stdout().flush();
     });

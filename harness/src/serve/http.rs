@@ -27,7 +27,20 @@ type HttpResponse = tiny_http::Response<std::io::Cursor<Vec<u8>>>;
 ///
 /// `on_ready` receives the bound address (so port 0 works) before the first request is taken.
 pub fn serve(addr: &str, threads: usize, on_ready: impl FnOnce(SocketAddr)) -> anyhow::Result<()> {
-    let running = start(addr, threads)?;
+    serve_with(addr, threads, reference::handle_bytes, on_ready)
+}
+
+/// Answers one request body; the reference's handler, or the no-op baseline's.
+pub type Handler = fn(&[u8]) -> Response;
+
+/// Like [`serve`], answering with `handler` instead of the reference.
+pub fn serve_with(
+    addr: &str,
+    threads: usize,
+    handler: Handler,
+    on_ready: impl FnOnce(SocketAddr),
+) -> anyhow::Result<()> {
+    let running = start_with(addr, threads, handler)?;
     on_ready(running.addr);
     running.wait()
 }
@@ -41,7 +54,12 @@ struct Running {
     failure: Arc<Mutex<Option<std::io::Error>>>,
 }
 
+#[cfg(test)]
 fn start(addr: &str, threads: usize) -> anyhow::Result<Running> {
+    start_with(addr, threads, reference::handle_bytes)
+}
+
+fn start_with(addr: &str, threads: usize, handler: Handler) -> anyhow::Result<Running> {
     let server = tiny_http::Server::http(addr).map_err(|e| anyhow!("cannot listen on {addr}: {e}"))?;
     let bound = server.server_addr().to_ip().context("the HTTP listener has no IP address")?;
     let server = Arc::new(server);
@@ -55,7 +73,7 @@ fn start(addr: &str, threads: usize) -> anyhow::Result<Running> {
         let (shared, failed) = (Arc::clone(&server), Arc::clone(&failure));
         let spawned = std::thread::Builder::new()
             .name(format!("http-worker-{i}"))
-            .spawn(move || work(&shared, threads, &failed))
+            .spawn(move || work(&shared, threads, &failed, handler))
             .context("cannot start an HTTP worker thread");
         match spawned {
             Ok(w) => workers.push(w),
@@ -92,10 +110,10 @@ impl Running {
 }
 
 /// One worker: takes requests until unblocked or the listener dies.
-fn work(server: &tiny_http::Server, workers: usize, failure: &Mutex<Option<std::io::Error>>) {
+fn work(server: &tiny_http::Server, workers: usize, failure: &Mutex<Option<std::io::Error>>, handler: Handler) {
     loop {
         match server.recv() {
-            Ok(request) => answer(request),
+            Ok(request) => answer(request, handler),
             // `unblock()`: a deliberate stop.
             Err(e) if e.kind() == std::io::ErrorKind::Other && e.raw_os_error().is_none() => return,
             // tiny_http's accept loop has ended (e.g. out of file descriptors): nothing more will arrive,
@@ -116,7 +134,7 @@ fn work(server: &tiny_http::Server, workers: usize, failure: &Mutex<Option<std::
 }
 
 /// Answers one HTTP request; never panics on what the client sent.
-fn answer(mut request: tiny_http::Request) {
+fn answer(mut request: tiny_http::Request, handler: Handler) {
     // Whatever the method and path: every other way out of here drops the request.
     if request.body_length().is_some_and(|n| n > MAX_DRAIN_BYTES) {
         refuse_absurd(request);
@@ -130,7 +148,7 @@ fn answer(mut request: tiny_http::Request) {
     }
     match request.method() {
         tiny_http::Method::Post => {
-            let response = post(&mut request);
+            let response = post(&mut request, handler);
             let _ = request.respond(response);
         }
         tiny_http::Method::Get => {
@@ -150,7 +168,7 @@ fn answer(mut request: tiny_http::Request) {
 }
 
 /// Reads a POST body (bounded) and answers it with the reference.
-fn post(request: &mut tiny_http::Request) -> HttpResponse {
+fn post(request: &mut tiny_http::Request, handler: Handler) -> HttpResponse {
     let declared = request.body_length();
     if let Some(n) = declared.filter(|&n| n > MAX_REQUEST_BYTES) {
         // Drain it (at most MAX_DRAIN_BYTES, through a small buffer) so the connection stays usable.
@@ -166,7 +184,7 @@ fn post(request: &mut tiny_http::Request) -> HttpResponse {
         return too_large(body.len());
     }
     // The reference never panics on bad input, but a worker must outlive any bug in it.
-    match std::panic::catch_unwind(|| reference::handle_bytes(&body)) {
+    match std::panic::catch_unwind(|| handler(&body)) {
         Ok(response) => json_response(200, &response),
         Err(_) => error_response(500, "the reference panicked on this request"),
     }
