@@ -151,10 +151,19 @@ fn open(connector: &dyn Connector, seq: &AtomicU64) -> Result<(Box<dyn Transport
         protocol: ivconform_protocol::PROTOCOL.into(),
         suite_version: ivconform_vectors::SUITE_VERSION.into(),
     };
-    match t.call(&hello)? {
-        Exchange { response: Response::Hello { hello, .. }, .. } => Ok((t, hello)),
+    let answer = t.call(&hello).and_then(|exchange| match exchange {
+        Exchange { response: Response::Hello { hello, .. }, .. } => Ok(hello),
         Exchange { raw, .. } => {
             Err(CallError::Protocol(format!("hello was answered with {}", crate::transport::preview(&raw))))
+        }
+    });
+    match answer {
+        Ok(hello) => Ok((t, hello)),
+        Err(e) => {
+            // What the IUT said on its way out usually explains a failed start (a missing symbol, a bad ABI).
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            let said = last_line(&t.take_stderr());
+            Err(if said.is_empty() { e } else { CallError::Unreachable(format!("{e}; it said: {said}")) })
         }
     }
 }
@@ -310,9 +319,13 @@ fn last_line(text: &str) -> String {
 
 fn apply_expectations(expectations: &Expectations, case: &PlannedCase, outcome: Outcome) -> Outcome {
     let Some(entry) = expectations.lookup(&case.id) else { return outcome };
+    let reason = match &entry.link {
+        Some(link) => format!("{} ({link})", entry.reason),
+        None => entry.reason.clone(),
+    };
     match outcome {
-        Outcome::Pass => Outcome::UnexpectedPass { reason: entry.reason.clone() },
-        o if o.is_bad() => Outcome::ExpectedFailure { failure: Box::new(o), reason: entry.reason.clone() },
+        Outcome::Pass => Outcome::UnexpectedPass { reason },
+        o if o.is_bad() => Outcome::ExpectedFailure { failure: Box::new(o), reason },
         o => o,
     }
 }

@@ -23,17 +23,12 @@ const MAX_DRAIN_BYTES: usize = 64 << 20;
 
 type HttpResponse = tiny_http::Response<std::io::Cursor<Vec<u8>>>;
 
-/// Serves the reference on `addr` with `threads` workers (0: one per CPU) until the listener fails.
-///
-/// `on_ready` receives the bound address (so port 0 works) before the first request is taken.
-pub fn serve(addr: &str, threads: usize, on_ready: impl FnOnce(SocketAddr)) -> anyhow::Result<()> {
-    serve_with(addr, threads, reference::handle_bytes, on_ready)
-}
-
 /// Answers one request body; the reference's handler, or the no-op baseline's.
 pub type Handler = fn(&[u8]) -> Response;
 
-/// Like [`serve`], answering with `handler` instead of the reference.
+/// Serves `handler` (the reference's, or the no-op baseline's) on `addr` with `threads` workers (0: one per
+/// CPU) until the listener fails; `on_ready` receives the bound address (so port 0 works) before the first
+/// request is taken.
 pub fn serve_with(
     addr: &str,
     threads: usize,
@@ -444,11 +439,11 @@ mod tests {
     fn serve_reports_the_bound_address_and_listen_errors() {
         let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = taken.local_addr().unwrap().to_string();
-        let err = serve(&addr, 1, |_| panic!("not ready")).unwrap_err();
+        let err = serve_with(&addr, 1, reference::handle_bytes, |_| panic!("not ready")).unwrap_err();
         assert!(err.to_string().contains("cannot listen"), "{err}");
 
         let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || serve("127.0.0.1:0", 1, move |a| tx.send(a).unwrap()));
+        std::thread::spawn(move || serve_with("127.0.0.1:0", 1, reference::handle_bytes, move |a| tx.send(a).unwrap()));
         let bound = rx.recv_timeout(Duration::from_secs(5)).unwrap();
         assert_ne!(bound.port(), 0);
         assert_eq!(Client::new(bound).post(HMAC).status, 200);

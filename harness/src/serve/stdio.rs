@@ -33,6 +33,41 @@ pub fn serve_lines(
     Ok(())
 }
 
+/// Like [`serve_lines`], but the handler returns raw response bytes, written through unchanged (newlines
+/// flattened to spaces so one response stays one line). The FFI host uses it so that a library's garbage
+/// reaches the harness as garbage, to be reported as a protocol error. Stops after answering a `bye`.
+pub fn serve_raw_lines(
+    input: impl BufRead,
+    mut output: impl Write,
+    mut handler: impl FnMut(&[u8]) -> Vec<u8>,
+) -> std::io::Result<()> {
+    let mut lines = BoundedLines { input, limit: MAX_REQUEST_BYTES };
+    while let Some(line) = lines.next_line()? {
+        let (answer, bye) = match line {
+            Ok(bytes) if bytes.iter().all(u8::is_ascii_whitespace) => continue,
+            Ok(bytes) => {
+                let bye = serde_json::from_slice::<serde_json::Value>(&bytes).ok().is_some_and(|v| v["type"] == "bye");
+                (handler(&bytes), bye)
+            }
+            Err(len) => {
+                let e = Response::Error {
+                    seq: 0,
+                    message: format!("request line of {len}+ bytes is over the {MAX_REQUEST_BYTES}-byte limit"),
+                };
+                (serde_json::to_vec(&e).expect("serialises"), false)
+            }
+        };
+        let flat: Vec<u8> = answer.into_iter().map(|b| if b == b'\n' || b == b'\r' { b' ' } else { b }).collect();
+        output.write_all(&flat)?;
+        output.write_all(b"\n")?;
+        output.flush()?;
+        if bye {
+            break;
+        }
+    }
+    Ok(())
+}
+
 /// Splits a byte stream into lines of at most `limit` bytes; longer lines are reported (`Err(len)`) and skipped.
 pub struct BoundedLines<R> {
     /// The stream.

@@ -200,7 +200,11 @@ mod tests {
     /// Starts the reference HTTP server on a free loopback port; it lives until the test process ends.
     fn reference_url() -> String {
         let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || crate::serve::http::serve("127.0.0.1:0", 4, move |addr| tx.send(addr).unwrap()));
+        std::thread::spawn(move || {
+            crate::serve::http::serve_with("127.0.0.1:0", 4, ivconform_protocol::reference::handle_bytes, move |addr| {
+                tx.send(addr).unwrap()
+            })
+        });
         format!("http://{}/", rx.recv_timeout(Duration::from_secs(5)).expect("the server starts"))
     }
 
