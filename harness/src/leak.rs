@@ -39,15 +39,10 @@ impl Scanner {
             return out;
         }
         let lower = text.to_ascii_lowercase();
-        for (secret, description) in &case.secrets {
-            if secret.len() < 8 {
-                continue; // too short to tell a leak from a coincidence
-            }
-            let as_hex = ivconform_core::hex::encode_lower(secret);
-            let as_text = std::str::from_utf8(secret).ok().filter(|t| !t.trim().is_empty());
+        for needle in &case.secrets {
             // The request itself carries the secret as hex; an answer echoing the request is still a leak.
-            if as_text.is_some_and(|t| text.contains(t)) || lower.contains(&as_hex) {
-                out.push(Finding { case: case.id.clone(), channel: channel.into(), what: description.clone() });
+            if needle.text.as_deref().is_some_and(|t| text.contains(t)) || lower.contains(&needle.hex) {
+                out.push(Finding { case: case.id.clone(), channel: channel.into(), what: needle.what.clone() });
             }
         }
         for run in hex_runs(&lower) {

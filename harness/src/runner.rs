@@ -119,10 +119,12 @@ pub struct RunResult {
     pub results: Vec<CaseResult>,
     /// Oracle-leak findings.
     pub findings: Vec<Finding>,
-    /// Wall-clock time of the run.
+    /// Wall-clock time from the start to the last case's answer (closing connections is not included).
     pub wall: Duration,
     /// How many times a fresh connection had to be opened after a failure.
     pub restarts: usize,
+    /// Time to start the first connection and shake hands (part of `wall`).
+    pub startup: Duration,
 }
 
 /// Why a run could not start: the IUT could not be started or reached, or its `hello` was unusable.
@@ -136,6 +138,8 @@ struct Shared<'a> {
     results: Mutex<Vec<Option<CaseResult>>>,
     findings: Mutex<Vec<Finding>>,
     restarts: AtomicUsize,
+    /// When the last case finished (closing connections afterwards is not part of the run's time).
+    finished: Mutex<Option<Instant>>,
     claimed: Vec<Capability>,
     scanner: &'a Scanner,
     expectations: &'a Expectations,
@@ -179,6 +183,7 @@ pub fn run(
     let start = Instant::now();
     let seq = AtomicU64::new(1);
     let (first, hello) = open(connector, &seq).map_err(|e| StartError(format!("{}: {e}", connector.describe())))?;
+    let startup = start.elapsed();
     let shared = Shared {
         cases,
         next: AtomicUsize::new(0),
@@ -186,6 +191,7 @@ pub fn run(
         results: Mutex::new(vec![None; cases.len()]),
         findings: Mutex::new(Vec::new()),
         restarts: AtomicUsize::new(0),
+        finished: Mutex::new(None),
         claimed: hello.capabilities.clone(),
         scanner,
         expectations,
@@ -208,9 +214,17 @@ pub fn run(
         .into_iter()
         .map(|r| r.expect("every case gets a result"))
         .collect();
+    let finished = shared.finished.lock().unwrap_or_else(|e| e.into_inner()).unwrap_or_else(Instant::now);
     let mut findings = shared.findings.into_inner().unwrap_or_else(|e| e.into_inner());
     findings.sort_by(|a, b| a.case.cmp(&b.case).then(a.what.cmp(&b.what)));
-    Ok(RunResult { hello, results, findings, wall: start.elapsed(), restarts: shared.restarts.load(Ordering::SeqCst) })
+    Ok(RunResult {
+        hello,
+        results,
+        findings,
+        wall: finished.duration_since(start),
+        restarts: shared.restarts.load(Ordering::SeqCst),
+        startup,
+    })
 }
 
 fn worker(connector: &dyn Connector, shared: &Shared<'_>, mut conn: Option<Box<dyn Transport>>) {
@@ -224,6 +238,11 @@ fn worker(connector: &dyn Connector, shared: &Shared<'_>, mut conn: Option<Box<d
             cb(case, &outcome);
         }
         shared.results.lock().unwrap_or_else(|e| e.into_inner())[index] = Some(CaseResult { index, outcome, duration });
+    }
+    {
+        let mut finished = shared.finished.lock().unwrap_or_else(|e| e.into_inner());
+        let now = Instant::now();
+        *finished = Some(finished.map_or(now, |f| f.max(now)));
     }
     if let Some(mut c) = conn {
         c.close();

@@ -2,6 +2,7 @@
 //! as the JSON values a payload would carry (string, integer or null), so nothing is ambiguous.
 
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 /// A capability (role) an implementation claims in `hello`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -68,12 +69,13 @@ pub enum Request {
     Verify {
         /// Sequence number.
         seq: u64,
-        /// The workspace configuration (`docs/CONFIG.md`, JSON form; secrets as `secret_hex`).
-        config: serde_json::Value,
+        /// The workspace configuration (`docs/CONFIG.md`, JSON form; secrets as `secret_hex`). Shared, so the
+        /// harness can re-send a request without copying it.
+        config: Arc<serde_json::Value>,
         /// `web`, `ios` or `android`.
         platform: String,
-        /// The raw request body, hex.
-        payload_hex: String,
+        /// The raw request body, hex (shared: it can be megabytes).
+        payload_hex: Arc<str>,
     },
     /// Last message: the implementation answers and may exit.
     Bye {

@@ -6,6 +6,7 @@ use ivconform_core::hex::{decode, encode_lower};
 use ivconform_core::identifier::{Identifiers, UserId};
 use ivconform_core::verify::{verify, Identity, Outcome};
 use ivconform_core::{Platform, Signer};
+use serde::Deserialize;
 
 /// Name the reference gives in `hello`.
 pub const NAME: &str = "ivconform-reference";
@@ -38,7 +39,7 @@ pub fn handle(request: &Request) -> Response {
         },
         Request::Sign { seq, secret_hex, user_id, email } => sign(*seq, secret_hex, user_id.as_ref(), email.as_ref()),
         Request::Verify { seq, config, platform, payload_hex } => {
-            let config = match serde_json::from_value::<ConfigDoc>(config.clone())
+            let config = match ConfigDoc::deserialize(config.as_ref())
                 .map_err(|e| e.to_string())
                 .and_then(|d| d.to_config().map_err(|e| e.to_string()))
             {

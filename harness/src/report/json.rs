@@ -30,6 +30,8 @@ struct Summary {
     #[serde(flatten)]
     counts: Counts,
     wall_seconds: f64,
+    /// Time to start the IUT and shake hands (included in wall_seconds).
+    startup_seconds: f64,
     /// Sum of the per-case round trips (time waiting on the IUT).
     calls_seconds: f64,
     restarts: usize,
@@ -56,6 +58,7 @@ pub fn render(report: &Report<'_>, timings: bool) -> String {
             conformant: report.conformant(),
             counts: report.counts(),
             wall_seconds: if timings { report.wall().as_secs_f64() } else { 0.0 },
+            startup_seconds: if timings { report.run.startup.as_secs_f64() } else { 0.0 },
             calls_seconds: if timings {
                 report.run.results.iter().map(|r| r.duration.as_secs_f64()).sum()
             } else {

@@ -40,6 +40,32 @@ pub fn serve_with(
     running.wait()
 }
 
+/// A listening socket with `TCP_NODELAY` set, which Linux passes on to every accepted connection.
+///
+/// tiny_http writes a response's headers and body in separate writes; with Nagle's algorithm on, the body
+/// then waits for the client's delayed ACK, and a keep-alive client sees 40 ms per request (measured with
+/// curl and with the harness before this fix: requests of about 1 KB took 41-44 ms instead of 0.5 ms).
+fn listener(addr: &str) -> anyhow::Result<std::net::TcpListener> {
+    use socket2::{Domain, Protocol, Socket, Type};
+    use std::net::ToSocketAddrs;
+    let target = addr
+        .to_socket_addrs()
+        .map_err(|e| anyhow!("cannot listen on {addr}: {e}"))?
+        .next()
+        .ok_or_else(|| anyhow!("cannot listen on {addr}: the address resolves to nothing"))?;
+    let socket = Socket::new(Domain::for_address(target), Type::STREAM, Some(Protocol::TCP))
+        .map_err(|e| anyhow!("cannot listen on {addr}: {e}"))?;
+    socket
+        .set_reuse_address(true)
+        .and_then(|()| socket.set_nodelay(true))
+        .map_err(|e| anyhow!("cannot listen on {addr}: {e}"))?;
+    socket
+        .bind(&target.into())
+        .and_then(|()| socket.listen(1024))
+        .map_err(|e| anyhow!("cannot listen on {addr}: {e}"))?;
+    Ok(socket.into())
+}
+
 /// A started server: its address and worker threads.
 struct Running {
     server: Arc<tiny_http::Server>,
@@ -55,7 +81,8 @@ fn start(addr: &str, threads: usize) -> anyhow::Result<Running> {
 }
 
 fn start_with(addr: &str, threads: usize, handler: Handler) -> anyhow::Result<Running> {
-    let server = tiny_http::Server::http(addr).map_err(|e| anyhow!("cannot listen on {addr}: {e}"))?;
+    let server =
+        tiny_http::Server::from_listener(listener(addr)?, None).map_err(|e| anyhow!("cannot listen on {addr}: {e}"))?;
     let bound = server.server_addr().to_ip().context("the HTTP listener has no IP address")?;
     let server = Arc::new(server);
     let threads = match threads {

@@ -40,8 +40,30 @@ pub struct PlannedCase {
     pub request: Request,
     /// The expected answer.
     pub expect: Expect,
-    /// Secrets present in the request (for the oracle-leak scan), with a description that never shows them.
-    pub secrets: Vec<(Vec<u8>, String)>,
+    /// Secrets present in the request (for the oracle-leak scan).
+    pub secrets: Vec<LeakNeedle>,
+}
+
+/// A secret in the forms an answer could leak it in, with a description that never shows it.
+#[derive(Debug, Clone)]
+pub struct LeakNeedle {
+    /// The secret as text, when it is UTF-8 and long enough to tell a leak from a coincidence.
+    pub text: Option<String>,
+    /// The secret as lowercase hex.
+    pub hex: String,
+    /// What it is ("the web secret of ws_prod").
+    pub what: String,
+}
+
+impl LeakNeedle {
+    /// Prepares a secret for scanning; `None` when it is too short (under 8 bytes) to scan for.
+    pub fn new(secret: &[u8], what: String) -> Option<Self> {
+        if secret.len() < 8 {
+            return None;
+        }
+        let text = std::str::from_utf8(secret).ok().filter(|t| !t.trim().is_empty()).map(str::to_string);
+        Some(LeakNeedle { text, hex: encode_lower(secret), what })
+    }
 }
 
 fn field(f: &Field) -> Option<serde_json::Value> {
@@ -64,12 +86,12 @@ pub fn config_json(config: &ivconform_core::Config) -> serde_json::Value {
     serde_json::to_value(doc).expect("configurations serialise")
 }
 
-fn config_secrets(config: &ivconform_core::Config) -> Vec<(Vec<u8>, String)> {
+fn config_secrets(config: &ivconform_core::Config) -> Vec<LeakNeedle> {
     let mut out = Vec::new();
     for (app, a) in &config.apps {
         for (platform, p) in &a.platforms {
             if let Some(s) = &p.secret {
-                out.push((s.expose().to_vec(), format!("the {platform} secret of {app}")));
+                out.extend(LeakNeedle::new(s.expose(), format!("the {platform} secret of {app}")));
             }
         }
     }
@@ -108,10 +130,12 @@ pub fn plan(suite: &Suite) -> Vec<PlannedCase> {
                 email: field(&c.email),
             },
             expect: Expect::Sign(c.expected.clone()),
-            secrets: vec![(secret, "the signing secret".into())],
+            secrets: LeakNeedle::new(&secret, "the signing secret".into()).into_iter().collect(),
         });
     }
     for group in [Group::Payload, Group::Verify] {
+        // One shared copy of each configuration per group.
+        let mut configs = std::collections::HashMap::new();
         for c in suite.verifier_cases(group) {
             let config = suite.config_for(group, c);
             out.push(PlannedCase {
@@ -123,9 +147,12 @@ pub fn plan(suite: &Suite) -> Vec<PlannedCase> {
                 capability: Capability::Verify,
                 request: Request::Verify {
                     seq: 0,
-                    config: config_json(config),
+                    config: configs
+                        .entry(c.config.clone())
+                        .or_insert_with(|| std::sync::Arc::new(config_json(config)))
+                        .clone(),
                     platform: c.platform.as_str().into(),
-                    payload_hex: encode_lower(&c.payload_bytes()),
+                    payload_hex: encode_lower(&c.payload_bytes()).into(),
                 },
                 expect: Expect::Verify(c.expected.clone()),
                 secrets: config_secrets(config),

@@ -229,9 +229,9 @@ mod tests {
         let config = json!({"apps": {"ws": {"web": {"secret_hex": secret, "enforced": true}}}});
         let verify = |seq, payload: serde_json::Value| Request::Verify {
             seq,
-            config: config.clone(),
+            config: config.clone().into(),
             platform: "web".into(),
-            payload_hex: hex(payload.to_string().as_bytes()),
+            payload_hex: hex(payload.to_string().as_bytes()).into(),
         };
         vec![
             Request::Hello { seq: 1, protocol: PROTOCOL.into(), suite_version: "1.0.0".into() },

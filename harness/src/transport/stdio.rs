@@ -220,11 +220,11 @@ impl Transport for Conn {
             drop(stdin);
             let _ = self.lines.recv_timeout(Duration::from_millis(200));
         }
-        for _ in 0..20 {
+        for _ in 0..200 {
             if matches!(self.child.try_wait(), Ok(Some(_))) {
                 return;
             }
-            std::thread::sleep(Duration::from_millis(10));
+            std::thread::sleep(Duration::from_millis(1));
         }
         self.kill();
     }
