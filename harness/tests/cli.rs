@@ -238,3 +238,51 @@ fn list_shows_the_selection_without_running() {
     assert!(stdout.contains("verify-prod-web-both-hash-of-email"), "{stdout}");
     assert!(stdout.lines().all(|l| l.contains("V7")), "{stdout}");
 }
+
+#[test]
+fn an_expected_hash_in_an_answer_is_a_security_finding() {
+    let (code, report, log) =
+        proxy("leak-hash", &["--case", "verify-prod-web-user-id-valid", "--case", "verify-prod-web-api-key"]);
+    assert_eq!(code, 1, "{log}");
+    assert_eq!(report["summary"]["pass"], 2, "the answers are right; only the leak makes the run fail: {log}");
+    let findings = report["security_findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 2, "{log}");
+    assert!(
+        findings.iter().all(|f| f["channel"] == "response" && f["what"].as_str().unwrap().contains("expected hash")),
+        "{log}"
+    );
+    assert!(log.contains("LEAK"), "{log}");
+}
+
+#[test]
+fn the_whole_run_timeout_ends_the_remaining_cases() {
+    let (code, report, log) = proxy(
+        "slow",
+        &[
+            "--group",
+            "sign",
+            "--case",
+            "sign-only-*",
+            "--case",
+            "sign-neither-identifier",
+            "--case",
+            "sign-both-*",
+            "--run-timeout",
+            "0.5",
+        ],
+    );
+    assert_eq!(code, 1, "{log}");
+    let k = kinds(&report);
+    assert!(k.iter().any(|(_, o)| o == "pass"), "{k:?}");
+    let late: Vec<_> = report["cases"].as_array().unwrap().iter().filter(|c| c["outcome"] == "timeout").collect();
+    assert!(!late.is_empty(), "{k:?}");
+    assert!(late.iter().all(|c| c["reason"].as_str().unwrap().contains("whole-run timeout")), "{log}");
+}
+
+#[test]
+fn exclude_removes_cases_from_the_selection() {
+    let out = ivconform(&["run", "--reference", "--group", "hmac_sha256", "--exclude", "rfc4231-*", "--list"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(!stdout.contains("rfc4231") && stdout.contains("hmac-empty-message"), "{stdout}");
+}
