@@ -30,6 +30,7 @@ pub enum Command {
     ///   ivconform run --url http://127.0.0.1:8080/ --jobs 8
     ///   ivconform run --lib ./libmyimpl.so --junit junit.xml --json report.json
     ///   ivconform run --cmd ./adapter --rule S2 --flag PRECEDENCE --list
+    ///   ivconform run --lib ./libmyimpl.so --wycheproof wycheproof/testvectors_v1/hmac_sha256_test.json
     #[command(verbatim_doc_comment)]
     Run(RunArgs),
     /// Serve the reference implementation as an IUT (over stdio or HTTP).
@@ -76,6 +77,10 @@ pub struct RunArgs {
     #[arg(long, value_name = "PATH", group = "iut", help_heading = "Implementation under test")]
     pub lib: Option<PathBuf>,
 
+    /// Run a Project Wycheproof MAC test file (HMACSHA256, e.g. hmac_sha256_test.json) against the
+    /// implementation's hmac capability, instead of the golden vectors.
+    #[arg(long, value_name = "FILE", help_heading = "Selecting cases")]
+    pub wycheproof: Option<PathBuf>,
     /// Directory of vector files [default: the vectors/ directory of this source tree].
     #[arg(long, value_name = "DIR", help_heading = "Selecting cases")]
     pub vectors: Option<PathBuf>,

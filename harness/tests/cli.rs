@@ -286,3 +286,41 @@ fn exclude_removes_cases_from_the_selection() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(!stdout.contains("rfc4231") && stdout.contains("hmac-empty-message"), "{stdout}");
 }
+
+fn wycheproof_file() -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/external/wycheproof/hmac_sha256_test.json");
+    assert!(path.is_file(), "Project Wycheproof's file is expected beside the project at {}", path.display());
+    path.to_str().unwrap().to_string()
+}
+
+#[test]
+fn wycheproof_runs_against_the_reference_over_every_transport() {
+    let file = wycheproof_file();
+    for mode in ["inproc", "stdio", "http", "ffi"] {
+        let out = ivconform(&["run", "--reference", mode, "--wycheproof", &file, "--quiet"]);
+        assert_eq!(out.status.code(), Some(0), "{mode}: {}", text(&out));
+        assert!(String::from_utf8_lossy(&out.stdout).contains("174 passed"), "{mode}: {}", text(&out));
+    }
+}
+
+#[test]
+fn wycheproof_catches_a_wrong_tag_and_bad_files_are_usage_errors() {
+    let file = wycheproof_file();
+    let (code, report, log) = proxy("bad-hmac", &["--wycheproof", &file]);
+    assert_eq!(code, 1, "{log}");
+    // The last digit matters only where the whole 256-bit tag is compared, and only for valid tags.
+    assert_eq!(report["summary"]["fail"], 27 + 3 + 3, "{log}");
+    assert!(report["suite"].as_str().unwrap().contains("Wycheproof"), "{log}");
+    let dir = std::env::temp_dir().join(format!("ivconform-wp-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bad = dir.join("bad.json");
+    std::fs::write(&bad, r#"{"algorithm":"HMACSHA512","numberOfTests":0,"testGroups":[]}"#).unwrap();
+    let out = ivconform(&["run", "--reference", "--wycheproof", bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("HMACSHA512"), "{}", text(&out));
+    std::fs::write(&bad, "{\n\"algorithm\": \"HMACSHA256\",\n\"testGroups\": [oops]}").unwrap();
+    let out = ivconform(&["run", "--reference", "--wycheproof", bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("bad.json:3"), "{}", text(&out));
+    let _ = std::fs::remove_dir_all(&dir);
+}

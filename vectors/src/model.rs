@@ -21,10 +21,12 @@ pub enum Group {
     Payload,
     /// `verify.json`: verifying.
     Verify,
+    /// Cases read from an external Project Wycheproof MAC file (`ivconform run --wycheproof`), not a vector file.
+    Wycheproof,
 }
 
 impl Group {
-    /// Every group, in the order reports list them.
+    /// Every vector-file group, in the order reports list them (Wycheproof is not a vector file).
     pub const ALL: [Group; 4] = [Group::HmacSha256, Group::Sign, Group::Payload, Group::Verify];
 
     /// The group's name (`"hmac_sha256"`, …), as in the files and on the command line.
@@ -34,6 +36,7 @@ impl Group {
             Group::Sign => "sign",
             Group::Payload => "payload",
             Group::Verify => "verify",
+            Group::Wycheproof => "wycheproof",
         }
     }
 
@@ -51,10 +54,9 @@ impl Group {
 impl std::str::FromStr for Group {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        Group::ALL
-            .into_iter()
-            .find(|g| g.as_str() == s)
-            .ok_or_else(|| format!("unknown group {s:?}: expected one of hmac_sha256, sign, payload, verify"))
+        Group::ALL.into_iter().chain([Group::Wycheproof]).find(|g| g.as_str() == s).ok_or_else(|| {
+            format!("unknown group {s:?}: expected one of hmac_sha256, sign, payload, verify, wycheproof")
+        })
     }
 }
 

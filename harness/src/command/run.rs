@@ -57,7 +57,16 @@ pub fn run(args: RunArgs) -> ExitCode {
         Ok(s) => s,
         Err(e) => return usage(e),
     };
-    let all = plan(&suite);
+    let (all, hashes) = match &args.wycheproof {
+        Some(file) => match crate::suite::wycheproof::load(file) {
+            Ok(cases) => {
+                let hashes = crate::suite::wycheproof::expected_hashes(&cases);
+                (cases, hashes)
+            }
+            Err(e) => return usage(format!("bad Wycheproof file: {e}")),
+        },
+        None => (plan(&suite), expected_hashes(&suite)),
+    };
     let all_ids: Vec<&str> = all.iter().map(|c| c.id.as_str()).collect();
     let stale: Vec<String> = expectations
         .unmatched(&all_ids)
@@ -131,7 +140,7 @@ pub fn run(args: RunArgs) -> ExitCode {
             }
         })),
     };
-    let scanner = Scanner::new(expected_hashes(&suite));
+    let scanner = Scanner::new(hashes);
     let result = runner::run(connector.as_ref(), &cases, &scanner, &expectations, &options);
     bar.finish_and_clear();
     let result = match result {
@@ -141,7 +150,20 @@ pub fn run(args: RunArgs) -> ExitCode {
             return ExitCode::from(EXIT_UNREACHABLE);
         }
     };
-    let report = Report { cases: &cases, run: &result, transport: connector.describe(), stale_expectations: stale };
+    let suite_label = match &args.wycheproof {
+        Some(file) => format!(
+            "Wycheproof {}",
+            file.file_name().map_or_else(|| file.display().to_string(), |n| n.to_string_lossy().into_owned())
+        ),
+        None => format!("golden vectors {}", ivconform_vectors::SUITE_VERSION),
+    };
+    let report = Report {
+        cases: &cases,
+        run: &result,
+        transport: connector.describe(),
+        suite: suite_label,
+        stale_expectations: stale,
+    };
     let timings = !args.no_timings;
     let verbosity = if args.quiet {
         human::Verbosity::Quiet

@@ -47,9 +47,9 @@ pub fn render(report: &Report<'_>, verbosity: Verbosity, colour: bool, timings: 
     let counts = report.counts();
     let _ = writeln!(
         out,
-        "ivconform {} · suite {} · {} {} ({}) over {}",
+        "ivconform {} · {} · {} {} ({}) over {}",
         env!("CARGO_PKG_VERSION"),
-        ivconform_vectors::SUITE_VERSION,
+        report.suite,
         hello.name,
         hello.version,
         hello.language,

@@ -11,6 +11,7 @@ use serde::Serialize;
 struct Doc<'a> {
     ivconform_version: &'static str,
     suite_version: &'static str,
+    suite: &'a str,
     implementation: Implementation<'a>,
     summary: Summary,
     cases: Vec<Case<'a>>,
@@ -53,6 +54,7 @@ pub fn render(report: &Report<'_>, timings: bool) -> String {
     let doc = Doc {
         ivconform_version: env!("CARGO_PKG_VERSION"),
         suite_version: ivconform_vectors::SUITE_VERSION,
+        suite: &report.suite,
         implementation: Implementation { transport: &report.transport, hello: report.hello() },
         summary: Summary {
             conformant: report.conformant(),

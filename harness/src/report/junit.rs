@@ -12,7 +12,7 @@ pub fn render(report: &Report<'_>, timings: bool) -> String {
     if timings {
         j.set_time(report.wall());
     }
-    for group in Group::ALL {
+    for group in Group::ALL.into_iter().chain([Group::Wycheproof]) {
         let mut suite = TestSuite::new(group.as_str());
         for r in report.run.results.iter().filter(|r| report.cases[r.index].group == group) {
             let case = &report.cases[r.index];

@@ -19,6 +19,8 @@ pub struct Report<'a> {
     pub run: &'a RunResult,
     /// How the IUT was reached.
     pub transport: String,
+    /// Which suite ran: `golden vectors 1.0.0` or the Wycheproof file's name.
+    pub suite: String,
     /// Expectations-file entries that matched no case of the suite.
     pub stale_expectations: Vec<String>,
 }

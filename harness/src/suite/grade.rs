@@ -43,6 +43,9 @@ pub fn grade(case: &PlannedCase, response: &Response) -> Grade {
     }
     match (&case.expect, response) {
         (Expect::Tag { hex, bits }, Response::Hmac { tag_hex, .. }) => grade_tag(case, hex, *bits, tag_hex),
+        (Expect::Mac { hex, bits, valid }, Response::Hmac { tag_hex, .. }) => {
+            grade_mac(case, hex, *bits, *valid, tag_hex)
+        }
         (Expect::Sign(expected), Response::Sign { user_hash, identifier_source, identifier_hex, error, .. }) => {
             grade_sign(
                 case,
@@ -74,6 +77,29 @@ fn grade_tag(case: &PlannedCase, hex: &str, bits: u32, got: &str) -> Grade {
         case_hint(case)
     };
     fail(format!("tag_hex {hex}{}", if bits < 256 { "…" } else { "" }), format!("tag_hex {got}"), hint)
+}
+
+fn grade_mac(case: &PlannedCase, hex: &str, bits: u32, valid: Option<bool>, got: &str) -> Grade {
+    let well_formed = got.len() == 64 && got.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+    if !well_formed {
+        return fail(
+            "a 64-digit lowercase hex tag",
+            format!("tag_hex {got}"),
+            "S1: a tag is 64 lowercase hex characters",
+        );
+    }
+    let prefix = &got[..(bits / 4) as usize];
+    match valid {
+        Some(true) if prefix == hex => Grade::Pass,
+        Some(true) => fail(format!("tag {hex} (first {bits} bits)"), format!("tag {prefix}"), case_hint(case)),
+        Some(false) if prefix != hex => Grade::Pass,
+        Some(false) => fail(
+            format!("a tag other than the modified tag {hex}"),
+            format!("tag {prefix}"),
+            format!("AUTH_BYPASS: the implementation produced Wycheproof's modified (invalid) tag ({})", case.comment),
+        ),
+        None => Grade::Pass,
+    }
 }
 
 fn grade_sign(
@@ -144,6 +170,9 @@ fn grade_sign(
 fn expected_text(expect: &Expect) -> String {
     match expect {
         Expect::Tag { hex, .. } => format!("tag_hex {hex}"),
+        Expect::Mac { hex, valid, .. } => {
+            format!("tag {}{hex}", if *valid == Some(false) { "other than " } else { "" })
+        }
         Expect::Sign(SignExpected::Hash { user_hash, identifier_source, .. }) => {
             format!("user_hash {user_hash} (identifier {})", identifier_source.as_str())
         }

@@ -4,3 +4,4 @@ pub mod expectations;
 pub mod grade;
 pub mod plan;
 pub mod select;
+pub mod wycheproof;

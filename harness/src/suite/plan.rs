@@ -15,6 +15,16 @@ pub enum Expect {
         /// How many leading bits count.
         bits: u32,
     },
+    /// A MAC tag from an external suite: the implementation's tag, cut to `bits`, must equal `hex` when
+    /// `valid` is `Some(true)`, must differ when `Some(false)` (a modified tag), and may do either when `None`.
+    Mac {
+        /// The file's tag, lowercase hex (`bits / 4` digits).
+        hex: String,
+        /// The tag length in bits.
+        bits: u32,
+        /// Wycheproof's verdict on the tag.
+        valid: Option<bool>,
+    },
     /// A signing outcome.
     Sign(SignExpected),
     /// A verifying outcome.
