@@ -214,6 +214,56 @@ pub enum Response {
 }
 
 impl Response {
+    /// A `verify` answer: accepted as a visitor.
+    pub fn visitor(seq: u64) -> Self {
+        Response::Verify {
+            seq,
+            result: "accept".into(),
+            as_: Some("visitor".into()),
+            verified: None,
+            identifier_source: None,
+            identifier_hex: None,
+            reason: None,
+        }
+    }
+
+    /// A `verify` answer: accepted as a user, with the identifier used (its source and bytes as hex).
+    pub fn user(seq: u64, verified: bool, source: &str, identifier_hex: String) -> Self {
+        Response::Verify {
+            seq,
+            result: "accept".into(),
+            as_: Some("user".into()),
+            verified: Some(verified),
+            identifier_source: Some(source.into()),
+            identifier_hex: Some(identifier_hex),
+            reason: None,
+        }
+    }
+
+    /// A `verify` answer: rejected with a reason class.
+    pub fn reject(seq: u64, reason: &str) -> Self {
+        Response::Verify {
+            seq,
+            result: "reject".into(),
+            as_: None,
+            verified: None,
+            identifier_source: None,
+            identifier_hex: None,
+            reason: Some(reason.into()),
+        }
+    }
+
+    /// A `sign` answer: refused with an error class.
+    pub fn sign_error(seq: u64, class: &str) -> Self {
+        Response::Sign {
+            seq,
+            user_hash: None,
+            identifier_source: None,
+            identifier_hex: None,
+            error: Some(class.into()),
+        }
+    }
+
     /// The echoed sequence number.
     pub fn seq(&self) -> u64 {
         match self {

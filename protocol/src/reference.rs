@@ -88,13 +88,7 @@ fn sign(
             identifier_hex: Some(encode_lower(signed.identifier.message())),
             error: None,
         },
-        Err(e) => Response::Sign {
-            seq,
-            user_hash: None,
-            identifier_source: None,
-            identifier_hex: None,
-            error: Some(e.class().into()),
-        },
+        Err(e) => Response::sign_error(seq, e.class()),
     }
 }
 
@@ -102,33 +96,11 @@ fn sign(
 pub fn verify_response(seq: u64, config: &ivconform_core::Config, platform: Platform, payload: &[u8]) -> Response {
     let decision = verify(config, platform, payload);
     match decision.outcome {
-        Outcome::Accept(Identity::Visitor) => Response::Verify {
-            seq,
-            result: "accept".into(),
-            as_: Some("visitor".into()),
-            verified: None,
-            identifier_source: None,
-            identifier_hex: None,
-            reason: None,
-        },
-        Outcome::Accept(Identity::User { verified, identifier }) => Response::Verify {
-            seq,
-            result: "accept".into(),
-            as_: Some("user".into()),
-            verified: Some(verified),
-            identifier_source: Some(identifier.source.as_str().into()),
-            identifier_hex: Some(encode_lower(identifier.message())),
-            reason: None,
-        },
-        Outcome::Reject(reason) => Response::Verify {
-            seq,
-            result: "reject".into(),
-            as_: None,
-            verified: None,
-            identifier_source: None,
-            identifier_hex: None,
-            reason: Some(reason.as_str().into()),
-        },
+        Outcome::Accept(Identity::Visitor) => Response::visitor(seq),
+        Outcome::Accept(Identity::User { verified, identifier }) => {
+            Response::user(seq, verified, identifier.source.as_str(), encode_lower(identifier.message()))
+        }
+        Outcome::Reject(reason) => Response::reject(seq, reason.as_str()),
     }
 }
 
@@ -149,31 +121,14 @@ pub fn handle_bytes(request: &[u8]) -> Response {
 /// A no-op implementation: answers every request at once with a fixed, well-formed message and computes
 /// nothing. It fails most cases by design; it exists to measure a transport's round trip without the work.
 pub fn noop_handle_bytes(request: &[u8]) -> Response {
-    let seq =
-        serde_json::from_slice::<serde_json::Value>(request).ok().and_then(|v| v.get("seq")?.as_u64()).unwrap_or(0);
-    let kind = serde_json::from_slice::<serde_json::Value>(request)
-        .ok()
-        .and_then(|v| v.get("type")?.as_str().map(str::to_string))
-        .unwrap_or_default();
-    match kind.as_str() {
+    let parsed = serde_json::from_slice::<serde_json::Value>(request).ok();
+    let field = |name: &str| parsed.as_ref().and_then(|v| v.get(name).cloned());
+    let seq = field("seq").and_then(|v| v.as_u64()).unwrap_or(0);
+    match field("type").as_ref().and_then(|v| v.as_str()).unwrap_or_default() {
         "hello" => Response::Hello { seq, hello: Hello { name: "ivconform-noop".into(), ..hello() } },
         "hmac" => Response::Hmac { seq, tag_hex: "0".repeat(64) },
-        "sign" => Response::Sign {
-            seq,
-            user_hash: None,
-            identifier_source: None,
-            identifier_hex: None,
-            error: Some("no_identifier".into()),
-        },
-        "verify" => Response::Verify {
-            seq,
-            result: "reject".into(),
-            as_: None,
-            verified: None,
-            identifier_source: None,
-            identifier_hex: None,
-            reason: Some("malformed_payload".into()),
-        },
+        "sign" => Response::sign_error(seq, "no_identifier"),
+        "verify" => Response::reject(seq, "malformed_payload"),
         "bye" => Response::Bye { seq },
         _ => error(seq, "unknown request"),
     }

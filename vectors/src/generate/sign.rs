@@ -40,6 +40,30 @@ fn field(v: Option<Value>) -> Field {
 }
 
 #[allow(clippy::too_many_arguments)]
+fn def(
+    id: &str,
+    comment: &str,
+    rules: &[Rule],
+    flags: &[Flag],
+    key: Key,
+    user_id: Option<Value>,
+    email: Option<Value>,
+    expect: Result<(Source, String), &'static str>,
+) -> Def {
+    Def {
+        id: id.into(),
+        comment: comment.into(),
+        rules: rules.to_vec(),
+        flags: flags.to_vec(),
+        key,
+        user_id: field(user_id),
+        email: field(email),
+        expect,
+    }
+}
+
+/// A case whose signer must hash `identifier`, taken from `source`.
+#[allow(clippy::too_many_arguments)]
 fn hash(
     id: &str,
     comment: &str,
@@ -51,18 +75,10 @@ fn hash(
     source: Source,
     identifier: &str,
 ) -> Def {
-    Def {
-        id: id.into(),
-        comment: comment.into(),
-        rules: rules.to_vec(),
-        flags: flags.to_vec(),
-        key,
-        user_id: field(user_id),
-        email: field(email),
-        expect: Ok((source, identifier.into())),
-    }
+    def(id, comment, rules, flags, key, user_id, email, Ok((source, identifier.into())))
 }
 
+/// A case whose signer must refuse with the error `class`.
 #[allow(clippy::too_many_arguments)]
 fn error(
     id: &str,
@@ -74,16 +90,7 @@ fn error(
     email: Option<Value>,
     class: &'static str,
 ) -> Def {
-    Def {
-        id: id.into(),
-        comment: comment.into(),
-        rules: rules.to_vec(),
-        flags: flags.to_vec(),
-        key,
-        user_id: field(user_id),
-        email: field(email),
-        expect: Err(class),
-    }
+    def(id, comment, rules, flags, key, user_id, email, Err(class))
 }
 
 fn web() -> Key {
