@@ -61,6 +61,9 @@ pub struct PlatformConfig {
 pub struct AppConfig {
     /// A free-form label such as "production" or "test", for reports.
     pub label: Option<String>,
+    /// The workspace's REST API key, when given: never a valid signing key (V2), but the diagnosis (D1)
+    /// recognises hashes made with it.
+    pub api_key: Option<Secret>,
     /// Settings per platform; a platform not listed has no secret and no enforcement.
     pub platforms: BTreeMap<Platform, PlatformConfig>,
 }
@@ -112,6 +115,9 @@ pub struct AppDoc {
     /// Free-form label.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
+    /// The REST API key (optional; used only by the diagnosis).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_key: Option<String>,
     /// Web settings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub web: Option<PlatformDoc>,
@@ -195,7 +201,11 @@ impl ConfigDoc {
                     platforms.insert(platform, doc.to_config(&format!("apps.{app_id}.{platform}"))?);
                 }
             }
-            apps.insert(app_id.clone(), AppConfig { label: app.label.clone(), platforms });
+            if app.api_key.as_deref() == Some("") {
+                return Err(ConfigError::at_path(format!("apps.{app_id}.api_key"), "the API key is empty"));
+            }
+            let api_key = app.api_key.as_ref().map(|k| Secret::new(k.as_bytes()));
+            apps.insert(app_id.clone(), AppConfig { label: app.label.clone(), api_key, platforms });
         }
         Ok(Config { apps })
     }
@@ -231,6 +241,7 @@ impl Config {
                 let doc = |p| app.platforms.get(&p).map(PlatformDoc::from_config);
                 let app_doc = AppDoc {
                     label: app.label.clone(),
+                    api_key: app.api_key.as_ref().map(|k| String::from_utf8_lossy(k.expose()).into_owned()),
                     web: doc(Platform::Web),
                     ios: doc(Platform::Ios),
                     android: doc(Platform::Android),

@@ -11,6 +11,7 @@
 #![warn(missing_docs)]
 
 pub mod config;
+pub mod diagnose;
 pub mod hex;
 pub mod identifier;
 pub mod invariants;

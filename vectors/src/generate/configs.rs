@@ -47,7 +47,7 @@ fn p(secret: &str, enforced: bool) -> Option<PlatformDoc> {
 }
 
 fn app(label: &str, web: Option<PlatformDoc>, ios: Option<PlatformDoc>, android: Option<PlatformDoc>) -> AppDoc {
-    AppDoc { label: Some(label.into()), web, ios, android }
+    AppDoc { label: Some(label.into()), api_key: None, web, ios, android }
 }
 
 /// Every named configuration.

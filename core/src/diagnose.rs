@@ -1,0 +1,334 @@
+//! Diagnosis (D1): given the configuration, what a page or app sent and the `user_hash` that failed, name
+//! the most likely mistake and how to fix it, the way the best support engineer would.
+//!
+//! The search is exhaustive over the mistakes people make, so the answer is a fact ("this is the iOS
+//! secret's hash"), not a guess: every configured secret (each platform of each workspace, and the REST API
+//! keys) × every plausible message (the right identifier, the other identifier, trimmed, case-folded,
+//! NFC/NFD-normalised, HTML-escaped, the empty string, previous identifiers, an integer printed as a float),
+//! with key and message in either order, against the supplied hash decoded as hex or base64. The explanation
+//! with the fewest mistakes wins. Secrets are never part of the output, only which one matched.
+
+use crate::config::{Config, Secret};
+use crate::hex::decode_tag;
+use crate::identifier::{Identifiers, Source, UserId};
+use crate::mac::{tags_equal, Keyed, Tag};
+use crate::platform::Platform;
+use std::fmt;
+use unicode_normalization::UnicodeNormalization;
+
+/// One mistake a diagnosis can name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Mistake {
+    /// The hash was made with another platform's secret of the same workspace.
+    OtherPlatformSecret {
+        /// The platform whose secret was used.
+        used: Platform,
+    },
+    /// The hash was made with a secret of another workspace (e.g. the [TEST] one).
+    OtherWorkspaceSecret {
+        /// The app id whose secret was used.
+        app: String,
+        /// Its platform.
+        platform: Platform,
+    },
+    /// The hash was made with a workspace's REST API key.
+    ApiKey {
+        /// The app id whose API key was used.
+        app: String,
+    },
+    /// The email was hashed although a user_id was sent.
+    EmailHashed,
+    /// The identifier was trimmed before hashing.
+    Trimmed,
+    /// The identifier was lower-cased before hashing.
+    LowerCased,
+    /// The identifier was Unicode-normalised (NFC or NFD) before hashing.
+    Normalised {
+        /// `"NFC"` or `"NFD"`.
+        form: &'static str,
+    },
+    /// The identifier was HTML-escaped before hashing.
+    HtmlEscaped,
+    /// The integer user_id was printed as a float (`123.0`).
+    IntegerAsFloat,
+    /// Key and message were swapped in the HMAC call.
+    Swapped,
+    /// The tag was encoded as base64 instead of hex.
+    Base64,
+    /// The hash is of the empty string (the identifier was missing when it was computed).
+    EmptyIdentifier,
+    /// The hash is of an earlier identifier of the user (a stale or cached hash).
+    StaleIdentifier {
+        /// Which of the previous identifiers matched.
+        previous: String,
+    },
+    /// The hash carried extra characters (whitespace, a `sha256=` or `0x` prefix) around the hex.
+    Wrapped {
+        /// What was around it.
+        what: &'static str,
+    },
+}
+
+impl Mistake {
+    /// What went wrong and how to fix it, in one or two sentences.
+    pub fn explain(&self, platform: Platform, app: &str) -> String {
+        match self {
+            Mistake::OtherPlatformSecret { used } => format!("this is the {used} secret's hash; the {platform} messenger needs the {platform} secret of {app}."),
+            Mistake::OtherWorkspaceSecret { app: other, platform: p } => format!("this hash was made with the {p} secret of workspace {other}; requests to {app} need {app}'s own secret (test and production workspaces have separate secrets)."),
+            Mistake::ApiKey { app: other } => format!("this hash was made with the REST API key of {other}; use the identity-verification secret from the security settings, never the API key."),
+            Mistake::EmailHashed => "you hashed the email, but you also send user_id, so hash user_id (user_id always wins over email).".into(),
+            Mistake::Trimmed => "the identifier was trimmed before hashing; hash it exactly as you send it, or trim it before sending too.".into(),
+            Mistake::LowerCased => "the identifier was lower-cased before hashing; hash exactly the string you send (no case folding).".into(),
+            Mistake::Normalised { form } => format!("the identifier was {form}-normalised before hashing; hash the exact UTF-8 bytes you send."),
+            Mistake::HtmlEscaped => "the identifier was HTML-escaped before hashing; hash the raw string (escape only when printing it into HTML).".into(),
+            Mistake::IntegerAsFloat => "the integer user_id was printed as a float (e.g. 123.0) before hashing; hash its plain decimal form.".into(),
+            Mistake::Swapped => "key and message are swapped: the secret must be the HMAC key and the identifier the message.".into(),
+            Mistake::Base64 => "the tag is base64-encoded; send it as 64 lowercase hex characters.".into(),
+            Mistake::EmptyIdentifier => "this is the hash of an empty string: the identifier was missing when the hash was computed.".into(),
+            Mistake::StaleIdentifier { previous } => format!("this is the hash of a previous identifier ({previous:?}): the hash is stale or cached; compute it for the identifier you send now."),
+            Mistake::Wrapped { what } => format!("the hash has {what} around it; send just the 64 hex characters."),
+        }
+    }
+}
+
+/// The diagnosis.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Diagnosis {
+    /// The hash is valid for what was sent.
+    Valid {
+        /// Which field it is the hash of.
+        source: Source,
+    },
+    /// The hash is explained by these mistakes (one or more), found by recomputing it.
+    Explained {
+        /// The mistakes, most important first.
+        mistakes: Vec<Mistake>,
+        /// What matched, described without secrets (e.g. "HMAC(ios secret of ws_prod, email)").
+        matched: String,
+    },
+    /// Nothing sent can be checked (unknown app, no identifier, no secret for the platform).
+    CannotCheck {
+        /// Why, with the fix.
+        reason: String,
+    },
+    /// No combination reproduces the hash.
+    Unexplained {
+        /// How many combinations were tried.
+        tried: usize,
+        /// The likely causes that remain.
+        advice: String,
+    },
+}
+
+struct Key<'a> {
+    secret: &'a Secret,
+    label: String,
+    mistake: Option<Mistake>,
+}
+
+struct Message {
+    bytes: Vec<u8>,
+    label: String,
+    mistakes: Vec<Mistake>,
+}
+
+/// Diagnoses a failing `user_hash`. `previous` lists identifiers the user had before (for stale hashes).
+pub fn diagnose(
+    config: &Config,
+    app_id: &str,
+    platform: Platform,
+    sent: &Identifiers,
+    user_hash: &str,
+    previous: &[String],
+) -> Diagnosis {
+    let Some(app) = config.apps.get(app_id) else {
+        let known: Vec<&str> = config.apps.keys().map(String::as_str).collect();
+        return Diagnosis::CannotCheck {
+            reason: format!(
+                "app_id {app_id:?} is not in the configuration (known: {}); check the app_id you boot with.",
+                known.join(", ")
+            ),
+        };
+    };
+    let Some(selected) = sent.select() else {
+        return Diagnosis::CannotCheck { reason: "no user_id or email was sent: a hash must travel with the identifier it was made from (send user_id or email too).".into() };
+    };
+    let Some(right_secret) = app.platform(platform).secret else {
+        return Diagnosis::CannotCheck { reason: format!("no {platform} secret is configured for {app_id}, so no hash can be checked; add it to the configuration.") };
+    };
+
+    // How the hash could have been encoded.
+    let mut tags: Vec<(Tag, Vec<Mistake>)> = Vec::new();
+    let trimmed = user_hash.trim();
+    let mut forms: Vec<(&str, Vec<Mistake>)> = vec![(user_hash, vec![])];
+    if trimmed != user_hash {
+        forms.push((trimmed, vec![Mistake::Wrapped { what: "whitespace" }]));
+    }
+    for (prefix, what) in [("sha256=", "a 'sha256=' prefix"), ("0x", "a '0x' prefix")] {
+        if let Some(rest) = trimmed.strip_prefix(prefix) {
+            forms.push((rest, vec![Mistake::Wrapped { what }]));
+        }
+    }
+    for (text, wrapped) in &forms {
+        if let Some(tag) = decode_tag(text) {
+            tags.push((tag, wrapped.clone()));
+        }
+        if let Some(tag) = decode_base64_tag(text) {
+            let mut m = wrapped.clone();
+            m.push(Mistake::Base64);
+            tags.push((tag, m));
+        }
+    }
+    if tags.is_empty() {
+        return Diagnosis::CannotCheck {
+            reason: format!("user_hash is {} characters and not hex or base64 of 32 bytes; it must be exactly 64 hex characters (HMAC-SHA256).", user_hash.chars().count()),
+        };
+    }
+
+    // Which keys could have been used.
+    let mut keys = vec![Key { secret: &right_secret, label: format!("{platform} secret of {app_id}"), mistake: None }];
+    let mut other_secrets: Vec<(Secret, String, Mistake)> = Vec::new();
+    for (other_app, a) in &config.apps {
+        for (p, settings) in &a.platforms {
+            let Some(s) = &settings.secret else { continue };
+            if other_app == app_id && *p == platform {
+                continue;
+            }
+            let mistake = if other_app == app_id {
+                Mistake::OtherPlatformSecret { used: *p }
+            } else {
+                Mistake::OtherWorkspaceSecret { app: other_app.clone(), platform: *p }
+            };
+            other_secrets.push((s.clone(), format!("{p} secret of {other_app}"), mistake));
+        }
+        if let Some(k) = &a.api_key {
+            other_secrets.push((
+                k.clone(),
+                format!("REST API key of {other_app}"),
+                Mistake::ApiKey { app: other_app.clone() },
+            ));
+        }
+    }
+    keys.extend(other_secrets.iter().map(|(s, label, m)| Key {
+        secret: s,
+        label: label.clone(),
+        mistake: Some(m.clone()),
+    }));
+
+    // Which messages could have been hashed.
+    let text = selected.text.clone();
+    let mut messages =
+        vec![Message { bytes: text.as_bytes().to_vec(), label: selected.source.as_str().into(), mistakes: vec![] }];
+    let mut add = |bytes: String, label: &str, mistakes: Vec<Mistake>| {
+        if bytes != text && !messages.iter().any(|m| m.bytes == bytes.as_bytes()) {
+            messages.push(Message { bytes: bytes.into_bytes(), label: label.into(), mistakes });
+        }
+    };
+    if selected.source == Source::UserId {
+        if let Some(email) = sent.email.as_ref().filter(|e| !e.is_empty()) {
+            add(email.clone(), "email", vec![Mistake::EmailHashed]);
+        }
+        if let Some(UserId::Integer(n)) = &sent.user_id {
+            add(format!("{n}.0"), "user_id as a float", vec![Mistake::IntegerAsFloat]);
+        }
+    }
+    add(text.trim().to_string(), "trimmed identifier", vec![Mistake::Trimmed]);
+    add(text.to_lowercase(), "lower-cased identifier", vec![Mistake::LowerCased]);
+    add(text.trim().to_lowercase(), "trimmed, lower-cased identifier", vec![Mistake::Trimmed, Mistake::LowerCased]);
+    add(text.nfc().collect(), "NFC identifier", vec![Mistake::Normalised { form: "NFC" }]);
+    add(text.nfd().collect(), "NFD identifier", vec![Mistake::Normalised { form: "NFD" }]);
+    add(html_escape(&text), "HTML-escaped identifier", vec![Mistake::HtmlEscaped]);
+    add(String::new(), "empty string", vec![Mistake::EmptyIdentifier]);
+    for p in previous {
+        add(p.clone(), "previous identifier", vec![Mistake::StaleIdentifier { previous: p.clone() }]);
+    }
+
+    // Try everything; keep the explanation with the fewest mistakes.
+    let mut best: Option<(usize, Diagnosis)> = None;
+    let mut tried = 0;
+    for key in &keys {
+        let keyed = Keyed::new(key.secret.expose());
+        for msg in &messages {
+            for swapped in [false, true] {
+                let mac = if swapped { Keyed::new(&msg.bytes).mac(key.secret.expose()) } else { keyed.mac(&msg.bytes) };
+                for (tag, form_mistakes) in &tags {
+                    tried += 1;
+                    if !tags_equal(&mac, tag) {
+                        continue;
+                    }
+                    let mut mistakes: Vec<Mistake> = key.mistake.iter().cloned().collect();
+                    mistakes.extend(msg.mistakes.iter().cloned());
+                    if swapped {
+                        mistakes.push(Mistake::Swapped);
+                    }
+                    mistakes.extend(form_mistakes.iter().cloned());
+                    let found = if mistakes.is_empty() {
+                        Diagnosis::Valid { source: selected.source }
+                    } else {
+                        let matched = if swapped {
+                            format!("HMAC(key = {}, message = {})", msg.label, key.label)
+                        } else {
+                            format!("HMAC(key = {}, message = {})", key.label, msg.label)
+                        };
+                        Diagnosis::Explained { mistakes: mistakes.clone(), matched }
+                    };
+                    if best.as_ref().is_none_or(|(n, _)| mistakes.len() < *n) {
+                        best = Some((mistakes.len(), found));
+                    }
+                }
+            }
+        }
+    }
+    best.map(|(_, d)| d).unwrap_or_else(|| Diagnosis::Unexplained {
+        tried,
+        advice: format!(
+            "no secret in the configuration reproduces this hash for the identifier sent ({}). Check that the secret is current (it may have been regenerated), that the configuration lists every secret, and that the identifier sent is the one hashed (pass --previous for identifiers the user had before).",
+            selected.source
+        ),
+    })
+}
+
+fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
+}
+
+/// Decodes standard or URL-safe base64 (padding optional) of exactly 32 bytes.
+fn decode_base64_tag(text: &str) -> Option<Tag> {
+    let body = text.trim_end_matches('=');
+    if body.len() != 43 {
+        return None;
+    }
+    let mut bits: u32 = 0;
+    let mut n = 0;
+    let mut out = Vec::with_capacity(33);
+    for c in body.bytes() {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' | b'-' => 62,
+            b'/' | b'_' => 63,
+            _ => return None,
+        };
+        bits = bits << 6 | u32::from(v);
+        n += 6;
+        if n >= 8 {
+            n -= 8;
+            out.push((bits >> n) as u8);
+        }
+    }
+    out.try_into().ok()
+}
+
+impl fmt::Display for Diagnosis {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Diagnosis::Valid { source } => write!(f, "valid: the hash matches {source}"),
+            Diagnosis::Explained { mistakes, matched } => {
+                write!(f, "invalid: matched {matched} ({} mistake(s))", mistakes.len())
+            }
+            Diagnosis::CannotCheck { reason } => write!(f, "cannot check: {reason}"),
+            Diagnosis::Unexplained { advice, .. } => write!(f, "unexplained: {advice}"),
+        }
+    }
+}
