@@ -40,6 +40,18 @@ pub enum Command {
     ///   ivconform serve --http 127.0.0.1:8080
     #[command(verbatim_doc_comment)]
     Serve(ServeArgs),
+    /// Explain why a user_hash is invalid: which secret, identifier or encoding produced it (rule D1).
+    ///
+    /// Give the workspace configuration (every platform's secret, both workspaces, optionally the REST API
+    /// key as `api_key` per app) and what the page or app sent, either as the boot payload or field by field.
+    /// Secrets are never printed. Exit 0 when the hash is valid, 1 when it is not.
+    ///
+    /// Examples:
+    ///   ivconform diagnose --config workspace.toml --platform web --payload boot.json
+    ///   ivconform diagnose --config workspace.toml --app ws_prod --platform ios --user-id 5678 \
+    ///       --email ann@example.com --hash 3f9c...
+    #[command(verbatim_doc_comment)]
+    Diagnose(DiagnoseArgs),
     /// Internal: the disposable child that loads an IUT's shared library for `run --lib`.
     #[command(hide = true)]
     FfiHost {
@@ -149,4 +161,35 @@ pub struct ServeArgs {
     /// for benchmarks; it fails most cases by design).
     #[arg(long)]
     pub noop: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct DiagnoseArgs {
+    /// The workspace configuration (TOML, or JSON if the name ends in .json; see docs/CONFIG.md).
+    #[arg(long, value_name = "FILE")]
+    pub config: PathBuf,
+    /// The platform the request came from: web, ios or android.
+    #[arg(long, value_name = "PLATFORM", default_value = "web")]
+    pub platform: String,
+    /// The boot payload as sent (JSON file, or - for stdin): app_id, user_id/email and user_hash come from it.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["app", "hash", "user_id", "numeric_user_id", "email"])]
+    pub payload: Option<PathBuf>,
+    /// The app_id sent.
+    #[arg(long, value_name = "APP_ID")]
+    pub app: Option<String>,
+    /// user_id as a string.
+    #[arg(long, value_name = "ID")]
+    pub user_id: Option<String>,
+    /// user_id as a JSON integer.
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    pub numeric_user_id: Option<i64>,
+    /// The email sent.
+    #[arg(long, value_name = "EMAIL")]
+    pub email: Option<String>,
+    /// The user_hash sent.
+    #[arg(long, value_name = "HASH")]
+    pub hash: Option<String>,
+    /// An identifier the user had before (repeatable): recognises stale or cached hashes.
+    #[arg(long, value_name = "ID")]
+    pub previous: Vec<String>,
 }

@@ -22,6 +22,7 @@ fn main() -> ExitCode {
     match cli.command {
         cli::Command::Run(args) => command::run::run(args),
         cli::Command::Serve(args) => command::serve::serve(args),
+        cli::Command::Diagnose(args) => command::diagnose::diagnose(args),
         cli::Command::FfiHost { lib } => match ffi_host::run(&lib) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {

@@ -1,5 +1,6 @@
 //! The subcommands' bodies.
 
+pub mod diagnose;
 pub mod reference;
 pub mod run;
 pub mod serve;

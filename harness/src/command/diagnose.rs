@@ -1,0 +1,110 @@
+//! `ivconform diagnose`: the hash checker that says what went wrong (rule D1), for people debugging a 403.
+
+use crate::cli::DiagnoseArgs;
+use ivconform_core::diagnose::{diagnose as run_diagnosis, Diagnosis};
+use ivconform_core::identifier::{Identifiers, UserId};
+use ivconform_core::{BootPayload, Config, Platform};
+use std::process::ExitCode;
+
+fn usage(message: impl std::fmt::Display) -> ExitCode {
+    eprintln!("ivconform diagnose: {message}");
+    ExitCode::from(super::EXIT_USAGE)
+}
+
+/// Reads the configuration (TOML, or JSON when the file ends in `.json`), with file and line in errors.
+fn load_config(path: &std::path::Path) -> Result<Config, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+    let parsed = if path.extension().is_some_and(|e| e == "json") {
+        Config::from_json_str(&text)
+    } else {
+        Config::from_toml_str(&text)
+    };
+    parsed.map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// Runs the command: exit 0 when the hash is valid, 1 when it is not, 2 on bad input.
+pub fn diagnose(args: DiagnoseArgs) -> ExitCode {
+    let config = match load_config(&args.config) {
+        Ok(c) => c,
+        Err(e) => return usage(e),
+    };
+    let platform: Platform = match args.platform.parse() {
+        Ok(p) => p,
+        Err(e) => return usage(e),
+    };
+    // What was sent: a boot payload, or the fields one by one.
+    let (app_id, ids, hash) = if let Some(path) = &args.payload {
+        let bytes = if path.as_os_str() == "-" {
+            let mut b = Vec::new();
+            if let Err(e) = std::io::Read::read_to_end(&mut std::io::stdin(), &mut b) {
+                return usage(format!("cannot read the payload from stdin: {e}"));
+            }
+            b
+        } else {
+            match std::fs::read(path) {
+                Ok(b) => b,
+                Err(e) => return usage(format!("{}: cannot read: {e}", path.display())),
+            }
+        };
+        let payload = match BootPayload::parse(&bytes) {
+            Ok(p) => p,
+            Err(e) => {
+                println!(
+                    "The payload itself is malformed, so the messenger refuses it before any hash is checked:\n  {e}"
+                );
+                return ExitCode::from(super::EXIT_NONCONFORMANT);
+            }
+        };
+        let Some(hash) = payload.user_hash.clone() else {
+            println!("The payload has no user_hash: with identity verification enforced, a logged-in user without one is refused (missing_user_hash). Compute it on your server and send it as user_hash.");
+            return ExitCode::from(super::EXIT_NONCONFORMANT);
+        };
+        (payload.app_id.clone(), payload.identifiers.clone(), hash)
+    } else {
+        let Some(app) = args.app.clone() else {
+            return usage("give --payload FILE, or --app with --hash and --user-id/--email");
+        };
+        let Some(hash) = args.hash.clone() else { return usage("--hash is required without --payload") };
+        let user_id = match (&args.user_id, args.numeric_user_id) {
+            (Some(_), Some(_)) => return usage("give --user-id or --numeric-user-id, not both"),
+            (Some(s), None) => Some(UserId::Text(s.clone())),
+            (None, Some(n)) => match UserId::integer(n) {
+                Some(id) => Some(id),
+                None => {
+                    return usage(format!(
+                        "--numeric-user-id {n} is outside ±(2^53-1); JavaScript would round it, send it as a string"
+                    ))
+                }
+            },
+            (None, None) => None,
+        };
+        (app, Identifiers { user_id, email: args.email.clone() }, hash)
+    };
+    let d = run_diagnosis(&config, &app_id, platform, &ids, &hash, &args.previous);
+    let who = ids.select().map(|s| format!("{} {:?}", s.source, s.text)).unwrap_or_else(|| "no identifier".into());
+    println!("Checking user_hash for {app_id} on {platform} ({who}):");
+    match &d {
+        Diagnosis::Valid { source } => {
+            println!("  valid: the hash matches {source} under the {platform} secret of {app_id}.");
+            println!(
+                "  If the messenger still refuses it, check that the page sends this app_id and identifier unchanged."
+            );
+            ExitCode::from(super::EXIT_CONFORMANT)
+        }
+        Diagnosis::Explained { mistakes, matched } => {
+            println!("  invalid, and here is why (the hash equals {matched}):");
+            for m in mistakes {
+                println!("  - {}", m.explain(platform, &app_id));
+            }
+            ExitCode::from(super::EXIT_NONCONFORMANT)
+        }
+        Diagnosis::CannotCheck { reason } => {
+            println!("  cannot check: {reason}");
+            ExitCode::from(super::EXIT_NONCONFORMANT)
+        }
+        Diagnosis::Unexplained { advice, tried } => {
+            println!("  invalid, and none of {tried} likely mistakes reproduces it: {advice}");
+            ExitCode::from(super::EXIT_NONCONFORMANT)
+        }
+    }
+}

@@ -1,0 +1,107 @@
+//! `ivconform diagnose` end to end: a payload or fields in, the mistake and its fix out, never a secret.
+
+use std::process::Command;
+
+const SECRET_WEB: &str = "prod-web-secret-0001";
+const SECRET_IOS: &str = "prod-ios-secret-0002";
+
+fn hmac_hex(key: &str, msg: &str) -> String {
+    // Computed by Python's standard library, not by ivconform.
+    let out = Command::new("python3")
+        .args(["-c", "import hmac,hashlib,sys;print(hmac.new(sys.argv[1].encode(),sys.argv[2].encode(),hashlib.sha256).hexdigest())", key, msg])
+        .output()
+        .expect("python3 is needed for this test");
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+fn setup(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("ivconform-diagnose-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("ws.toml"),
+        format!("[apps.ws_prod]\nweb = {{ secret = \"{SECRET_WEB}\", enforced = true }}\nios = {{ secret = \"{SECRET_IOS}\" }}\n"),
+    )
+    .unwrap();
+    dir
+}
+
+fn run(args: &[&str], dir: &std::path::Path) -> (i32, String) {
+    let out =
+        Command::new(env!("CARGO_BIN_EXE_ivconform")).arg("diagnose").args(args).current_dir(dir).output().unwrap();
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(!text.contains(SECRET_WEB) && !text.contains(SECRET_IOS), "a secret was printed: {text}");
+    (out.status.code().unwrap_or(-1), text)
+}
+
+#[test]
+fn explains_a_payload_and_fields() {
+    let dir = setup("explain");
+    let payload = format!(
+        r#"{{"app_id":"ws_prod","user_id":"5678","email":"ann@example.com","user_hash":"{}"}}"#,
+        hmac_hex(SECRET_WEB, "ann@example.com")
+    );
+    std::fs::write(dir.join("boot.json"), payload).unwrap();
+    let (code, text) = run(&["--config", "ws.toml", "--payload", "boot.json"], &dir);
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("you hashed the email"), "{text}");
+
+    let (code, text) = run(
+        &["--config", "ws.toml", "--app", "ws_prod", "--user-id", "5678", "--hash", &hmac_hex(SECRET_IOS, "5678")],
+        &dir,
+    );
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("ios secret's hash"), "{text}");
+
+    let (code, text) = run(
+        &[
+            "--config",
+            "ws.toml",
+            "--app",
+            "ws_prod",
+            "--numeric-user-id",
+            "5678",
+            "--hash",
+            &hmac_hex(SECRET_WEB, "5678"),
+        ],
+        &dir,
+    );
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("valid"), "{text}");
+
+    let (code, text) = run(
+        &[
+            "--config",
+            "ws.toml",
+            "--app",
+            "ws_prod",
+            "--user-id",
+            "5679",
+            "--previous",
+            "5678",
+            "--hash",
+            &hmac_hex(SECRET_WEB, "5678"),
+        ],
+        &dir,
+    );
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("previous identifier"), "{text}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn bad_input_is_a_usage_error() {
+    let dir = setup("usage");
+    std::fs::write(dir.join("bad.toml"), "[apps.ws_prod]\nweb = { secret = \"\" }\n").unwrap();
+    let (code, text) = run(&["--config", "bad.toml", "--app", "ws_prod", "--user-id", "1", "--hash", "00"], &dir);
+    assert_eq!(code, 2, "{text}");
+    assert!(text.contains("bad.toml") && text.contains("empty"), "{text}");
+    let (code, text) = run(&["--config", "ws.toml", "--platform", "windows", "--app", "ws_prod", "--hash", "00"], &dir);
+    assert_eq!(code, 2, "{text}");
+    assert!(text.contains("windows"), "{text}");
+    let (code, text) = run(
+        &["--config", "ws.toml", "--app", "ws_prod", "--numeric-user-id", "9007199254740992", "--hash", "00"],
+        &dir,
+    );
+    assert_eq!(code, 2, "{text}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
