@@ -192,4 +192,8 @@ pub struct DiagnoseArgs {
     /// An identifier the user had before (repeatable): recognises stale or cached hashes.
     #[arg(long, value_name = "ID")]
     pub previous: Vec<String>,
+    /// Serve a small page with a form on this address (e.g. 127.0.0.1:8090) instead of answering once; the
+    /// configuration stays on the server, the page only receives identifiers and hashes.
+    #[arg(long, value_name = "ADDR")]
+    pub serve: Option<String>,
 }

@@ -105,3 +105,82 @@ fn bad_input_is_a_usage_error() {
     assert_eq!(code, 2, "{text}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Starts `ivconform diagnose --serve` on a free port; the guard kills it.
+struct Page {
+    child: std::process::Child,
+    url: String,
+}
+
+impl Drop for Page {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn page(dir: &std::path::Path) -> Page {
+    use std::io::BufRead;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ivconform"))
+        .args(["diagnose", "--config", "ws.toml", "--serve", "127.0.0.1:0"])
+        .current_dir(dir)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let url = line
+        .trim()
+        .strip_prefix("listening on ")
+        .expect("the page reports its address")
+        .trim_end_matches('/')
+        .to_string();
+    Page { child, url }
+}
+
+/// The DOM of `url` as headless Chromium renders it (Debian's chromium package; .ci/run installs it).
+fn chromium_dom(url: &str, profile: &std::path::Path) -> String {
+    let out = Command::new("chromium")
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+        ])
+        .args(["--disable-component-update", "--disable-sync", "--virtual-time-budget=2000"])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .args(["--dump-dom", url])
+        .output()
+        .expect("chromium is needed for this test (apt-get install chromium; .ci/run does it)");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn the_page_explains_in_headless_chromium() {
+    let dir = setup("page");
+    let server = page(&dir);
+    let hash = hmac_hex(SECRET_IOS, "ann@example.com");
+    let form =
+        format!("{}/diagnose?app=ws_prod&platform=web&user_id=5678&email=ann%40example.com&hash={hash}", server.url);
+    let dom = chromium_dom(&form, &dir.join("profile"));
+    assert!(dom.contains("id=\"result\" class=\"invalid\""), "{dom}");
+    assert!(dom.contains("ios secret's hash") && dom.contains("you hashed the email"), "{dom}");
+    assert!(!dom.contains(SECRET_IOS) && !dom.contains(SECRET_WEB), "a secret reached the page");
+    // The form keeps what was typed, escaped.
+    let hostile = format!(
+        "{}/diagnose?app=ws_prod&platform=web&user_id=%3Cscript%3Ealert(1)%3C%2Fscript%3E&hash={hash}",
+        server.url
+    );
+    let dom = chromium_dom(&hostile, &dir.join("profile"));
+    assert!(!dom.contains("<script>alert(1)"), "{dom}");
+    assert!(dom.contains("&lt;script&gt;alert(1)"), "{dom}");
+    let start = chromium_dom(&format!("{}/", server.url), &dir.join("profile"));
+    assert!(
+        start.contains("<form") && start.contains("<option>ws_prod</option>") && !start.contains("id=\"result\""),
+        "{start}"
+    );
+    drop(server);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -28,6 +28,12 @@ pub fn diagnose(args: DiagnoseArgs) -> ExitCode {
         Ok(c) => c,
         Err(e) => return usage(e),
     };
+    if let Some(addr) = &args.serve {
+        return match super::diagnose_page::serve(addr, config) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => usage(format!("cannot serve on {addr}: {e}")),
+        };
+    }
     let platform: Platform = match args.platform.parse() {
         Ok(p) => p,
         Err(e) => return usage(e),
@@ -80,31 +86,39 @@ pub fn diagnose(args: DiagnoseArgs) -> ExitCode {
         };
         (app, Identifiers { user_id, email: args.email.clone() }, hash)
     };
-    let d = run_diagnosis(&config, &app_id, platform, &ids, &hash, &args.previous);
+    let (valid, text) = explain(&config, &app_id, platform, &ids, &hash, &args.previous);
+    print!("{text}");
+    ExitCode::from(if valid { super::EXIT_CONFORMANT } else { super::EXIT_NONCONFORMANT })
+}
+
+/// The diagnosis in words (shared by the command line and the page), and whether the hash is valid.
+pub fn explain(
+    config: &Config,
+    app_id: &str,
+    platform: Platform,
+    ids: &Identifiers,
+    hash: &str,
+    previous: &[String],
+) -> (bool, String) {
+    let d = run_diagnosis(config, app_id, platform, ids, hash, previous);
     let who = ids.select().map(|s| format!("{} {:?}", s.source, s.text)).unwrap_or_else(|| "no identifier".into());
-    println!("Checking user_hash for {app_id} on {platform} ({who}):");
+    let mut out = format!("Checking user_hash for {app_id} on {platform} ({who}):\n");
+    let valid = matches!(d, Diagnosis::Valid { .. });
     match &d {
         Diagnosis::Valid { source } => {
-            println!("  valid: the hash matches {source} under the {platform} secret of {app_id}.");
-            println!(
-                "  If the messenger still refuses it, check that the page sends this app_id and identifier unchanged."
-            );
-            ExitCode::from(super::EXIT_CONFORMANT)
+            out += &format!("  valid: the hash matches {source} under the {platform} secret of {app_id}.\n");
+            out += "  If the messenger still refuses it, check that the page sends this app_id and identifier unchanged.\n";
         }
         Diagnosis::Explained { mistakes, matched } => {
-            println!("  invalid, and here is why (the hash equals {matched}):");
+            out += &format!("  invalid, and here is why (the hash equals {matched}):\n");
             for m in mistakes {
-                println!("  - {}", m.explain(platform, &app_id));
+                out += &format!("  - {}\n", m.explain(platform, app_id));
             }
-            ExitCode::from(super::EXIT_NONCONFORMANT)
         }
-        Diagnosis::CannotCheck { reason } => {
-            println!("  cannot check: {reason}");
-            ExitCode::from(super::EXIT_NONCONFORMANT)
-        }
+        Diagnosis::CannotCheck { reason } => out += &format!("  cannot check: {reason}\n"),
         Diagnosis::Unexplained { advice, tried } => {
-            println!("  invalid, and none of {tried} likely mistakes reproduces it: {advice}");
-            ExitCode::from(super::EXIT_NONCONFORMANT)
+            out += &format!("  invalid, and none of {tried} likely mistakes reproduces it: {advice}\n");
         }
     }
+    (valid, out)
 }

@@ -1,6 +1,7 @@
 //! The subcommands' bodies.
 
 pub mod diagnose;
+pub mod diagnose_page;
 pub mod reference;
 pub mod run;
 pub mod serve;
