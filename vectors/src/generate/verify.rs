@@ -12,6 +12,7 @@ use ivconform_core::Source::{Email, UserId as Uid};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
+#[allow(clippy::too_many_arguments)]
 fn def(
     id: &str,
     comment: &str,
