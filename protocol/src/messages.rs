@@ -30,9 +30,10 @@ impl Capability {
     }
 }
 
-/// A request from the harness. Every request carries `seq`, echoed by the response.
+/// A request from the harness. Every request carries `seq`, echoed by the response. Unknown fields are
+/// ignored (later minor versions of the protocol may add some), as docs/PROTOCOL.md promises.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+#[serde(tag = "type", rename_all = "snake_case")]
 pub enum Request {
     /// First message: the harness introduces itself; the implementation answers with [`Hello`].
     Hello {

@@ -133,3 +133,14 @@ pub fn noop_handle_bytes(request: &[u8]) -> Response {
         _ => error(seq, "unknown request"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_request_fields_are_ignored() {
+        let answer = handle_bytes(br#"{"seq":4,"type":"hmac","key_hex":"6b","msg_hex":"","added_in_1_1":true}"#);
+        assert!(matches!(answer, Response::Hmac { seq: 4, .. }), "{answer:?}");
+    }
+}
