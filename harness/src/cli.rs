@@ -52,6 +52,46 @@ pub enum Command {
     ///       --email ann@example.com --hash 3f9c...
     #[command(verbatim_doc_comment)]
     Diagnose(DiagnoseArgs),
+    /// Property tests: random inputs, the reference as oracle, failures shrunk to ready-to-paste vectors.
+    ///
+    /// Properties: sign (signing agrees with the reference), verify (decisions agree),
+    /// precedence (every combination of present/absent/empty/null/integer user_id and email),
+    /// reorder (key order never changes a decision), custom-attributes (adding attributes never
+    /// does), other-platform (another platform's or workspace's settings never do).
+    /// A failure is shrunk and printed as a ready-to-paste vector. Exit codes as for `run`.
+    ///
+    /// Examples:
+    ///   ivconform props --reference
+    ///   ivconform props --cmd "python3 adapter.py" --cases 1000 --seed 7
+    ///   ivconform props --url http://127.0.0.1:8080/ --property precedence --property reorder
+    #[command(verbatim_doc_comment)]
+    Props(PropsArgs),
+    /// Constant-time suite (rule V9): does verification time depend on how much of the hash is right?
+    ///
+    /// A dudect-style test (Welch's t on raw and percentile-cropped timings, and a decile
+    /// comparison) of the IUT's verification, gated by controls measured in the same job.
+    /// Verdict Pass, Fail or Inconclusive. Over HTTP/stdio the detection floor is measured.
+    /// Exit codes: 0 Pass, 1 Fail, 2 usage, 3 unreachable, 4 Inconclusive.
+    ///
+    /// Examples:
+    ///   ivconform timing --reference ffi --samples 1000000
+    ///   ivconform timing --lib ./libmyimpl.so --samples 100000 --json timing.json
+    ///   ivconform timing --url http://127.0.0.1:8080/ --samples 200000
+    #[command(verbatim_doc_comment)]
+    Timing(TimingArgs),
+    /// Internal: the disposable child that times a library's ivc_verify_raw for `timing --lib`.
+    #[command(hide = true)]
+    FfiTiming {
+        /// The shared library implementing include/ivconform.h; without it, the linked reference.
+        #[arg(long)]
+        lib: Option<PathBuf>,
+    },
+    /// Internal: the reference with a data-dependent delay, the timing suite's control IUT.
+    ///
+    /// When the supplied user_hash's first byte is right, a verify answer is delayed by DELAY busy-waited
+    /// nanoseconds: an early exit with a known, adjustable cost.
+    #[command(hide = true)]
+    TimingControl(TimingControlArgs),
     /// Internal: the disposable child that loads an IUT's shared library for `run --lib`.
     #[command(hide = true)]
     FfiHost {
@@ -196,4 +236,86 @@ pub struct DiagnoseArgs {
     /// configuration stays on the server, the page only receives identifiers and hashes.
     #[arg(long, value_name = "ADDR")]
     pub serve: Option<String>,
+}
+
+/// Which implementation to reach, shared by `props` and `timing` (the same choices as `run`).
+#[derive(Args, Debug, Clone)]
+pub struct IutArgs {
+    /// Test the bundled reference implementation over the given transport.
+    #[arg(long, value_enum, num_args = 0..=1, default_missing_value = "inproc", group = "iut", help_heading = "Implementation under test")]
+    pub reference: Option<ReferenceMode>,
+    /// Start the IUT with this shell command; it speaks JSON lines on stdin/stdout.
+    #[arg(long, value_name = "COMMAND", group = "iut", help_heading = "Implementation under test")]
+    pub cmd: Option<String>,
+    /// POST protocol messages to this http:// URL.
+    #[arg(long, value_name = "URL", group = "iut", help_heading = "Implementation under test")]
+    pub url: Option<String>,
+    /// Load this shared library (include/ivconform.h) in a disposable child process.
+    #[arg(long, value_name = "PATH", group = "iut", help_heading = "Implementation under test")]
+    pub lib: Option<PathBuf>,
+}
+
+/// `ivconform props`: what to test and how hard.
+#[derive(Args, Debug)]
+pub struct PropsArgs {
+    /// The implementation under test.
+    #[command(flatten)]
+    pub iut: IutArgs,
+    /// Random cases per property.
+    #[arg(long, value_name = "N", default_value_t = 256)]
+    pub cases: u32,
+    /// Seed of the random inputs: the same seed, cases and properties replay the same run.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub seed: u64,
+    /// Run only this property (repeatable): sign, verify, precedence, reorder, custom-attributes, other-platform.
+    #[arg(long = "property", value_name = "NAME")]
+    pub properties: Vec<String>,
+    /// Seconds to wait for each answer.
+    #[arg(long, value_name = "SECS", default_value_t = 5.0)]
+    pub timeout: f64,
+    /// Most shrinking steps per failure.
+    #[arg(long, value_name = "N", default_value_t = 2048)]
+    pub max_shrink_iters: u32,
+}
+
+/// `ivconform timing`: what to measure, how long, where to write the report.
+#[derive(Args, Debug)]
+pub struct TimingArgs {
+    /// The implementation under test.
+    #[command(flatten)]
+    pub iut: IutArgs,
+    /// Measurements of the IUT in total (both class pairs); each control gets as many.
+    #[arg(long, value_name = "N", default_value_t = 100_000)]
+    pub samples: u64,
+    /// Seed of the inputs and of the class order.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub seed: u64,
+    /// |t| (and decile |z|) above which a difference counts as a leak (dudect's "probably not constant time").
+    #[arg(long, value_name = "T", default_value_t = 10.0)]
+    pub threshold: f64,
+    /// HTTP/stdio only: the known delays (microseconds) injected into the early-exit controls to measure the
+    /// detection floor.
+    #[arg(long, value_name = "US,US,...", value_delimiter = ',', default_value = "0.5,1,2,4,8,16,32")]
+    pub ladder: Vec<f64>,
+    /// Seconds to wait for each answer (HTTP/stdio).
+    #[arg(long, value_name = "SECS", default_value_t = 5.0)]
+    pub timeout: f64,
+    /// Write the whole result (verdict, controls, statistics per class pair) as JSON.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+}
+
+/// `ivconform timing-control` (hidden): serve the delayed control IUT.
+#[derive(Args, Debug)]
+#[command(group(clap::ArgGroup::new("mode").required(true).args(["stdio", "http"])))]
+pub struct TimingControlArgs {
+    /// Speak JSON lines on stdin/stdout.
+    #[arg(long)]
+    pub stdio: bool,
+    /// Listen for HTTP on this address (port 0: any free port; the address is printed).
+    #[arg(long, value_name = "ADDR")]
+    pub http: Option<String>,
+    /// Nanoseconds to busy-wait when the supplied hash's first byte is right (0: the plain reference).
+    #[arg(long, value_name = "DELAY", default_value_t = 0)]
+    pub delay_ns: u64,
 }

@@ -8,10 +8,12 @@ mod cli;
 mod command;
 mod ffi_host;
 mod leak;
+mod props;
 mod report;
 mod runner;
 mod serve;
 mod suite;
+mod timing;
 mod transport;
 
 use clap::Parser;
@@ -23,6 +25,10 @@ fn main() -> ExitCode {
         cli::Command::Run(args) => command::run::run(args),
         cli::Command::Serve(args) => command::serve::serve(args),
         cli::Command::Diagnose(args) => command::diagnose::diagnose(args),
+        cli::Command::Props(args) => command::props::props(args),
+        cli::Command::Timing(args) => command::timing::timing(args),
+        cli::Command::FfiTiming { lib } => command::timing::ffi_child(lib.as_deref()),
+        cli::Command::TimingControl(args) => command::timing::control(args),
         cli::Command::FfiHost { lib } => match ffi_host::run(&lib) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {

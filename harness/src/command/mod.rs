@@ -2,9 +2,11 @@
 
 pub mod diagnose;
 pub mod diagnose_page;
+pub mod props;
 pub mod reference;
 pub mod run;
 pub mod serve;
+pub mod timing;
 
 /// Exit code: every case conformant.
 pub const EXIT_CONFORMANT: u8 = 0;

@@ -1,0 +1,259 @@
+//! The timing suite's result: per target and class pair, the controls' behaviour, and a verdict that is
+//! Pass, Fail or Inconclusive (never a bare number), gated by the controls measured in the same job.
+
+use super::stats::Assessment;
+use super::PAIRS;
+use serde::Serialize;
+use std::fmt::Write;
+
+/// What a measured target is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Role {
+    /// The implementation under test.
+    Iut,
+    /// A constant-time verifier: must pass.
+    ConstantControl,
+    /// An early-exit verifier (FFI) or the reference with a known data-dependent delay (HTTP/stdio): must be
+    /// flagged.
+    EarlyExitControl,
+}
+
+/// One measured target.
+#[derive(Debug, Clone, Serialize)]
+pub struct Target {
+    /// What it is, for people.
+    pub name: String,
+    /// Its role.
+    pub role: Role,
+    /// For injected-delay controls, the delay (nanoseconds) added when the first byte is right.
+    pub delay_ns: Option<f64>,
+    /// One assessment per class pair.
+    pub pairs: Vec<Assessment>,
+    /// Answers other than "no match" to wrong hashes (a verifier must refuse all of them).
+    pub unexpected_answers: u64,
+}
+
+/// The verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// No dependence on how much of the hash is right, and the controls show the run could have seen one.
+    Pass,
+    /// Verification time depends on where the hash goes wrong, and the constant-time control passed.
+    Fail,
+    /// The controls did not behave, or the measurement could not be completed: no conclusion.
+    Inconclusive,
+}
+
+/// Everything a timing run found.
+#[derive(Debug, Clone, Serialize)]
+pub struct TimingReport {
+    /// How the IUT was reached.
+    pub transport: String,
+    /// The timer used and its resolution.
+    pub timer: String,
+    /// Measurements of the IUT requested (both pairs together).
+    pub samples: u64,
+    /// The seed.
+    pub seed: u64,
+    /// The |t| and |z| threshold.
+    pub threshold: f64,
+    /// Wall-clock seconds of the measurement.
+    pub seconds: f64,
+    /// The verdict.
+    pub verdict: Verdict,
+    /// Why, in one sentence.
+    pub reason: String,
+    /// Whether every control behaved.
+    pub controls_ok: bool,
+    /// What each control was expected to do and did.
+    pub control_notes: Vec<String>,
+    /// HTTP/stdio: the smallest injected delay flagged with every larger one (nanoseconds).
+    pub floor_ns: Option<f64>,
+    /// The smallest mean difference the IUT's own tests could have flagged (nanoseconds, worse pair).
+    pub detectable_ns: Option<f64>,
+    /// The IUT first, then the controls.
+    pub targets: Vec<Target>,
+    /// Anything that went wrong besides the statistics.
+    pub problems: Vec<String>,
+}
+
+/// Nanoseconds for people: `31.2 ns`, `1.25 µs`.
+pub fn fmt_ns(ns: f64) -> String {
+    if ns.abs() >= 1000.0 {
+        format!("{:.2} µs", ns / 1000.0)
+    } else {
+        format!("{ns:.1} ns")
+    }
+}
+
+/// Decides the verdict from the targets (the IUT first): the controls gate everything.
+pub fn decide(
+    targets: &[Target],
+    threshold: f64,
+    problems: &[String],
+) -> (Verdict, String, bool, Vec<String>, Option<f64>) {
+    let mut notes = Vec::new();
+    let mut ok = true;
+    let stat = |a: &Assessment| format!("|t| {:.1} ({})", a.max_stat.abs(), a.max_test);
+    for t in targets.iter().filter(|t| t.role == Role::ConstantControl) {
+        for (i, a) in t.pairs.iter().enumerate() {
+            if !a.enough {
+                ok = false;
+                notes.push(format!("{}: too few measurements on pair {}", t.name, i + 1));
+            } else if a.leak {
+                ok = false;
+                notes.push(format!(
+                    "{} was flagged on pair {} ({}, expected to pass): the setup makes differences of its own",
+                    t.name,
+                    i + 1,
+                    stat(a)
+                ));
+            } else {
+                notes.push(format!("{} passed on pair {} ({}), as it must", t.name, i + 1, stat(a)));
+            }
+        }
+    }
+    let mut early: Vec<&Target> = targets.iter().filter(|t| t.role == Role::EarlyExitControl).collect();
+    early.sort_by(|a, b| a.delay_ns.unwrap_or(0.0).total_cmp(&b.delay_ns.unwrap_or(0.0)));
+    let mut floor = None;
+    for t in early.iter().rev() {
+        let a = &t.pairs[0];
+        if a.leak {
+            floor = t.delay_ns;
+            notes.push(format!("{} was flagged on pair 1 ({}), as it must", t.name, stat(a)));
+        } else {
+            notes.push(format!("{} was not flagged on pair 1 ({})", t.name, stat(a)));
+            break;
+        }
+    }
+    match early.last() {
+        Some(largest) if largest.pairs[0].leak => {}
+        Some(largest) => {
+            ok = false;
+            notes.push(format!(
+                "the run could not detect even the {}: more samples or a quieter machine are needed",
+                largest.name
+            ));
+        }
+        None => {
+            ok = false;
+            notes.push("no early-exit control was measured".into());
+        }
+    }
+    let iut = &targets[0];
+    if !problems.is_empty() {
+        return (Verdict::Inconclusive, problems.join("; "), ok, notes, floor);
+    }
+    if !iut.pairs.iter().all(|a| a.enough) {
+        return (Verdict::Inconclusive, "too few measurements of the implementation".into(), ok, notes, floor);
+    }
+    let leaks: Vec<String> = iut
+        .pairs
+        .iter()
+        .enumerate()
+        .filter(|(_, a)| a.leak)
+        .map(|(i, a)| {
+            format!(
+                "pair {}: |t| {:.1} > {threshold} ({}), class {} slower by {}",
+                i + 1,
+                a.max_stat.abs(),
+                a.max_test,
+                if a.effect_ns >= 0.0 { "A" } else { "B" },
+                fmt_ns(a.effect_ns.abs())
+            )
+        })
+        .collect();
+    if !ok {
+        let would = if leaks.is_empty() { "pass" } else { "fail" };
+        return (
+            Verdict::Inconclusive,
+            format!(
+                "the controls did not behave, so no verdict can be trusted (the implementation alone would {would})"
+            ),
+            ok,
+            notes,
+            floor,
+        );
+    }
+    if !leaks.is_empty() {
+        return (
+            Verdict::Fail,
+            format!("verification time depends on where the hash goes wrong (V9): {}", leaks.join("; ")),
+            ok,
+            notes,
+            floor,
+        );
+    }
+    let reason = match floor {
+        Some(f) => format!(
+            "no dependence at or above the measured floor of {} (every |t| and |z| <= {threshold} on both pairs); \
+             smaller leaks are inconclusive at this sample count",
+            fmt_ns(f)
+        ),
+        None => format!("no dependence found (every |t| and |z| <= {threshold} on both pairs)"),
+    };
+    (Verdict::Pass, reason, ok, notes, floor)
+}
+
+impl TimingReport {
+    /// The report for people.
+    pub fn human(&self) -> String {
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "ivconform timing: {}\n  {} IUT samples, seed {}, threshold |t| > {}, timer {}, {:.1} s",
+            self.transport, self.samples, self.seed, self.threshold, self.timer, self.seconds
+        );
+        for t in &self.targets {
+            let role = match t.role {
+                Role::Iut => "implementation",
+                Role::ConstantControl => "control (must pass)",
+                Role::EarlyExitControl => "control (must be flagged)",
+            };
+            let _ = writeln!(out, "\n  {} [{role}]", t.name);
+            for (i, a) in t.pairs.iter().enumerate() {
+                let _ = writeln!(
+                    out,
+                    "    {:<66} max |t| {:>7.1} {}  mean A-B {:>9}  n {}  could detect {}",
+                    PAIRS[i],
+                    a.max_stat.abs(),
+                    if a.leak { "LEAK" } else { "    " },
+                    fmt_ns(a.mean_difference_ns),
+                    a.samples,
+                    a.detectable_ns.map_or("-".into(), fmt_ns),
+                );
+                if t.role == Role::Iut {
+                    let _ = writeln!(out, "      largest statistic: {}, effect {}", a.max_test, fmt_ns(a.effect_ns));
+                    let d: Vec<String> =
+                        a.deciles_ns.iter().map(|[x, y]| format!("{}", fmt_ns(x - y).replace(' ', ""))).collect();
+                    let _ = writeln!(out, "      deciles 1-9, A minus B: {}", d.join(" "));
+                }
+            }
+            if t.unexpected_answers > 0 {
+                let _ = writeln!(out, "    {} answers to wrong hashes were not \"no match\"", t.unexpected_answers);
+            }
+        }
+        let _ = writeln!(out, "\n  controls (measured in the same job):");
+        for n in &self.control_notes {
+            let _ = writeln!(out, "    - {n}");
+        }
+        if let Some(f) = self.floor_ns {
+            let _ = writeln!(out, "  measured detection floor: {} (smallest injected delay flagged)", fmt_ns(f));
+        }
+        if let Some(d) = self.detectable_ns {
+            let _ = writeln!(out, "  smallest effect this run could detect in the implementation: {}", fmt_ns(d));
+        }
+        for p in &self.problems {
+            let _ = writeln!(out, "  problem: {p}");
+        }
+        let word = match self.verdict {
+            Verdict::Pass => "PASS",
+            Verdict::Fail => "FAIL",
+            Verdict::Inconclusive => "INCONCLUSIVE",
+        };
+        let _ = writeln!(out, "\nVerdict: {word}: {}", self.reason);
+        out
+    }
+}
