@@ -1,8 +1,14 @@
 //! The reference implementation behind the C ABI of `include/ivconform.h`, so `ivconform run --lib` can test
 //! it like any other library and adapter authors have a working example of the ownership rules.
 //!
-//! Ownership: `ivc_call` returns a `Box<[u8]>` turned into a raw pointer and length; `ivc_free` rebuilds the
-//! box from exactly that pointer and length and drops it. Panics never cross the ABI (`catch_unwind`).
+//! Ownership, exactly: `ivc_call` serialises the response into a `Vec<u8>`, turns it into a `Box<[u8]>` (so
+//! capacity equals length) and hands out `Box::into_raw`'s pointer and the length. `ivc_free(ptr, len)`
+//! rebuilds that `Box<[u8]>` from the same pointer and length with `Box::from_raw` and drops it, so the
+//! buffer goes back to the allocator that made it. Passing any other pointer or length, or freeing twice,
+//! is undefined behaviour, as the header says.
+//!
+//! Every entry point runs its body inside `catch_unwind`: a panic never crosses the ABI (it would abort the
+//! process); it becomes the function's error return instead (`ivc_free` swallows it).
 
 use ivconform_core::hex::decode_tag;
 use ivconform_core::mac::{tags_equal, Keyed};
@@ -16,6 +22,11 @@ pub const ABI_VERSION: u32 = 1;
 #[no_mangle]
 pub extern "C" fn ivc_abi_version() -> u32 {
     ABI_VERSION
+}
+
+/// Runs `body`, turning a panic into `on_panic` so that no unwind crosses the C ABI.
+fn guarded<T>(on_panic: T, body: impl FnOnce() -> T) -> T {
+    catch_unwind(AssertUnwindSafe(body)).unwrap_or(on_panic)
 }
 
 /// Views a caller's buffer as a slice; `None` for a NULL pointer with a non-zero length.
@@ -42,12 +53,10 @@ pub unsafe extern "C" fn ivc_call(req: *const u8, req_len: usize, resp: *mut *mu
     if resp.is_null() || resp_len.is_null() {
         return -1;
     }
-    // SAFETY: the caller guarantees `req` is valid for `req_len` bytes.
+    // SAFETY: the caller guarantees `req` is valid for `req_len` bytes (or NULL, refused by `bytes`).
     let Some(request) = (unsafe { bytes(req, req_len) }) else { return -1 };
-    let answer = catch_unwind(AssertUnwindSafe(|| {
-        serde_json::to_vec(&ivconform_protocol::reference::handle_bytes(request)).ok()
-    }));
-    let Ok(Some(answer)) = answer else { return -1 };
+    let answer = guarded(None, || serde_json::to_vec(&ivconform_protocol::reference::handle_bytes(request)).ok());
+    let Some(answer) = answer else { return -1 };
     let boxed: Box<[u8]> = answer.into_boxed_slice();
     let len = boxed.len();
     let ptr = Box::into_raw(boxed) as *mut u8;
@@ -69,7 +78,8 @@ pub unsafe extern "C" fn ivc_free(resp: *mut u8, resp_len: usize) {
         return;
     }
     // SAFETY: (ptr, len) came from `Box::into_raw` of a `Box<[u8]>` of that length in `ivc_call`.
-    drop(unsafe { Box::from_raw(std::ptr::slice_from_raw_parts_mut(resp, resp_len)) });
+    let boxed = unsafe { Box::from_raw(std::ptr::slice_from_raw_parts_mut(resp, resp_len)) };
+    guarded((), move || drop(boxed));
 }
 
 /// Writes the lowercase hex HMAC of `msg` under `secret` to `out_hex` (64 bytes); -1 on an empty secret.
@@ -84,17 +94,21 @@ pub unsafe extern "C" fn ivc_sign_raw(
     msg_len: usize,
     out_hex: *mut u8,
 ) -> i32 {
-    // SAFETY: the caller guarantees the buffers' validity.
+    // SAFETY: the caller guarantees the buffers' validity (NULL with a non-zero length is refused).
     let (Some(secret), Some(msg)) = (unsafe { bytes(secret, secret_len) }, unsafe { bytes(msg, msg_len) }) else {
         return -1;
     };
     if out_hex.is_null() {
         return -1;
     }
-    let Ok(signer) = Signer::new(secret) else { return -1 };
-    let mut hex = [0u8; 64];
-    signer.hash_into(msg, &mut hex);
-    // SAFETY: `out_hex` is non-null and valid for 64 bytes by contract; `hex` does not overlap it.
+    let hex = guarded(None, || {
+        let signer = Signer::new(secret).ok()?;
+        let mut hex = [0u8; 64];
+        signer.hash_into(msg, &mut hex);
+        Some(hex)
+    });
+    let Some(hex) = hex else { return -1 };
+    // SAFETY: `out_hex` is non-null and valid for 64 bytes by contract; `hex` is a local, so no overlap.
     unsafe { std::ptr::copy_nonoverlapping(hex.as_ptr(), out_hex, 64) };
     0
 }
@@ -123,48 +137,123 @@ pub unsafe extern "C" fn ivc_verify_raw(
     if secret.is_empty() {
         return -1;
     }
-    let Some(supplied) = std::str::from_utf8(hash).ok().and_then(decode_tag) else { return 0 };
-    i32::from(tags_equal(&Keyed::new(secret).mac(msg), &supplied))
+    guarded(-1, || {
+        // The form check (V6) depends only on length and alphabet; the comparison is constant-time (V9).
+        let Some(supplied) = std::str::from_utf8(hash).ok().and_then(decode_tag) else { return 0 };
+        i32::from(tags_equal(&Keyed::new(secret).mac(msg), &supplied))
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// Calls `ivc_call` like a C caller would and frees the answer exactly once.
     fn call(request: &str) -> String {
         let (mut ptr, mut len) = (std::ptr::null_mut(), 0usize);
         // SAFETY: valid buffers; the response is freed once below.
         let rc = unsafe { ivc_call(request.as_ptr(), request.len(), &mut ptr, &mut len) };
         assert_eq!(rc, 0);
-        // SAFETY: `ptr`/`len` describe the buffer ivc_call returned.
+        assert!(!ptr.is_null());
+        // SAFETY: `ptr`/`len` describe the buffer ivc_call returned, not yet freed.
         let text = String::from_utf8(unsafe { std::slice::from_raw_parts(ptr, len) }.to_vec()).unwrap();
+        // SAFETY: exactly what ivc_call returned, freed once.
         unsafe { ivc_free(ptr, len) };
         text
     }
 
+    fn reference(request: &str) -> String {
+        serde_json::to_string(&ivconform_protocol::reference::handle_bytes(request.as_bytes())).unwrap()
+    }
+
+    const CONFIG: &str = r#"{"apps":{"ws":{"web":{"secret":"s3cr3t","enforced":true}}}}"#;
+
     #[test]
-    fn call_answers_like_the_reference() {
+    fn call_answers_exactly_like_the_reference() {
         assert_eq!(ivc_abi_version(), 1);
-        let req = r#"{"seq":7,"type":"hmac","key_hex":"4a656665","msg_hex":"7768617420646f2079612077616e7420666f72206e6f7468696e673f"}"#;
-        assert!(call(req).contains("5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"));
-        assert!(call("not json").contains("\"error\""));
-        // SAFETY: null out-pointers are refused, not written.
-        assert_eq!(unsafe { ivc_call(b"{}".as_ptr(), 2, std::ptr::null_mut(), std::ptr::null_mut()) }, -1);
+        let hash = Signer::new(b"s3cr3t").unwrap().hash_message(b"u1");
+        let payload = ivconform_core::hex::encode_lower(
+            format!(r#"{{"app_id":"ws","user_id":"u1","user_hash":"{hash}"}}"#).as_bytes(),
+        );
+        let requests = [
+            r#"{"seq":1,"type":"hello","protocol":"ivconform/1","suite_version":"x"}"#.to_string(),
+            r#"{"seq":2,"type":"hmac","key_hex":"4a656665","msg_hex":"7768617420646f2079612077616e7420666f72206e6f7468696e673f"}"#.to_string(),
+            r#"{"seq":3,"type":"sign","secret_hex":"6b6579","user_id":5678}"#.to_string(),
+            r#"{"seq":4,"type":"sign","secret_hex":"","email":"a@b.c"}"#.to_string(),
+            format!(r#"{{"seq":5,"type":"verify","config":{CONFIG},"platform":"web","payload_hex":"{payload}"}}"#),
+            r#"{"seq":6,"type":"bye"}"#.to_string(),
+            "not json".to_string(),
+            String::new(),
+        ];
+        for r in &requests {
+            assert_eq!(call(r), reference(r), "{r}");
+        }
+        assert!(call(&requests[1]).contains("5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"));
+        assert!(call(&requests[4]).contains(r#""verified":true"#), "{}", call(&requests[4]));
+    }
+
+    #[test]
+    fn call_refuses_null_pointers_and_sets_nothing() {
+        let sentinel = std::ptr::dangling_mut::<u8>();
+        let (mut ptr, mut len) = (sentinel, 7usize);
+        // SAFETY: null out-pointers are refused before any write.
+        assert_eq!(unsafe { ivc_call(b"{}".as_ptr(), 2, std::ptr::null_mut(), &mut len) }, -1);
+        // SAFETY: as above.
+        assert_eq!(unsafe { ivc_call(b"{}".as_ptr(), 2, &mut ptr, std::ptr::null_mut()) }, -1);
+        // SAFETY: a NULL request with a non-zero length is refused before it is read.
+        assert_eq!(unsafe { ivc_call(std::ptr::null(), 5, &mut ptr, &mut len) }, -1);
+        assert_eq!((ptr, len), (sentinel, 7), "a failed call must leave the out-parameters alone");
+        // A NULL request of length 0 is an empty (unreadable) request: answered with an error.
+        // SAFETY: valid out-pointers; a zero-length request is never read.
+        assert_eq!(unsafe { ivc_call(std::ptr::null(), 0, &mut ptr, &mut len) }, 0);
+        // SAFETY: exactly what ivc_call returned.
+        let text = String::from_utf8(unsafe { std::slice::from_raw_parts(ptr, len) }.to_vec()).unwrap();
+        // SAFETY: freed once; freeing NULL is a no-op.
+        unsafe {
+            ivc_free(ptr, len);
+            ivc_free(std::ptr::null_mut(), 0);
+        }
+        assert!(text.contains(r#""type":"error""#), "{text}");
+    }
+
+    #[test]
+    fn a_panic_becomes_the_error_return() {
+        assert_eq!(guarded(-1, || panic!("deliberate")), -1);
+        assert_eq!(guarded(None::<u8>, || panic!("deliberate")), None);
+        assert_eq!(guarded(-1, || 1), 1);
     }
 
     #[test]
     fn raw_entry_points() {
         let mut out = [0u8; 64];
-        // SAFETY: valid buffers of the stated lengths.
+        // SAFETY (all calls below): valid buffers of the stated lengths, or NULL where a refusal is tested.
         assert_eq!(unsafe { ivc_sign_raw(b"key".as_ptr(), 3, b"u1".as_ptr(), 2, out.as_mut_ptr()) }, 0);
+        assert_eq!(&out[..], Signer::new(b"key").unwrap().hash_message(b"u1").as_bytes());
+        // RFC 4231 case 2 through the raw path.
+        let mut rfc = [0u8; 64];
+        let msg = b"what do ya want for nothing?";
+        assert_eq!(unsafe { ivc_sign_raw(b"Jefe".as_ptr(), 4, msg.as_ptr(), msg.len(), rfc.as_mut_ptr()) }, 0);
+        assert_eq!(&rfc[..], b"5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+        // An empty message is fine (NULL with length 0 too).
+        assert_eq!(unsafe { ivc_sign_raw(b"key".as_ptr(), 3, std::ptr::null(), 0, rfc.as_mut_ptr()) }, 0);
+
         let ok = unsafe { ivc_verify_raw(b"key".as_ptr(), 3, b"u1".as_ptr(), 2, out.as_ptr(), 64) };
         assert_eq!(ok, 1);
         let upper = std::str::from_utf8(&out).unwrap().to_uppercase();
         assert_eq!(unsafe { ivc_verify_raw(b"key".as_ptr(), 3, b"u1".as_ptr(), 2, upper.as_ptr(), 64) }, 1);
-        out[63] ^= 1;
-        assert_eq!(unsafe { ivc_verify_raw(b"key".as_ptr(), 3, b"u1".as_ptr(), 2, out.as_ptr(), 64) }, 0);
+        assert_eq!(unsafe { ivc_verify_raw(b"key".as_ptr(), 3, b"u2".as_ptr(), 2, out.as_ptr(), 64) }, 0);
+        let mut wrong = out;
+        wrong[63] ^= 1;
+        assert_eq!(unsafe { ivc_verify_raw(b"key".as_ptr(), 3, b"u1".as_ptr(), 2, wrong.as_ptr(), 64) }, 0);
         assert_eq!(unsafe { ivc_verify_raw(b"key".as_ptr(), 3, b"u1".as_ptr(), 2, out.as_ptr(), 63) }, 0);
+        let not_utf8 = [0xffu8; 64];
+        assert_eq!(unsafe { ivc_verify_raw(b"key".as_ptr(), 3, b"u1".as_ptr(), 2, not_utf8.as_ptr(), 64) }, 0);
+
         assert_eq!(unsafe { ivc_sign_raw(b"".as_ptr(), 0, b"u1".as_ptr(), 2, out.as_mut_ptr()) }, -1);
+        assert_eq!(unsafe { ivc_sign_raw(b"key".as_ptr(), 3, b"u1".as_ptr(), 2, std::ptr::null_mut()) }, -1);
+        assert_eq!(unsafe { ivc_sign_raw(b"key".as_ptr(), 3, std::ptr::null(), 2, out.as_mut_ptr()) }, -1);
         assert_eq!(unsafe { ivc_verify_raw(std::ptr::null(), 3, b"u1".as_ptr(), 2, out.as_ptr(), 64) }, -1);
+        assert_eq!(unsafe { ivc_verify_raw(b"".as_ptr(), 0, b"u1".as_ptr(), 2, out.as_ptr(), 64) }, -1);
+        assert_eq!(unsafe { ivc_verify_raw(b"key".as_ptr(), 3, b"u1".as_ptr(), 2, std::ptr::null(), 64) }, -1);
     }
 }

@@ -36,9 +36,12 @@ pub fn reference_library() -> Result<PathBuf, String> {
     let exe = exe()?;
     let dir = exe.parent().ok_or("the executable has no directory")?;
     let name = format!("{}ivconform_ffi{}", std::env::consts::DLL_PREFIX, std::env::consts::DLL_SUFFIX);
-    [dir.join(&name), dir.join("deps").join(&name), dir.join("..").join(&name)]
+    // cargo refreshes deps/ on every build of the harness, the copy beside it only when the ffi crate is built
+    // on its own: take the newest, so a stale copy is never tested.
+    [dir.join("deps").join(&name), dir.join(&name), dir.join("..").join(&name)]
         .into_iter()
-        .find(|p| p.is_file())
+        .filter(|p| p.is_file())
+        .max_by_key(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok())
         .ok_or_else(|| {
             format!(
                 "{name} not found next to {} (build it with `cargo build -p ivconform-ffi` in the same profile)",

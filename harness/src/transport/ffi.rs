@@ -2,34 +2,286 @@
 //!
 //! The library never runs inside the harness: `ivconform ffi-host --lib PATH` loads it and speaks JSON lines,
 //! so this transport is the stdio transport pointed at that child. A segfault or abort in the library kills
-//! only the child; the case that triggered it ends as a crash and the runner starts a new child.
+//! only the child; the case that triggered it ends as a [`CallError::Crash`] naming the signal, and the runner
+//! starts a new child. A library that cannot be loaded (wrong ABI version, missing symbol) makes the child
+//! exit at once with the reason on its stderr, so `connect` succeeds but the first call is a crash whose
+//! stderr ([`Transport::take_stderr`]) says why.
 
 use super::stdio::StdioConnector;
 use super::{CallError, Connector, Transport};
 use std::path::PathBuf;
 use std::time::Duration;
 
-/// Starts `ivconform ffi-host --lib PATH` children.
+/// Starts `ivconform ffi-host --lib PATH` children, one per connection.
 pub struct FfiConnector {
-    inner: StdioConnector,
+    lib: PathBuf,
+    /// The stdio connector for the host, or why there is none (the harness cannot find its own executable).
+    inner: Result<StdioConnector, String>,
+    label: String,
 }
 
 impl FfiConnector {
-    /// A connector for the library at `lib`, waiting at most `timeout` for each answer.
+    /// A connector for the library at `lib`, hosted by this executable (`ivconform ffi-host`), waiting at
+    /// most `timeout` for each answer.
     pub fn new(lib: PathBuf, timeout: Duration) -> Self {
-        let exe = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("ivconform"));
-        let label = format!("ffi: {}", lib.display());
-        let args = vec!["ffi-host".into(), "--lib".into(), lib.to_string_lossy().into_owned()];
-        FfiConnector { inner: StdioConnector::program(exe, args, timeout, label) }
+        match std::env::current_exe() {
+            Ok(exe) => Self::with_host(exe, lib, timeout),
+            Err(e) => FfiConnector {
+                label: label(&lib),
+                inner: Err(format!("cannot find the ivconform executable to host {}: {e}", lib.display())),
+                lib,
+            },
+        }
     }
+
+    /// Like [`FfiConnector::new`] with an explicit host executable (one that has the `ffi-host` subcommand),
+    /// for callers that are not the `ivconform` binary itself, such as unit tests.
+    pub fn with_host(host: PathBuf, lib: PathBuf, timeout: Duration) -> Self {
+        // The child gets an absolute path: it loads exactly the file checked here, whatever its working
+        // directory, and never a same-named library from the loader's search path.
+        let absolute = std::path::absolute(&lib).unwrap_or_else(|_| lib.clone());
+        let args = vec!["ffi-host".into(), "--lib".into(), absolute.to_string_lossy().into_owned()];
+        let label = label(&lib);
+        FfiConnector { inner: Ok(StdioConnector::program(host, args, timeout, label.clone())), lib, label }
+    }
+
+    /// Checks up front that the library file exists and the host can be started, with a message fit for
+    /// the user; [`Connector::connect`] repeats the check and fails with [`CallError::Unreachable`].
+    pub fn check(&self) -> Result<(), String> {
+        if let Err(e) = &self.inner {
+            return Err(e.clone());
+        }
+        if self.lib.to_str().is_none() {
+            return Err(format!("{}: the library path must be UTF-8 to reach ffi-host", self.lib.display()));
+        }
+        match std::fs::metadata(&self.lib) {
+            Ok(m) if m.is_file() => Ok(()),
+            Ok(_) => Err(format!("{} is not a file (expected a shared library)", self.lib.display())),
+            Err(e) => Err(format!("cannot read the library {}: {e}", self.lib.display())),
+        }
+    }
+}
+
+fn label(lib: &std::path::Path) -> String {
+    format!("ffi: {}", lib.display())
 }
 
 impl Connector for FfiConnector {
     fn connect(&self) -> Result<Box<dyn Transport>, CallError> {
-        self.inner.connect()
+        self.check().map_err(CallError::Unreachable)?;
+        match &self.inner {
+            Ok(inner) => inner.connect(),
+            Err(e) => Err(CallError::Unreachable(e.clone())),
+        }
     }
 
     fn describe(&self) -> String {
-        self.inner.describe()
+        self.label.clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! These start the real `ivconform` binary as the host (cargo builds it for the integration tests, next
+    //! to the `deps/` directory this test runs from) and libraries compiled from
+    //! `tests/fixtures/ffi/misbehave.c`.
+
+    use super::*;
+    use ivconform_protocol::{Request, Response};
+    use std::path::{Path, PathBuf};
+    use std::process::Command;
+
+    const TIMEOUT: Duration = Duration::from_secs(10);
+
+    /// `target/<profile>/ivconform`: this test runs as `target/<profile>/deps/ivconform-<hash>`. Cargo builds
+    /// that binary only when integration tests are built too (`cargo test -p ivconform`, `--workspace`), not
+    /// for `--bin ivconform` alone, so a binary older than the harness's sources is refused as stale rather
+    /// than silently testing old code.
+    fn host() -> PathBuf {
+        let exe = std::env::current_exe().unwrap();
+        let dir = exe.parent().and_then(Path::parent).unwrap();
+        let host = dir.join(format!("ivconform{}", std::env::consts::EXE_SUFFIX));
+        let how = "these tests run the real binary as ffi-host: use `cargo test -p ivconform` (which builds it), \
+                   or `cargo build -p ivconform` first";
+        let built = std::fs::metadata(&host)
+            .and_then(|m| m.modified())
+            .unwrap_or_else(|e| panic!("{} is missing ({e}); {how}", host.display()));
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        if let Some(newer) = newest_source(&src).filter(|(t, _)| *t > built) {
+            panic!("{} is older than {}; {how}", host.display(), newer.1.display());
+        }
+        host
+    }
+
+    /// The most recently modified `.rs` file under `dir`.
+    fn newest_source(dir: &Path) -> Option<(std::time::SystemTime, PathBuf)> {
+        let mut newest = None;
+        for entry in std::fs::read_dir(dir).ok()?.flatten() {
+            let path = entry.path();
+            let found = if path.is_dir() {
+                newest_source(&path)
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                entry.metadata().and_then(|m| m.modified()).ok().map(|t| (t, path))
+            } else {
+                None
+            };
+            if let Some(f) = found {
+                if newest.as_ref().is_none_or(|(t, _)| f.0 > *t) {
+                    newest = Some(f);
+                }
+            }
+        }
+        newest
+    }
+
+    /// The reference cdylib cargo builds into `target/<profile>/deps/` (ivconform-ffi is a dependency).
+    fn reference_library() -> PathBuf {
+        let exe = std::env::current_exe().unwrap();
+        let name = format!("{}ivconform_ffi{}", std::env::consts::DLL_PREFIX, std::env::consts::DLL_SUFFIX);
+        let lib = exe.parent().unwrap().join(name);
+        assert!(lib.is_file(), "the reference cdylib {} was not built", lib.display());
+        lib
+    }
+
+    /// Compiles `misbehave.c` with `-DMODE_<mode>` into a fresh shared library.
+    fn misbehave(mode: &str) -> PathBuf {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        // One directory per call: tests run in parallel.
+        static BUILDS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = BUILDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!("ivconform-ffi-unit-{}-{n}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let out = dir.join(format!("libmisbehave_{}.so", mode.to_lowercase()));
+        let status = Command::new("cc")
+            .args(["-shared", "-fPIC", "-O1", &format!("-DMODE_{}", mode.to_uppercase()), "-I"])
+            .arg(root.join("../include"))
+            .arg(root.join("tests/fixtures/ffi/misbehave.c"))
+            .arg("-o")
+            .arg(&out)
+            .status()
+            .unwrap_or_else(|e| panic!("a C compiler (cc) is needed for the FFI tests ({e}); apt-get install gcc"));
+        assert!(status.success(), "cc failed for mode {mode}");
+        out
+    }
+
+    /// The child's stderr, waiting (up to 5 s) until it contains `needle`: it is drained by another thread.
+    fn stderr_with(t: &mut Box<dyn Transport>, needle: &str) -> String {
+        let mut seen = String::new();
+        for _ in 0..500 {
+            seen.push_str(&t.take_stderr());
+            if seen.contains(needle) {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        seen
+    }
+
+    fn connector(lib: PathBuf) -> FfiConnector {
+        let c = FfiConnector::with_host(host(), lib, TIMEOUT);
+        c.check().unwrap();
+        c
+    }
+
+    fn hello(seq: u64) -> Request {
+        Request::Hello { seq, protocol: ivconform_protocol::PROTOCOL.into(), suite_version: "test".into() }
+    }
+
+    fn hmac(seq: u64) -> Request {
+        Request::Hmac { seq, key_hex: "4a656665".into(), msg_hex: "7768617420646f2079612077616e7420666f72".into() }
+    }
+
+    fn verify(seq: u64) -> Request {
+        let config = serde_json::json!({"apps": {"ws": {"web": {"secret": "s", "enforced": true}}}});
+        Request::Verify {
+            seq,
+            config: config.into(),
+            platform: "web".into(),
+            payload_hex: ivconform_core::hex::encode_lower(br#"{"app_id":"ws"}"#).into(),
+        }
+    }
+
+    #[test]
+    fn the_reference_library_answers_like_the_reference() {
+        let c = connector(reference_library());
+        let mut t = c.connect().unwrap();
+        let sign = Request::Sign { seq: 3, secret_hex: "6b6579".into(), user_id: Some(5678.into()), email: None };
+        for request in [hello(1), hmac(2), sign, verify(4), Request::Bye { seq: 5 }] {
+            let got = t.call(&request).unwrap();
+            assert_eq!(got.response, ivconform_protocol::reference::handle(&request), "{request:?}");
+            assert_eq!(got.raw, serde_json::to_string(&got.response).unwrap());
+        }
+        t.close();
+    }
+
+    #[test]
+    fn a_segfault_is_a_crash_of_that_call_and_a_new_connection_works() {
+        let c = connector(misbehave("segv_verify"));
+        let mut t = c.connect().unwrap();
+        assert!(matches!(t.call(&hello(1)).unwrap().response, Response::Hello { seq: 1, .. }));
+        assert!(matches!(t.call(&hmac(2)).unwrap().response, Response::Error { seq: 2, .. }));
+        match t.call(&verify(3)) {
+            Err(CallError::Crash(why)) => assert!(why.contains("SIGSEGV"), "{why}"),
+            other => panic!("expected a crash, got {other:?}"),
+        }
+        // The next call on the dead connection is a crash too, never a hang.
+        assert!(matches!(t.call(&hello(4)), Err(CallError::Crash(_))));
+        let mut fresh = c.connect().unwrap();
+        assert!(matches!(fresh.call(&hello(5)).unwrap().response, Response::Hello { seq: 5, .. }));
+        fresh.close();
+    }
+
+    #[test]
+    fn misbehaving_answers_are_protocol_errors() {
+        for (mode, needle) in [("garbage", "not a protocol message"), ("huge", "cap"), ("fail", "return code 7")] {
+            let c = connector(misbehave(mode));
+            let mut t = c.connect().unwrap();
+            assert!(matches!(t.call(&hello(1)).unwrap().response, Response::Hello { .. }), "{mode}");
+            match t.call(&hmac(2)) {
+                Err(CallError::Protocol(why)) => assert!(why.contains(needle), "{mode}: {why}"),
+                other => panic!("{mode}: expected a protocol error, got {other:?}"),
+            }
+            // After a protocol error the runner reconnects; the library still works for hello.
+            let mut fresh = c.connect().unwrap();
+            assert!(matches!(fresh.call(&hello(3)).unwrap().response, Response::Hello { .. }), "{mode}");
+            fresh.close();
+        }
+    }
+
+    #[test]
+    fn library_stdout_goes_to_stderr_and_multiline_answers_are_one_line() {
+        let c = connector(misbehave("chatty"));
+        let mut t = c.connect().unwrap();
+        let got = t.call(&hello(1)).unwrap();
+        assert!(matches!(got.response, Response::Hello { seq: 1, .. }), "{got:?}");
+        assert!(!got.raw.contains('\n'), "{:?}", got.raw);
+        assert!(matches!(t.call(&hmac(2)).unwrap().response, Response::Error { seq: 2, .. }));
+        let stderr = stderr_with(&mut t, "misbehave: chatty library saw");
+        assert!(stderr.contains("misbehave: chatty library saw"), "{stderr:?}");
+        t.close();
+    }
+
+    #[test]
+    fn unloadable_libraries_fail_with_the_reason_on_stderr() {
+        for (mode, needle) in [("badabi", "ABI version 2"), ("nofree", "required symbol ivc_free")] {
+            let c = connector(misbehave(mode));
+            let mut t = c.connect().unwrap();
+            match t.call(&hello(1)) {
+                Err(CallError::Crash(why)) => assert!(why.contains("exited with status"), "{mode}: {why}"),
+                other => panic!("{mode}: expected the host to exit, got {other:?}"),
+            }
+            let stderr = stderr_with(&mut t, needle);
+            assert!(stderr.contains(needle), "{mode}: {stderr:?}");
+        }
+    }
+
+    #[test]
+    fn a_missing_library_is_unreachable_up_front() {
+        let c =
+            FfiConnector::with_host(PathBuf::from("ivconform"), PathBuf::from("/nonexistent/libnothing.so"), TIMEOUT);
+        let err = c.check().unwrap_err();
+        assert!(err.contains("/nonexistent/libnothing.so"), "{err}");
+        assert!(matches!(c.connect(), Err(CallError::Unreachable(m)) if m.contains("libnothing.so")));
+        assert_eq!(c.describe(), "ffi: /nonexistent/libnothing.so");
     }
 }
