@@ -258,8 +258,10 @@ fn an_expected_hash_in_an_answer_is_a_security_finding() {
 fn the_whole_run_timeout_ends_the_remaining_cases() {
     // Many sign cases at 0.3 s each need far more than 1.5 s; the deadline leaves room for the first answers
     // even on a loaded machine and none for the last ones.
-    let (code, report, log) =
-        proxy("slow", &["--case", "sign-only-*", "--case", "sign-both-*", "--case", "sign-user-id-*", "--run-timeout", "1.5"]);
+    let (code, report, log) = proxy(
+        "slow",
+        &["--case", "sign-only-*", "--case", "sign-both-*", "--case", "sign-user-id-*", "--run-timeout", "1.5"],
+    );
     assert_eq!(code, 1, "{log}");
     let k = kinds(&report);
     assert!(k.iter().any(|(_, o)| o == "pass"), "{k:?}");
