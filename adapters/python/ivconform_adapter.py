@@ -1,0 +1,563 @@
+#!/usr/bin/env python3
+"""An ivconform adapter in one file: Intercom-style identity verification with Python's standard library.
+
+    user_hash = lowercase hex(HMAC-SHA256(secret, identifier))
+
+Written from ivconform's SPEC.md (rule ids in the comments) and docs/PROTOCOL.md; it claims the `hmac`, `sign`
+and `verify` capabilities and passes every golden vector.
+
+    python3 ivconform_adapter.py                        # stdio: one JSON request per line on stdin
+    python3 ivconform_adapter.py --http 127.0.0.1:0     # HTTP: prints "listening on http://HOST:PORT/" first
+    python3 ivconform_adapter.py --mutant zero-falsy    # switch one realistic bug on (see MUTANTS at the end)
+    python3 ivconform_adapter.py --list-mutants         # NAME<TAB>description<TAB>timing-only|functional
+
+Using it as a template: keep the protocol part (`handle`, `serve_stdio`, `serve_http`, `main`) and replace
+`sign_user_hash`, `parse_payload` and `verify` with calls into your own code. Everything that mentions MUTANT
+is a deliberate bug for ivconform's mutant zoo (`if MUTANT == ...:` blocks that add one, `and MUTANT != ...`
+conditions that skip a check): delete it, the MUTANTS table and the mutant-only imports in your copy.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import http.server
+import json
+import re
+import socket
+import sys
+
+# Used by the mutant zoo only.
+import base64
+import html
+import unicodedata
+
+MUTANT = ""  # set by --mutant NAME: the one bug switched on ("" = the correct implementation)
+
+MAX_PAYLOAD_BYTES = 64 * 1024  # P6
+MAX_DEPTH = 32  # P6: the outermost object is depth 1
+MAX_IDENTIFIER_BYTES = 1024  # P6, in UTF-8 bytes
+MAX_SAFE_INTEGER = 2**53 - 1  # P3: JavaScript rounds integers beyond this
+PLATFORMS = ("web", "ios", "android")
+HEX64 = re.compile(r"[0-9a-fA-F]{64}")  # V6: either case, used with fullmatch (bytes.fromhex alone is lax)
+
+
+# ------------------------------------------------------------------------------------------------ signing
+
+
+def hmac_sha256(key: bytes, message: bytes) -> bytes:
+    """HMAC-SHA256 (RFC 2104) of the raw message under the raw key, any lengths (S1)."""
+    return hmac.new(key, message, hashlib.sha256).digest()
+
+
+def identifier_mac(secret: bytes, identifier: str) -> bytes:
+    """The MAC of an identifier: key = the secret's raw bytes, message = the identifier's exact UTF-8 (S1, S3, S5)."""
+    if MUTANT == "hex-decode-secret" and re.fullmatch(r"(?:[0-9a-fA-F]{2})+", secret.decode("latin-1")):
+        secret = bytes.fromhex(secret.decode("ascii"))  # a hex-looking secret decoded first
+    if MUTANT == "trim-identifier":
+        identifier = identifier.strip()
+    if MUTANT == "nfc-normalise":
+        identifier = unicodedata.normalize("NFC", identifier)
+    if MUTANT == "html-escape":
+        identifier = html.escape(identifier)
+    if MUTANT == "nul-truncate":
+        identifier = identifier.split("\0")[0]  # what a C string would see
+    message = identifier.encode("utf-8")  # S3: exactly as sent, no trimming, folding or normalisation
+    if MUTANT == "ascii-replace":
+        message = identifier.encode("ascii", errors="replace")  # non-ASCII becomes "?"
+    if MUTANT == "swap-key-message":
+        return hmac_sha256(message, secret)
+    return hmac_sha256(secret, message)
+
+
+def is_safe_integer(value) -> bool:
+    """A genuine int (never bool, which subclasses int) within +/-(2^53 - 1) (P3)."""
+    if MUTANT == "bool-as-integer":
+        return isinstance(value, int) and abs(value) <= MAX_SAFE_INTEGER
+    if MUTANT == "unsafe-integer-accepted":
+        return type(value) is int
+    return type(value) is int and -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER
+
+
+def is_present(value) -> bool:
+    """P3: a non-empty string or a safe integer is present; None (missing or null) and "" are absent."""
+    if MUTANT == "zero-falsy":
+        return bool(value)  # JavaScript-style truthiness: user_id 0 is skipped
+    return (isinstance(value, str) and value != "") or is_safe_integer(value)
+
+
+def select_identifier(user_id, email) -> tuple[str, str] | None:
+    """S2: user_id when present, else email; None when neither is. Returns (source, text).
+
+    The caller has already checked the types: user_id is a str, a safe int or None; email a str or None."""
+    if MUTANT == "email-first" and is_present(email):
+        return "email", email
+    if MUTANT == "empty-user-id-hashed" and user_id == "":
+        return "user_id", ""
+    if is_present(user_id):
+        if MUTANT == "float-rendering" and type(user_id) is int:
+            return "user_id", str(float(user_id))  # 5678 -> "5678.0"
+        return "user_id", str(user_id)  # S4: str(int) is the canonical decimal: 0 -> "0", -3 -> "-3"
+    if is_present(email):
+        if MUTANT == "lowercase-email":
+            return "email", email.lower()
+        return "email", email
+    return None
+
+
+def sign_user_hash(secret: bytes, user_id, email) -> dict:
+    """Sign like a customer's server (S1-S5). Returns the protocol's `sign` answer (without seq)."""
+    if len(secret) == 0 and MUTANT != "empty-secret-accepted":
+        return {"type": "sign", "error": "empty_secret"}  # S5
+    selected = select_identifier(user_id, email)
+    if selected is None and MUTANT == "empty-string-hash":
+        selected = ("user_id", "")
+    if selected is None:
+        return {"type": "sign", "error": "no_identifier"}  # S2: never a hash of the empty string
+    source, text = selected
+    mac = identifier_mac(secret, text)
+    user_hash = mac.hex()  # bytes.hex() is lowercase (S1)
+    if MUTANT == "uppercase-hex":
+        user_hash = user_hash.upper()
+    if MUTANT == "base64-output":
+        user_hash = base64.b64encode(mac).decode("ascii")
+    return {"type": "sign", "user_hash": user_hash, "identifier_source": source,
+            "identifier_hex": text.encode("utf-8", errors="surrogatepass").hex()}
+
+
+# ------------------------------------------------------------------------------------------------ payload
+
+
+class Malformed(ValueError):
+    """A boot payload that breaks P1-P6: the verifier rejects it as `malformed_payload`."""
+
+
+class Number:
+    """A JSON number kept as written: P3 tells `123` from `123.0`, and custom attributes may hold any number."""
+
+    __slots__ = ("lexeme",)
+
+    def __init__(self, lexeme: str):
+        self.lexeme = lexeme
+
+
+def _check_structure(text: str) -> None:
+    """Scan outside strings before json.loads runs (P1, P6): nesting deeper than 32 (so the parser never
+    recurses deeply) and any non-ASCII character (JSON's grammar is ASCII there; Python's `\\d` is not)."""
+    depth = 0
+    in_string = escaped = False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            if depth > MAX_DEPTH and MUTANT != "no-limits":
+                raise Malformed(f"nesting deeper than {MAX_DEPTH}")
+        elif ch in "]}":
+            depth -= 1
+        elif ch > "\x7f":
+            raise Malformed("non-ASCII character outside a string")
+
+
+def _unique_keys(pairs: list) -> dict:
+    """object_pairs_hook: a key twice in one object, at any depth, is refused (P2). Keys arrive decoded, so
+    "a" and "\\u0061" are the same key."""
+    if MUTANT == "duplicate-last-wins":
+        return dict(pairs)
+    if MUTANT == "nested-duplicates-accepted" and not any(key == "app_id" for key, _ in pairs):
+        return dict(pairs)  # only the boot object (the one with app_id) is checked
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        raise Malformed("duplicate key")
+    return obj
+
+
+def _refuse_constant(name: str):
+    """parse_constant: NaN, Infinity and -Infinity are not JSON (P1)."""
+    if MUTANT == "nan-accepted":
+        return float(name)
+    raise Malformed(f"{name} is not JSON")
+
+
+def _parse_int(lexeme: str):
+    """parse_int: an int when it could be a safe integer, else kept as text (Python caps int() at 4300 digits)."""
+    return int(lexeme) if len(lexeme) <= 20 else Number(lexeme)
+
+
+def _parse_float(lexeme: str):
+    """parse_float: a number with a fraction or an exponent is never an integer (P3, INTERPRETATIONS.md)."""
+    if MUTANT == "float-integer-accepted" and float(lexeme).is_integer():
+        return int(float(lexeme))  # 123.0 -> 123
+    return Number(lexeme)
+
+
+def _check_strings(value) -> None:
+    """Lone UTF-16 surrogates (\\ud800 escapes) in any string or key are not text (P1); json.loads keeps them."""
+    if MUTANT == "lone-surrogates-accepted":
+        return
+    stack = [value]
+    while stack:  # bounded: every item is visited once
+        item = stack.pop()
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                raise Malformed("lone surrogate") from None
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+
+
+def _identifier(value):
+    """A string identifier within the 1,024-byte limit (P6)."""
+    size = len(value.encode("utf-8"))
+    if MUTANT == "identifier-length-in-chars":
+        size = len(value)  # characters, not bytes
+    if size > MAX_IDENTIFIER_BYTES:
+        raise Malformed("identifier longer than 1024 bytes")
+    return value
+
+
+def parse_payload(raw: bytes) -> dict:
+    """The boot payload's raw bytes -> {"app_id", "user_id", "email", "user_hash"} (None = missing or null;
+    "user_hash" is a key only when the hash was sent). Raises Malformed for anything P1-P6 refuse."""
+    if len(raw) > MAX_PAYLOAD_BYTES and MUTANT != "no-limits":
+        raise Malformed("payload larger than 64 KiB")  # P6, before any parsing
+    if MUTANT == "bom-accepted":
+        raw = raw.removeprefix(b"\xef\xbb\xbf")
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raise Malformed("byte order mark")  # P1
+    try:
+        text = raw.decode("utf-8")  # strict: invalid, overlong and surrogate (ED A0 80) sequences fail
+    except UnicodeDecodeError:
+        raise Malformed("not UTF-8") from None
+    if MUTANT == "trailing-whitespace-payload-rejected" and text != text.rstrip():
+        raise Malformed("trailing whitespace")
+    _check_structure(text)
+    try:
+        doc = json.loads(text, object_pairs_hook=_unique_keys, parse_constant=_refuse_constant,
+                         parse_int=_parse_int, parse_float=_parse_float)
+    except (json.JSONDecodeError, RecursionError):
+        raise Malformed("not JSON") from None
+    _check_strings(doc)
+    if not isinstance(doc, dict):
+        raise Malformed("not an object")  # P1
+    app_id = doc.get("app_id")
+    if not isinstance(app_id, str) or app_id == "":
+        raise Malformed("app_id must be a non-empty string")  # P5
+    user_id, email = doc.get("user_id"), doc.get("email")
+    if isinstance(user_id, str):
+        user_id = _identifier(user_id)
+    elif user_id is not None and not is_safe_integer(user_id):
+        raise Malformed("user_id must be a string or a safe integer")  # P3
+    if isinstance(email, str):
+        email = _identifier(email)
+    elif email is not None:
+        raise Malformed("email must be a string")  # P3
+    parsed = {"app_id": app_id, "user_id": user_id, "email": email}
+    if "user_hash" in doc:  # P4: only this key; userHash & co. are custom attributes
+        user_hash = doc["user_hash"]
+        if MUTANT == "coerce-non-string-hash" and not isinstance(user_hash, str):
+            user_hash = str(user_hash)
+        if MUTANT == "null-hash-as-absent" and user_hash is None:
+            return parsed
+        if MUTANT == "empty-hash-as-absent" and user_hash == "":
+            return parsed
+        if not isinstance(user_hash, str):
+            raise Malformed("user_hash must be a string")  # P4: null too (INTERPRETATIONS.md)
+        parsed["user_hash"] = user_hash
+    return parsed
+
+
+# ------------------------------------------------------------------------------------------------ verifying
+
+
+def decode_user_hash(user_hash: str) -> bytes | None:
+    """V6: exactly 64 hex characters in either case -> 32 bytes; any other form -> None (it cannot verify)."""
+    if MUTANT == "lenient-hash-form":
+        user_hash = user_hash.strip().removeprefix("sha256=")  # "sha256=..." and " ...\n" accepted
+    if MUTANT == "case-sensitive-hex" and not re.fullmatch(r"[0-9a-f]{64}", user_hash):
+        return None  # uppercase refused
+    if not HEX64.fullmatch(user_hash):
+        return None
+    return bytes.fromhex(user_hash)
+
+
+def hashes_equal(expected: bytes, supplied: bytes) -> bool:
+    """V9: compare in constant time."""
+    if MUTANT == "early-exit-compare":
+        return len(expected) == len(supplied) and all(a == b for a, b in zip(expected, supplied))
+    return hmac.compare_digest(expected, supplied)
+
+
+def hash_matches(secret: bytes | None, identifier: str, user_hash: str) -> bool:
+    """V6: does the supplied user_hash verify for this identifier under this secret?"""
+    if secret is None:
+        return False  # a platform with no secret verifies nothing
+    if MUTANT == "prefix-compare":  # compares only as many characters as were sent: 63 (or 0) verify
+        return hmac_sha256(secret, identifier.encode("utf-8")).hex().startswith(user_hash.lower())
+    supplied = decode_user_hash(user_hash)
+    return supplied is not None and hashes_equal(identifier_mac(secret, identifier), supplied)
+
+
+def platform_settings(app: dict, platform: str) -> tuple[bytes | None, bool]:
+    """(secret, enforced) for one platform of one workspace (V2, V8); a missing platform has neither."""
+    settings = app.get(platform) or {}
+    secret_hex = settings.get("secret_hex")
+    if MUTANT == "web-secret-everywhere":
+        secret_hex = (app.get("web") or {}).get("secret_hex")
+    secret = None if secret_hex is None else bytes.fromhex(secret_hex)
+    if MUTANT == "enforcement-one-platform-for-all":
+        settings = app.get("web") or {}
+    if MUTANT == "enforcement-ignored":
+        return secret, False
+    return secret, settings.get("enforced") is True
+
+
+def accept_user(source: str, text: str, verified: bool) -> dict:
+    return {"type": "verify", "result": "accept", "as": "user", "verified": verified, "identifier_source": source,
+            "identifier_hex": text.encode("utf-8", errors="surrogatepass").hex()}
+
+
+def reject(reason: str) -> dict:
+    return {"type": "verify", "result": "reject", "reason": reason}
+
+
+def verify(config: dict, platform: str, raw: bytes) -> dict:
+    """Decide one boot request (V1-V8). Returns the protocol's `verify` answer (without seq)."""
+    if platform not in PLATFORMS:
+        raise ValueError("unknown platform")
+    try:
+        payload = parse_payload(raw)
+    except Malformed:
+        return reject("malformed_payload")
+    apps = config["apps"]
+    app = apps.get(payload["app_id"])
+    if app is None and MUTANT == "accept-unknown-app":
+        app = next(iter(apps.values()))  # falls back to the first (default) workspace
+    if app is None:
+        return reject("unknown_app")  # V1
+    secret, enforced = platform_settings(app, platform)
+    selected = select_identifier(payload["user_id"], payload["email"])
+    user_hash = payload.get("user_hash")  # None: not sent; "" counts as sent (INTERPRETATIONS.md)
+
+    if selected is None:
+        if MUTANT == "visitor-rejected-when-enforced" and enforced and user_hash is None:
+            return reject("missing_user_hash")
+        if user_hash is not None and enforced and MUTANT != "hash-without-identifier-accepted":
+            return reject("missing_identifier")  # V4
+        return {"type": "verify", "result": "accept", "as": "visitor"}  # V3 (and V4 not enforced)
+    source, text = selected
+    if user_hash is None:
+        return reject("missing_user_hash") if enforced else accept_user(source, text, False)  # V5
+    verified = hash_matches(secret, text, user_hash)  # V6, V7: only the identifier S2 selected
+    if MUTANT == "hash-of-either-identifier" and not verified and payload["email"]:
+        verified = hash_matches(secret, payload["email"], user_hash)
+    if verified:
+        return accept_user(source, text, True)
+    return reject("invalid_user_hash") if enforced else accept_user(source, text, False)  # V6
+
+
+# ------------------------------------------------------------------------------------------------ protocol
+
+
+def handle(request: dict) -> dict:
+    """One protocol request -> its answer (docs/PROTOCOL.md). Never raises: anything else is a `type: error`."""
+    seq = request.get("seq", 0) if isinstance(request, dict) else 0
+    try:
+        kind = request["type"]
+        if kind == "hello":
+            name = "ivconform-python" + (f" (mutant {MUTANT})" if MUTANT else "")
+            answer = {"type": "hello", "name": name, "version": "1.0.0", "language": "python",
+                      "capabilities": ["hmac", "sign", "verify"], "protocol": "ivconform/1"}
+        elif kind == "hmac":
+            tag = hmac_sha256(bytes.fromhex(request["key_hex"]), bytes.fromhex(request["msg_hex"]))
+            answer = {"type": "hmac", "tag_hex": tag.hex()}
+        elif kind == "sign":
+            user_id, email = request.get("user_id"), request.get("email")
+            if not (user_id is None or isinstance(user_id, str) or is_safe_integer(user_id)):
+                raise ValueError("user_id must be a string, a safe integer or null")
+            if not (email is None or isinstance(email, str)):
+                raise ValueError("email must be a string or null")
+            answer = sign_user_hash(bytes.fromhex(request["secret_hex"]), user_id, email)
+        elif kind == "verify":
+            answer = verify(request["config"], request["platform"], bytes.fromhex(request["payload_hex"]))
+        elif kind == "bye":
+            answer = {"type": "bye"}
+        else:
+            answer = {"type": "error", "message": "unsupported message type"}
+    except Exception as e:  # never echo the request: it holds secrets
+        answer = {"type": "error", "message": f"cannot handle the request ({type(e).__name__})"}
+    answer["seq"] = seq
+    return answer
+
+
+def handle_bytes(body: bytes) -> dict:
+    try:
+        request = json.loads(body)
+    except ValueError:
+        return {"type": "error", "seq": 0, "message": "the request is not JSON"}
+    return handle(request)
+
+
+def serve_stdio() -> None:
+    """One JSON request per line on stdin, one answer per line on stdout; `bye` ends it."""
+    for line in sys.stdin.buffer:
+        if not line.strip():
+            continue
+        answer = handle_bytes(line)
+        sys.stdout.write(json.dumps(answer) + "\n")
+        sys.stdout.flush()
+        if answer["type"] == "bye":
+            return
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    """POST / with a JSON body -> 200 with the JSON answer; keep-alive (HTTP/1.1 + Content-Length)."""
+
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body are two writes: no 40 ms Nagle/delayed-ACK stalls
+    max_body = 16 * 1024 * 1024
+
+    def do_POST(self) -> None:
+        if self.path != "/":
+            return self.reply(404, {"type": "error", "seq": 0, "message": "POST / only"})
+        length = self.headers.get("Content-Length")
+        if length is None or not length.isdigit() or "chunked" in self.headers.get("Transfer-Encoding", ""):
+            self.close_connection = True
+            return self.reply(411, {"type": "error", "seq": 0, "message": "Content-Length required"})
+        if int(length) > self.max_body:
+            self.close_connection = True
+            return self.reply(413, {"type": "error", "seq": 0, "message": "request too large"})
+        self.reply(200, handle_bytes(self.rfile.read(int(length))))
+
+    def do_GET(self) -> None:
+        self.reply(405, {"type": "error", "seq": 0, "message": "POST / only"})
+
+    def reply(self, status: int, answer: dict) -> None:
+        body = json.dumps(answer).encode("ascii")
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format, *args) -> None:  # no access log: stderr is scanned for leaks
+        pass
+
+
+def serve_http(address: str) -> None:
+    host, _, port = address.rpartition(":")
+    host = host.strip("[]") or "127.0.0.1"
+    server_class = http.server.ThreadingHTTPServer
+    if ":" in host:
+        server_class = type("Server6", (server_class,), {"address_family": socket.AF_INET6})
+    server = server_class((host, int(port)), Handler)
+    server.daemon_threads = True
+    bound_host, bound_port = server.server_address[:2]
+    shown = f"[{bound_host}]" if ":" in bound_host else bound_host
+    print(f"listening on http://{shown}:{bound_port}/", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+# ------------------------------------------------------------------------------------------------ mutant zoo
+
+# NAME: (one-line description, "functional" or "timing-only"). Each is one switch in the code above.
+MUTANTS = {
+    "email-first": ("email hashed before user_id when both are sent (S2)", "functional"),
+    "zero-falsy": ("user_id 0 skipped as falsy, like a JavaScript truthiness test (S2, S4, P3)", "functional"),
+    "empty-user-id-hashed": ('user_id "" counts as present and is hashed (S2, P3)', "functional"),
+    "float-rendering": ('integer user_id rendered as a float: 5678 -> "5678.0" (S4)', "functional"),
+    "uppercase-hex": ("user_hash emitted in uppercase hex (S1)", "functional"),
+    "base64-output": ("user_hash emitted as base64 instead of hex (S1)", "functional"),
+    "trim-identifier": ("identifier trimmed of surrounding whitespace before hashing (S3)", "functional"),
+    "lowercase-email": ("email lower-cased before hashing (S3)", "functional"),
+    "nfc-normalise": ("identifier NFC-normalised before hashing (S3)", "functional"),
+    "html-escape": ("identifier HTML-escaped before hashing (S3)", "functional"),
+    "ascii-replace": ('identifier encoded as ASCII with "?" for non-ASCII characters (S3)', "functional"),
+    "nul-truncate": ("identifier truncated at the first NUL, like a C string (S3)", "functional"),
+    "swap-key-message": ("HMAC key and message swapped: HMAC(identifier, secret) (S1)", "functional"),
+    "hex-decode-secret": ("a hex-looking secret is hex-decoded instead of used as raw bytes (S5)", "functional"),
+    "empty-secret-accepted": ("an empty secret is used instead of refused (S5)", "functional"),
+    "empty-string-hash": ("the hash of the empty string is emitted when there is no identifier (S2)", "functional"),
+    "web-secret-everywhere": ("the web secret verifies every platform (V2)", "functional"),
+    "enforcement-ignored": ("enforcement ignored: never rejects for a missing or bad hash (V4, V5, V6)", "functional"),
+    "enforcement-one-platform-for-all": ("the web platform's enforcement applied to every platform (V8)",
+                                         "functional"),
+    "hash-without-identifier-accepted": ("a hash without an identifier accepted as a visitor when enforced (V4)",
+                                         "functional"),
+    "duplicate-last-wins": ("duplicate keys accepted, the last one wins (P2)", "functional"),
+    "nested-duplicates-accepted": ("duplicate keys refused in the boot object only, not in nested objects (P2)",
+                                   "functional"),
+    "no-limits": ("payload size and nesting depth limits not enforced (P6)", "functional"),
+    "coerce-non-string-hash": ("a non-string user_hash coerced with str() instead of refused (P4)", "functional"),
+    "lenient-hash-form": ('user_hash stripped of whitespace and a "sha256=" prefix before decoding (V6)',
+                          "functional"),
+    "prefix-compare": ("only as many hex characters as were sent are compared: a 63-char hash verifies (V6)",
+                       "functional"),
+    "early-exit-compare": ("byte loop that returns at the first difference: correct answers, leaks timing (V9)",
+                           "timing-only"),
+    "case-sensitive-hex": ("hash compared as lowercase hex text: uppercase hex rejected (V6)", "functional"),
+    "accept-unknown-app": ("an unknown app_id falls back to the first configured workspace (V1)", "functional"),
+    "trailing-whitespace-payload-rejected": ("a payload with trailing whitespace refused as malformed (P1)",
+                                             "functional"),
+    "bool-as-integer": ('user_id true accepted as an integer (isinstance(v, int)) and hashed as "True" (P3)',
+                        "functional"),
+    "unsafe-integer-accepted": ("integer user_id beyond +/-(2^53-1) accepted (P3)", "functional"),
+    "float-integer-accepted": ("user_id 123.0 or 1e2 read as the integer 123 or 100 (P3)", "functional"),
+    "lone-surrogates-accepted": ("lone UTF-16 surrogate escapes accepted (P1)", "functional"),
+    "bom-accepted": ("a UTF-8 byte order mark skipped instead of refused (P1)", "functional"),
+    "nan-accepted": ("NaN and Infinity accepted as numbers (P1)", "functional"),
+    "identifier-length-in-chars": ("the 1,024 identifier limit counted in characters, not UTF-8 bytes (P6)",
+                                   "functional"),
+    "null-hash-as-absent": ("user_hash null treated as not sent instead of malformed (P4)", "functional"),
+    "empty-hash-as-absent": ('user_hash "" treated as not sent instead of an invalid hash (V6)', "functional"),
+    "hash-of-either-identifier": ("a hash of the email also verifies when a user_id was sent (V7)", "functional"),
+    "visitor-rejected-when-enforced": ("an anonymous visitor (no identifier, no hash) rejected when enforced (V3)",
+                                       "functional"),
+}
+
+
+def main(argv: list[str]) -> int:
+    global MUTANT
+    http_address = None
+    args = list(argv)
+    while args:
+        arg = args.pop(0)
+        if arg == "--http" and args:
+            http_address = args.pop(0)
+        elif arg == "--mutant" and args:
+            MUTANT = args.pop(0)
+            if MUTANT not in MUTANTS:
+                print(f"unknown mutant {MUTANT!r}; --list-mutants shows them", file=sys.stderr)
+                return 2
+        elif arg == "--list-mutants":
+            for name, (description, kind) in MUTANTS.items():
+                print(f"{name}\t{description}\t{kind}")
+            return 0
+        else:
+            print("usage: ivconform_adapter.py [--http HOST:PORT] [--mutant NAME] | --list-mutants", file=sys.stderr)
+            return 2
+    if http_address is not None:
+        serve_http(http_address)
+    else:
+        serve_stdio()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
