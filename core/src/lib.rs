@@ -12,6 +12,8 @@
 
 pub mod config;
 pub mod diagnose;
+#[cfg(feature = "arbitrary")]
+pub mod fuzz_input;
 pub mod hex;
 pub mod identifier;
 pub mod invariants;

@@ -154,13 +154,16 @@ impl Value {
     }
 }
 
-/// Writes `s` as a JSON string literal, escaping only what RFC 8259 requires.
+/// Writes `s` as a JSON string literal, escaping only what RFC 8259 requires, each in its shortest form (so
+/// a re-serialised value is never longer than the text it was parsed from).
 pub fn write_json_string(s: &str, out: &mut String) {
     out.push('"');
     for c in s.chars() {
         match c {
             '"' => out.push_str("\\\""),
             '\\' => out.push_str("\\\\"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
