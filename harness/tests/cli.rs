@@ -121,7 +121,7 @@ fn a_hang_is_a_timeout_and_the_run_goes_on() {
             "--case",
             "sign-only-email",
             "--timeout",
-            "0.5",
+            "2",
         ],
     );
     assert_eq!(code, 1, "{log}");
