@@ -1,4 +1,5 @@
-//! Inputs shared by ivconform's benchmarks (`benches/reference.rs`), so every bench measures the same data.
+//! Inputs shared by ivconform's benchmarks (`benches/reference.rs`), so every bench measures the same data,
+//! and (feature `peers`) the peer implementations measured in the same run.
 
 use ivconform_core::hex::encode_lower;
 use ivconform_core::mac::hmac_sha256;
@@ -31,4 +32,117 @@ pub fn config() -> ivconform_core::Config {
         std::str::from_utf8(SECRET).expect("ASCII")
     ))
     .expect("valid configuration")
+}
+
+/// The golden-vector suite as protocol requests, as `ivconform run` sends them (a compact copy of the
+/// harness's planner: hmac, sign, then payload and verify cases with their configurations).
+pub fn suite_requests() -> Vec<ivconform_protocol::Request> {
+    use ivconform_protocol::Request;
+    use ivconform_vectors::{Field, Group};
+    let suite = ivconform_vectors::load_dir(&ivconform_vectors::default_dir()).expect("the vectors load");
+    let field = |f: &Field| match f {
+        Field::Missing => None,
+        Field::Sent(v) => Some(v.clone()),
+    };
+    let mut out = Vec::new();
+    for c in &suite.hmac.cases {
+        out.push(Request::Hmac { seq: 0, key_hex: c.key_hex.clone(), msg_hex: c.msg_hex.clone() });
+    }
+    for c in &suite.sign.cases {
+        out.push(Request::Sign {
+            seq: 0,
+            secret_hex: encode_lower(&c.secret_bytes()),
+            user_id: field(&c.user_id),
+            email: field(&c.email),
+        });
+    }
+    for group in [Group::Payload, Group::Verify] {
+        for c in suite.verifier_cases(group) {
+            let mut doc = suite.config_for(group, c).to_doc();
+            for app in doc.apps.values_mut() {
+                for p in [&mut app.web, &mut app.ios, &mut app.android].into_iter().flatten() {
+                    if let Some(text) = p.secret.take() {
+                        p.secret_hex = Some(encode_lower(text.as_bytes()));
+                    }
+                }
+            }
+            out.push(Request::Verify {
+                seq: 0,
+                config: std::sync::Arc::new(serde_json::to_value(doc).expect("serialises")),
+                platform: c.platform.as_str().into(),
+                payload_hex: encode_lower(&c.payload_bytes()).into(),
+            });
+        }
+    }
+    out
+}
+
+/// Peer implementations, behind the `peers` feature.
+#[cfg(feature = "peers")]
+pub mod peers {
+    use std::os::raw::c_uint;
+
+    /// OpenSSL's HMAC with a pre-keyed context: keyed once (`HMAC_Init_ex` with the key), then each MAC
+    /// re-initialises from the stored pad states (`HMAC_Init_ex` with a NULL key), as servers reuse it.
+    pub struct OpensslKeyed {
+        ctx: *mut openssl_sys::HMAC_CTX,
+    }
+
+    impl OpensslKeyed {
+        /// Keys a context for HMAC-SHA256.
+        pub fn new(key: &[u8]) -> Self {
+            openssl::init();
+            let md = openssl::hash::MessageDigest::sha256();
+            // SAFETY: a fresh context, keyed with a valid key buffer and OpenSSL's static SHA-256 method.
+            unsafe {
+                let ctx = openssl_sys::HMAC_CTX_new();
+                assert!(!ctx.is_null(), "HMAC_CTX_new");
+                let ok = openssl_sys::HMAC_Init_ex(
+                    ctx,
+                    key.as_ptr().cast(),
+                    key.len() as _,
+                    md.as_ptr(),
+                    std::ptr::null_mut(),
+                );
+                assert_eq!(ok, 1, "HMAC_Init_ex");
+                OpensslKeyed { ctx }
+            }
+        }
+
+        /// The tag of `msg`.
+        pub fn mac(&mut self, msg: &[u8]) -> [u8; 32] {
+            let mut tag = [0u8; 32];
+            let mut len: c_uint = 0;
+            // SAFETY: the context is keyed (NULL key and method reuse its key); buffers are valid for their lengths.
+            unsafe {
+                let ok =
+                    openssl_sys::HMAC_Init_ex(self.ctx, std::ptr::null(), 0, std::ptr::null(), std::ptr::null_mut());
+                debug_assert_eq!(ok, 1);
+                openssl_sys::HMAC_Update(self.ctx, msg.as_ptr(), msg.len());
+                openssl_sys::HMAC_Final(self.ctx, tag.as_mut_ptr(), &mut len);
+            }
+            debug_assert_eq!(len, 32);
+            tag
+        }
+    }
+
+    impl Drop for OpensslKeyed {
+        fn drop(&mut self) {
+            // SAFETY: made by HMAC_CTX_new, freed once.
+            unsafe { openssl_sys::HMAC_CTX_free(self.ctx) }
+        }
+    }
+
+    /// OpenSSL through the `openssl` crate's safe API: a new `Signer` (keying) per MAC.
+    pub fn openssl_fresh(key: &[u8], msg: &[u8]) -> Vec<u8> {
+        let pkey = openssl::pkey::PKey::hmac(key).expect("HMAC key");
+        let mut signer = openssl::sign::Signer::new(openssl::hash::MessageDigest::sha256(), &pkey).expect("signer");
+        signer.update(msg).expect("update");
+        signer.sign_to_vec().expect("sign")
+    }
+
+    /// ring's HMAC with a reused key (`hmac::Key` holds the pad states).
+    pub fn ring_key(key: &[u8]) -> ring::hmac::Key {
+        ring::hmac::Key::new(ring::hmac::HMAC_SHA256, key)
+    }
 }

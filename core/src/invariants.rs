@@ -281,7 +281,7 @@ fn verified_hash_properties(
 
 /// `sign`: every signing path agrees with HMAC-SHA256 computed directly with the `hmac` and `sha2` crates,
 /// over the identifier S2 selects (S1–S5): `user_hash`, `Signer::sign`, `hash_message`, `hash_into`,
-/// `Keyed::mac` and `mac::hmac_sha256`, on `batch` plus the identifier.
+/// `sign_many` (on `batch` plus the identifier), `Keyed::mac` and `mac::hmac_sha256`.
 pub fn sign_properties(secret: &[u8], ids: &Identifiers, batch: &[Vec<u8>]) {
     let selected = reference_selection(ids);
     let got = user_hash(secret, ids);
@@ -312,13 +312,16 @@ pub fn sign_properties(secret: &[u8], ids: &Identifiers, batch: &[Vec<u8>]) {
     if let Some((_, text)) = &selected {
         messages.push(text.as_bytes());
     }
-    for m in &messages {
+    let mut many = vec![[0u8; crate::hex::TAG_HEX_LEN]; messages.len()];
+    signer.sign_many(&messages, &mut many);
+    for (m, from_batch) in messages.iter().zip(&many) {
         let tag = reference_tag(secret, m);
         let expected = reference_hex(&tag);
         assert_eq!(signer.hash_message(m), expected, "sign S1: hash_message is wrong for a {}-byte message", m.len());
         let mut out = [0u8; crate::hex::TAG_HEX_LEN];
         signer.hash_into(m, &mut out);
         assert_eq!(&out[..], expected.as_bytes(), "sign S1: hash_into is wrong for a {}-byte message", m.len());
+        assert_eq!(&from_batch[..], expected.as_bytes(), "sign S1: sign_many is wrong for a {}-byte message", m.len());
         assert_eq!(signer.keyed().mac(m), tag, "sign: Keyed::mac is wrong for a {}-byte message", m.len());
     }
 }

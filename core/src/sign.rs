@@ -1,6 +1,6 @@
 //! Signing in HMAC mode (S1–S5): what a customer's server computes and sends as `user_hash`.
 
-use crate::hex::{encode_lower_into, TAG_HEX_LEN};
+use crate::hex::TAG_HEX_LEN;
 use crate::identifier::{Identifiers, Selected};
 use crate::mac::Keyed;
 use crate::rules::Rule;
@@ -58,9 +58,20 @@ impl Signer {
         Ok(Signer { keyed: Keyed::new(secret) })
     }
 
-    /// Lowercase hex HMAC of raw identifier bytes into a caller's buffer: the allocation-free hot path.
+    /// Lowercase hex HMAC of raw identifier bytes into a caller's buffer: the allocation-free hot path
+    /// (two compression blocks for identifiers of up to 55 bytes, hex written straight from the state).
     pub fn hash_into(&self, message: &[u8], out: &mut [u8; TAG_HEX_LEN]) {
-        encode_lower_into(&self.keyed.mac(message), out);
+        self.keyed.mac_hex_into(message, out);
+    }
+
+    /// Lowercase hex HMACs of many raw identifiers, `out[i]` for `messages[i]` (the lengths must match):
+    /// the batch path, which interleaves independent messages on CPUs with SHA-NI (throughput rather than
+    /// latency), so each hash costs less than one [`Signer::hash_into`].
+    ///
+    /// # Panics
+    /// If `out` and `messages` differ in length.
+    pub fn sign_many<M: AsRef<[u8]>>(&self, messages: &[M], out: &mut [[u8; TAG_HEX_LEN]]) {
+        self.keyed.mac_hex_many(messages, out);
     }
 
     /// Lowercase hex HMAC of raw identifier bytes.
@@ -103,5 +114,16 @@ mod tests {
         assert_eq!(signed.identifier.text, "5678");
         assert_eq!(signed.user_hash.len(), 64);
         assert_eq!(signed.user_hash, crate::hex::encode_lower(&crate::mac::hmac_sha256(b"s", b"5678")));
+    }
+
+    #[test]
+    fn sign_many_matches_one_by_one() {
+        let signer = Signer::new(b"Kx7pQ2vN9sLm4RtY8wZb3HcJ6fGd1aUe5oTi0yWr").unwrap();
+        let messages: Vec<Vec<u8>> = (0..23).map(|i| vec![b'a' + (i % 26) as u8; i * 7]).collect();
+        let mut out = vec![[0u8; TAG_HEX_LEN]; messages.len()];
+        signer.sign_many(&messages, &mut out);
+        for (m, h) in messages.iter().zip(&out) {
+            assert_eq!(std::str::from_utf8(h).unwrap(), signer.hash_message(m));
+        }
     }
 }

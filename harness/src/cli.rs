@@ -92,6 +92,24 @@ pub enum Command {
     /// nanoseconds: an early exit with a known, adjustable cost.
     #[command(hide = true)]
     TimingControl(TimingControlArgs),
+    /// Throughput and latency of an implementation's signing and verifying, with baselines.
+    ///
+    /// Drives the IUT at full speed over its transport (FFI raw entry points in child processes, stdio, HTTP
+    /// with N keep-alive connections) for a time or a count, next to a calibration run of the bundled
+    /// reference over the same transport; reports calls/s and latency p50/p90/p99/max. A baseline comparison
+    /// judges the ratio to the reference, so a slower machine does not read as a regression.
+    /// Exit codes: 0 ok, 1 regression beyond --max-regression (or wrong answers), 2 usage, 3 unreachable.
+    ///
+    /// Examples:
+    ///   ivconform bench --reference ffi
+    ///   ivconform bench --lib ./libmyimpl.so --duration 5 --save-baseline bench.json
+    ///   ivconform bench --lib ./libmyimpl.so --baseline bench.json --max-regression 10 --plot latency.svg
+    ///   ivconform bench --url http://127.0.0.1:8080/ --connections 8 --json -
+    #[command(verbatim_doc_comment)]
+    Bench(crate::command::bench::BenchArgs),
+    /// Internal: the disposable child that runs `bench --lib` loops on a library's raw entry points.
+    #[command(hide = true)]
+    FfiBench(crate::bench::ffi_child::FfiBenchArgs),
     /// Internal: the disposable child that loads an IUT's shared library for `run --lib`.
     #[command(hide = true)]
     FfiHost {

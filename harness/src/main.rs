@@ -4,6 +4,7 @@
 //! (in-process, stdio, HTTP, FFI); [`runner`] schedules cases over connections; [`report`] renders results;
 //! [`serve`] and [`ffi_host`] expose the reference as an implementation.
 
+mod bench;
 mod cli;
 mod command;
 mod ffi_host;
@@ -29,6 +30,8 @@ fn main() -> ExitCode {
         cli::Command::Timing(args) => command::timing::timing(args),
         cli::Command::FfiTiming { lib } => command::timing::ffi_child(lib.as_deref()),
         cli::Command::TimingControl(args) => command::timing::control(args),
+        cli::Command::Bench(args) => command::bench::bench(args),
+        cli::Command::FfiBench(args) => bench::ffi_child::child(&args),
         cli::Command::FfiHost { lib } => match ffi_host::run(&lib) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {

@@ -1,5 +1,6 @@
 //! The subcommands' bodies.
 
+pub mod bench;
 pub mod diagnose;
 pub mod diagnose_page;
 pub mod props;

@@ -1,0 +1,104 @@
+//! Baselines: a saved bench report, and the comparison of a new run with it.
+//!
+//! The figure compared is each operation's throughput *ratio to the reference* measured over the same
+//! transport in the same invocation, so a uniformly slower or busier machine (a CI runner) does not read as
+//! a regression; only when either run has no calibration is absolute throughput compared (and said so).
+
+use super::workload::Op;
+use super::{Report, FORMAT};
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// One operation's comparison.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Comparison {
+    /// The operation.
+    pub op: Op,
+    /// `ratio_to_reference` or `ops_per_sec`.
+    pub metric: String,
+    /// The baseline's figure.
+    pub baseline: f64,
+    /// This run's figure.
+    pub current: f64,
+    /// Change in percent (negative: slower).
+    pub change_pct: f64,
+    /// Slower by more than the allowed regression.
+    pub regressed: bool,
+}
+
+/// The outcome of `--baseline FILE --max-regression PCT`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Verdict {
+    /// The baseline file.
+    pub file: String,
+    /// The threshold, in percent.
+    pub max_regression_pct: f64,
+    /// Per operation measured in both runs.
+    pub comparisons: Vec<Comparison>,
+    /// Remarks (operations missing from one run, uncalibrated comparisons).
+    pub notes: Vec<String>,
+    /// Any comparison regressed.
+    pub regressed: bool,
+}
+
+/// Reads a baseline (a report saved by `--save-baseline` or `--json`).
+pub fn load(path: &Path) -> Result<Report, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read baseline {}: {e}", path.display()))?;
+    let report: Report =
+        serde_json::from_str(&text).map_err(|e| format!("{} is not an ivconform bench report: {e}", path.display()))?;
+    if report.format != FORMAT {
+        return Err(format!("{}: format {:?}, expected {FORMAT:?}", path.display(), report.format));
+    }
+    Ok(report)
+}
+
+/// Writes a report as a baseline.
+pub fn save(path: &Path, report: &Report) -> Result<(), String> {
+    let mut report = report.clone();
+    report.baseline = None;
+    let text = serde_json::to_string_pretty(&report).expect("reports serialise");
+    std::fs::write(path, text + "\n").map_err(|e| format!("cannot write baseline {}: {e}", path.display()))
+}
+
+/// Compares `current` with `baseline`.
+pub fn compare(file: &Path, baseline: &Report, current: &Report, max_regression_pct: f64) -> Verdict {
+    let mut comparisons = Vec::new();
+    let mut notes = Vec::new();
+    if baseline.iut != current.iut {
+        notes.push(format!("the baseline measured {:?}, this run {:?}", baseline.iut, current.iut));
+    }
+    for now in &current.ops {
+        let Some(then) = baseline.ops.iter().find(|o| o.op == now.op) else {
+            notes.push(format!("{}: not in the baseline", now.op.as_str()));
+            continue;
+        };
+        let (metric, base, cur) = match (then.ratio_to_reference, now.ratio_to_reference) {
+            (Some(b), Some(c)) => ("ratio_to_reference", b, c),
+            _ => {
+                notes.push(format!(
+                    "{}: no calibration run in {}: comparing absolute throughput, which depends on the machine",
+                    now.op.as_str(),
+                    if then.ratio_to_reference.is_none() { "the baseline" } else { "this run" }
+                ));
+                ("ops_per_sec", then.iut.ops_per_sec, now.iut.ops_per_sec)
+            }
+        };
+        let change_pct = if base > 0.0 { (cur / base - 1.0) * 100.0 } else { 0.0 };
+        let regressed = (base > 0.0 && change_pct < -max_regression_pct) || (now.iut.ok == 0 && then.iut.ok > 0);
+        comparisons.push(Comparison {
+            op: now.op,
+            metric: metric.into(),
+            baseline: base,
+            current: cur,
+            change_pct,
+            regressed,
+        });
+    }
+    for then in &baseline.ops {
+        if !current.ops.iter().any(|o| o.op == then.op) {
+            notes.push(format!("{}: in the baseline but not measured now", then.op.as_str()));
+        }
+    }
+    let regressed = comparisons.iter().any(|c| c.regressed);
+    Verdict { file: file.display().to_string(), max_regression_pct, comparisons, notes, regressed }
+}
