@@ -25,10 +25,10 @@ pub struct Panel<'a> {
 }
 
 const WIDTH: f64 = 900.0;
-const PANEL_H: f64 = 280.0;
+const PANEL_H: f64 = 296.0;
 const LEFT: f64 = 70.0;
 const RIGHT: f64 = 20.0;
-const TOP: f64 = 40.0;
+const TOP: f64 = 56.0;
 const PLOT_H: f64 = 190.0;
 const BINS: usize = 90;
 
@@ -67,6 +67,19 @@ pub fn short_ns(ns: f64) -> String {
     } else {
         format!("{v:.2} {unit}")
     }
+}
+
+/// The tick step for an axis: 1, 2 or 5 × 10^k, the smallest not below `raw`.
+fn nice_step(raw: f64) -> f64 {
+    let magnitude = 10f64.powf(raw.max(1e-12).log10().floor());
+    [1.0, 2.0, 5.0, 10.0].iter().map(|m| m * magnitude).find(|s| *s >= raw * (1.0 - 1e-9)).unwrap_or(10.0 * magnitude)
+}
+
+/// A fraction as a percentage label without trailing noise: `25`, `2.5`, `0.25`.
+fn percent(fraction: f64) -> String {
+    let p = fraction * 100.0;
+    let text = format!("{p:.2}");
+    text.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
 fn truncate(text: &str, max: usize) -> String {
@@ -144,21 +157,24 @@ fn render_panel(s: &mut String, panel: &Panel<'_>, y0: f64) {
             bins
         })
         .collect();
-    let ymax = binned.iter().flatten().cloned().fold(0.0f64, f64::max).max(1e-9) * 1.1;
+    let peak = binned.iter().flatten().cloned().fold(0.0f64, f64::max).max(1e-9);
+    let step = nice_step(peak / 4.0);
+    let ticks = (peak / step).ceil().max(1.0) as usize;
+    let ymax = step * ticks as f64;
     let y_of = |f: f64| bottom - f / ymax * PLOT_H;
-    // Grid and y axis (fraction of calls).
-    for t in 0..=4 {
-        let f = ymax * t as f64 / 4.0;
+    // Grid and y axis (fraction of calls), at round percentages.
+    for t in 0..=ticks {
+        let f = step * t as f64;
         let y = y_of(f);
         let _ =
             writeln!(s, r##"<line x1="{LEFT}" y1="{y:.1}" x2="{:.1}" y2="{y:.1}" stroke="#e5e5e5"/>"##, LEFT + plot_w);
         let _ =
-            writeln!(s, r#"<text x="{:.1}" y="{:.1}" text-anchor="end">{:.1}%</text>"#, LEFT - 6.0, y + 4.0, f * 100.0);
+            writeln!(s, r#"<text x="{:.1}" y="{:.1}" text-anchor="end">{}%</text>"#, LEFT - 6.0, y + 4.0, percent(f));
     }
-    // x ticks at 1, 2, 5 x 10^k.
+    // x ticks at 1, 2, 3, 5 x 10^k.
     let mut decade = 10f64.powi(llo.floor() as i32);
     while decade <= 10f64.powf(lhi) {
-        for m in [1.0, 2.0, 5.0] {
+        for m in [1.0, 2.0, 3.0, 5.0] {
             let v = decade * m;
             let lv = v.log10();
             if lv >= llo && lv <= lhi {
@@ -221,18 +237,19 @@ fn render_panel(s: &mut String, panel: &Panel<'_>, y0: f64) {
             s,
             r##"<line x1="{x:.1}" y1="{top}" x2="{x:.1}" y2="{bottom}" stroke="#222" stroke-dasharray="4 3"/>"##
         );
+        // Labels right of their line, or left of it near the right edge, one row each so none overlap.
+        let (lx, anchor) = if x > LEFT + plot_w - 90.0 { (x - 3.0, "end") } else { (x + 3.0, "start") };
         let _ = writeln!(
             s,
-            r#"<text x="{:.1}" y="{:.1}" font-size="11">{name} {}</text>"#,
-            x + 3.0,
+            r#"<text x="{lx:.1}" y="{:.1}" font-size="11" text-anchor="{anchor}">{name} {}</text>"#,
             top + 12.0 + 13.0 * ["p50", "p90", "p99"].iter().position(|n| *n == name).unwrap_or(0) as f64,
             escape(&short_ns(v))
         );
     }
-    // Legend.
+    // Legend, in its own row under the title, outside the plot so bars and markers never hide it.
     for (i, x) in present.iter().enumerate() {
-        let lx = LEFT + plot_w - 380.0;
-        let ly = top + 6.0 + 15.0 * i as f64;
+        let lx = LEFT + (plot_w / 2.0) * i as f64;
+        let ly = y0 + 28.0;
         let _ = writeln!(
             s,
             r#"<rect x="{lx:.1}" y="{ly:.1}" width="12" height="10" fill="{}" fill-opacity="0.6"/>"#,
@@ -243,8 +260,26 @@ fn render_panel(s: &mut String, panel: &Panel<'_>, y0: f64) {
             r#"<text x="{:.1}" y="{:.1}">{} ({} calls)</text>"#,
             lx + 18.0,
             ly + 9.5,
-            escape(&truncate(&x.label, 40)),
+            escape(&truncate(&x.label, 48)),
             x.latency.count()
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn axis_steps_and_labels_are_round() {
+        assert_eq!(nice_step(0.23), 0.5);
+        assert_eq!(nice_step(0.2), 0.2);
+        assert_eq!(nice_step(0.031), 0.05);
+        assert_eq!(nice_step(0.0009), 0.001);
+        assert_eq!(percent(0.25), "25");
+        assert_eq!(percent(0.025), "2.5");
+        assert_eq!(percent(0.0), "0");
+        assert_eq!(short_ns(1580.0), "1.58 µs");
+        assert_eq!(escape("a<b&\"c\""), "a&lt;b&amp;&quot;c&quot;");
     }
 }
