@@ -66,6 +66,23 @@ pub enum Command {
     ///   ivconform props --url http://127.0.0.1:8080/ --property precedence --property reorder
     #[command(verbatim_doc_comment)]
     Props(PropsArgs),
+    /// Differential fuzzing: generated and mutated boot payloads, the reference as oracle.
+    ///
+    /// Seeds are every payload of the golden vectors plus structured payloads from the property
+    /// strategies; mutations are bytes, libFuzzer's dictionary (fuzz/payload.dict), splices, edge-case
+    /// values and duplicated members, and user_hash is often refreshed to the right hash so the verified
+    /// path is exercised. The first disagreement is shrunk (delta debugging, same kind of disagreement)
+    /// and saved as DIR/<ID>.payload (raw bytes) and DIR/<ID>.json (a ready-to-paste vector: the
+    /// configuration and the case); --replay sends a saved reproducer again.
+    /// Exit codes: 0 no disagreement, 1 a disagreement, 2 usage, 3 unreachable.
+    ///
+    /// Examples:
+    ///   ivconform fuzz --reference stdio --duration 10
+    ///   ivconform fuzz --cmd "python3 adapter.py" --duration 300 --seed 7 --out findings/
+    ///   ivconform fuzz --lib ./libmyimpl.so --iterations 100000
+    ///   ivconform fuzz --cmd "python3 adapter.py" --replay findings/fuzz-1a2b3c4d.json
+    #[command(verbatim_doc_comment)]
+    Fuzz(crate::command::fuzz::FuzzArgs),
     /// Constant-time suite (rule V9): does verification time depend on how much of the hash is right?
     ///
     /// A dudect-style test (Welch's t on raw and percentile-cropped timings, and a decile

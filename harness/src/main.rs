@@ -8,6 +8,7 @@ mod bench;
 mod cli;
 mod command;
 mod ffi_host;
+mod fuzz;
 mod leak;
 mod props;
 mod report;
@@ -27,6 +28,7 @@ fn main() -> ExitCode {
         cli::Command::Serve(args) => command::serve::serve(args),
         cli::Command::Diagnose(args) => command::diagnose::diagnose(args),
         cli::Command::Props(args) => command::props::props(args),
+        cli::Command::Fuzz(args) => command::fuzz::fuzz(args),
         cli::Command::Timing(args) => command::timing::timing(args),
         cli::Command::FfiTiming { lib } => command::timing::ffi_child(lib.as_deref()),
         cli::Command::TimingControl(args) => command::timing::control(args),

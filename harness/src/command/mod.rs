@@ -3,6 +3,7 @@
 pub mod bench;
 pub mod diagnose;
 pub mod diagnose_page;
+pub mod fuzz;
 pub mod props;
 pub mod reference;
 pub mod run;

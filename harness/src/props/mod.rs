@@ -248,6 +248,18 @@ pub struct Probe {
     pub vector: Vector,
 }
 
+impl Probe {
+    /// The same probe under another case id (a fuzz finding's `fuzz-…` id, or a replayed file's own).
+    pub fn with_id(mut self, id: String) -> Probe {
+        self.case.id = id.clone();
+        match &mut self.vector {
+            Vector::Sign(case) => case.meta.id = id,
+            Vector::Verify { case, .. } => case.meta.id = id,
+        }
+        self
+    }
+}
+
 /// A kebab-case id unique to an input: `props-<property>-<8 hex digits of its HMAC>`.
 fn case_id(property: &str, bytes: &[u8]) -> String {
     let digest = hmac_sha256(b"ivconform props case id", bytes);
@@ -356,8 +368,33 @@ pub fn sign_probe(property: &str, comment: &str, input: &SignInput, flags: &[Fla
 
 /// The probe for a verifying input: the reference's decision via `ivconform-core`, as a verify vector.
 pub fn verify_probe(property: &str, comment: &str, input: &VerifyInput, rules: &[Rule], flags: &[Flag]) -> Probe {
-    let payload = input.payload();
-    let decision = verify(&input.config, input.platform, &payload);
+    let field = |name: &str| {
+        input.members.iter().find(|(k, _)| k == name).map(|(_, v)| match v {
+            Json::Null => IdField::Null,
+            Json::Str(s) if s.is_empty() => IdField::Empty,
+            Json::Str(s) => IdField::Text(s.clone()),
+            Json::Num(n) => IdField::Int(n.clone()),
+            _ => IdField::Absent,
+        })
+    };
+    let (u, e) = (field("user_id").unwrap_or(IdField::Absent), field("email").unwrap_or(IdField::Absent));
+    let mut all_flags = flags.to_vec();
+    all_flags.extend(text_flags(&[&u, &e]));
+    verify_probe_bytes(property, comment, &input.config, input.platform, &input.payload(), rules, &all_flags)
+}
+
+/// The probe for raw payload bytes (which need not be JSON): the reference's decision, as a verify vector.
+/// `ivconform fuzz` builds its probes here, since its mutated payloads have no structure to describe.
+pub fn verify_probe_bytes(
+    property: &str,
+    comment: &str,
+    config: &Config,
+    platform: Platform,
+    payload: &[u8],
+    rules: &[Rule],
+    flags: &[Flag],
+) -> Probe {
+    let decision = verify(config, platform, payload);
     let expected = match &decision.outcome {
         Outcome::Accept(Identity::Visitor) => {
             VerifyExpected::Accept { as_: As::Visitor, verified: None, identifier: None }
@@ -373,53 +410,40 @@ pub fn verify_probe(property: &str, comment: &str, input: &VerifyInput, rules: &
         },
         Outcome::Reject(r) => VerifyExpected::Reject { reason: *r },
     };
-    let expected_mac_hex = BootPayload::parse(&payload).ok().and_then(|p| {
-        let secret = input.config.apps.get(&p.app_id)?.platform(input.platform).secret?;
+    let expected_mac_hex = BootPayload::parse(payload).ok().and_then(|p| {
+        let secret = config.apps.get(&p.app_id)?.platform(platform).secret?;
         let identifier = p.identifiers.select()?;
         Some(encode_lower(&hmac_sha256(secret.expose(), identifier.message())))
     });
-    let doc = input.config.to_doc();
+    let doc = config.to_doc();
     let config_text = serde_json::to_vec(&doc).expect("configurations serialise");
     let config_name = case_id("config", &config_text).replacen("props-config-", "props-", 1);
     let mut key = config_text;
-    key.extend_from_slice(input.platform.as_str().as_bytes());
-    key.extend_from_slice(&payload);
+    key.extend_from_slice(platform.as_str().as_bytes());
+    key.extend_from_slice(payload);
     let mut all_rules = rules.to_vec();
     all_rules.push(decision.rule);
-    let mut all_flags = flags.to_vec();
-    let field = |name: &str| {
-        input.members.iter().find(|(k, _)| k == name).map(|(_, v)| match v {
-            Json::Null => IdField::Null,
-            Json::Str(s) if s.is_empty() => IdField::Empty,
-            Json::Str(s) => IdField::Text(s.clone()),
-            Json::Num(n) => IdField::Int(n.clone()),
-            _ => IdField::Absent,
-        })
-    };
-    let (u, e) = (field("user_id").unwrap_or(IdField::Absent), field("email").unwrap_or(IdField::Absent));
-    all_flags.extend(text_flags(&[&u, &e]));
     let meta = CaseMeta {
         id: case_id(property, &key),
         comment: comment.to_string(),
         rules: sorted(all_rules),
-        flags: sorted_flags(all_flags),
+        flags: sorted_flags(flags.to_vec()),
     };
-    let (payload_text, payload_hex) = match Bytes::readable(&payload) {
+    let (payload_text, payload_hex) = match Bytes::readable(payload) {
         Bytes::Text(t) => (Some(t), None),
         Bytes::Raw(b) => (None, Some(encode_lower(&b))),
     };
     let case = VerifyCase {
         meta: meta.clone(),
         config: config_name.clone(),
-        platform: input.platform,
+        platform: platform,
         payload: payload_text,
         payload_hex,
         expected: expected.clone(),
         expected_mac_hex,
         parsed: None,
     };
-    let secrets = input
-        .config
+    let secrets = config
         .apps
         .iter()
         .flat_map(|(app, a)| {
@@ -437,9 +461,9 @@ pub fn verify_probe(property: &str, comment: &str, input: &VerifyInput, rules: &
         capability: Capability::Verify,
         request: Request::Verify {
             seq: 0,
-            config: Arc::new(config_json(&input.config)),
-            platform: input.platform.as_str().into(),
-            payload_hex: encode_lower(&payload).into(),
+            config: Arc::new(config_json(config)),
+            platform: platform.as_str().into(),
+            payload_hex: encode_lower(payload).into(),
         },
         expect: Expect::Verify(expected),
         secrets,

@@ -1,0 +1,53 @@
+//! Where fuzzed payloads come from: every payload of the golden vectors (with its configuration and
+//! platform), and structured payloads drawn from the property-test strategies.
+
+use super::Rng;
+use crate::props::strategies::verify_input;
+use ivconform_core::{Config, Platform};
+use proptest::strategy::{Strategy, ValueTree};
+use proptest::test_runner::{RngAlgorithm, TestRng, TestRunner};
+use std::sync::Arc;
+
+/// A payload with the configuration and platform it is judged under.
+#[derive(Clone)]
+pub struct Seed {
+    /// The workspaces.
+    pub config: Arc<Config>,
+    /// The request's platform.
+    pub platform: Platform,
+    /// The boot payload's bytes.
+    pub payload: Vec<u8>,
+}
+
+/// Every payload of `payload.json` and `verify.json` in the suite.
+pub fn from_vectors(suite: &ivconform_vectors::Suite) -> Vec<Seed> {
+    let mut configs: Vec<(*const Config, Arc<Config>)> = Vec::new();
+    let mut seeds = Vec::new();
+    for group in [ivconform_vectors::Group::Payload, ivconform_vectors::Group::Verify] {
+        for case in suite.verifier_cases(group) {
+            let config = suite.config_for(group, case);
+            let key = config as *const Config;
+            let shared = match configs.iter().find(|(k, _)| *k == key) {
+                Some((_, c)) => c.clone(),
+                None => {
+                    let c = Arc::new(config.clone());
+                    configs.push((key, c.clone()));
+                    c
+                }
+            };
+            seeds.push(Seed { config: shared, platform: case.platform, payload: case.payload_bytes() });
+        }
+    }
+    seeds
+}
+
+/// A structured payload from `ivconform props`' verify strategy (configuration, platform, identifiers,
+/// hashes right and wrong, look-alike keys, attributes, key order).
+pub fn structured(rng: &mut Rng) -> Seed {
+    let mut runner = TestRunner::new_with_rng(
+        proptest::test_runner::Config::default(),
+        TestRng::from_seed(RngAlgorithm::ChaCha, &rng.seed_bytes()),
+    );
+    let input = verify_input().new_tree(&mut runner).expect("the verify strategy always generates").current();
+    Seed { payload: input.payload(), config: Arc::new(input.config), platform: input.platform }
+}
