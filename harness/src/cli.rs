@@ -151,18 +151,9 @@ pub enum ReferenceMode {
 
 #[derive(Args, Debug)]
 pub struct RunArgs {
-    /// Test the bundled reference implementation over the given transport.
-    #[arg(long, value_enum, num_args = 0..=1, default_missing_value = "inproc", group = "iut", help_heading = "Implementation under test")]
-    pub reference: Option<ReferenceMode>,
-    /// Start the IUT with this shell command; it speaks JSON lines on stdin/stdout.
-    #[arg(long, value_name = "COMMAND", group = "iut", help_heading = "Implementation under test")]
-    pub cmd: Option<String>,
-    /// POST protocol messages to this http:// URL.
-    #[arg(long, value_name = "URL", group = "iut", help_heading = "Implementation under test")]
-    pub url: Option<String>,
-    /// Load this shared library (include/ivconform.h) in a disposable child process.
-    #[arg(long, value_name = "PATH", group = "iut", help_heading = "Implementation under test")]
-    pub lib: Option<PathBuf>,
+    /// The implementation under test.
+    #[command(flatten)]
+    pub iut: IutArgs,
 
     /// Run a Project Wycheproof MAC test file (HMACSHA256, e.g. hmac_sha256_test.json) against the
     /// implementation's hmac capability, instead of the golden vectors.

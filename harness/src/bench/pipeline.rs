@@ -12,21 +12,14 @@ use super::workload::{check, items, Op};
 use ivconform_protocol::{Request, Response, PROTOCOL};
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, BufWriter, Write};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+
+use std::process::{Child, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-/// How to start the stdio implementation.
-#[derive(Debug, Clone)]
-pub enum Launch {
-    /// `sh -c COMMAND`.
-    Shell(String),
-    /// A program and its arguments.
-    Program(PathBuf, Vec<String>),
-}
+pub use crate::transport::stdio::Launch;
 
 struct Conn {
     child: Child,
@@ -36,18 +29,7 @@ struct Conn {
 
 impl Conn {
     fn start(launch: &Launch) -> Result<Conn, String> {
-        let mut cmd = match launch {
-            Launch::Shell(line) => {
-                let mut c = Command::new("sh");
-                c.arg("-c").arg(line);
-                c
-            }
-            Launch::Program(p, args) => {
-                let mut c = Command::new(p);
-                c.args(args);
-                c
-            }
-        };
+        let mut cmd = launch.command();
         let mut child = cmd
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())

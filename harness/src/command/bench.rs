@@ -8,7 +8,7 @@ use crate::bench::pipeline::{over_stdio, Launch};
 use crate::bench::svg::{self, short_ns, Panel, Series};
 use crate::bench::workload::Op;
 use crate::bench::{baseline, OpReport, Report, Stats, FORMAT};
-use crate::cli::ReferenceMode;
+use crate::cli::{IutArgs, ReferenceMode};
 use crate::transport::http::HttpConnector;
 use crate::transport::stdio::StdioConnector;
 use crate::transport::Connector;
@@ -20,19 +20,10 @@ use std::time::Duration;
 /// `ivconform bench`: what to measure, how long, what to compare with.
 #[derive(Args, Debug)]
 pub struct BenchArgs {
-    /// Measure the bundled reference over the given transport.
-    #[arg(long, value_enum, num_args = 0..=1, default_missing_value = "inproc", group = "iut", help_heading = "Implementation under test")]
-    pub reference: Option<ReferenceMode>,
-    /// Start the IUT with this shell command; it speaks JSON lines on stdin/stdout.
-    #[arg(long, value_name = "COMMAND", group = "iut", help_heading = "Implementation under test")]
-    pub cmd: Option<String>,
-    /// POST protocol messages to this http:// URL (keep-alive connections).
-    #[arg(long, value_name = "URL", group = "iut", help_heading = "Implementation under test")]
-    pub url: Option<String>,
-    /// Load this shared library (include/ivconform.h) in disposable children; ivc_sign_raw and
-    /// ivc_verify_raw are called directly when exported, else ivc_call.
-    #[arg(long, value_name = "PATH", group = "iut", help_heading = "Implementation under test")]
-    pub lib: Option<PathBuf>,
+    /// The implementation under test (over FFI, `ivc_sign_raw` and `ivc_verify_raw` are called directly
+    /// when the library exports them, else `ivc_call`).
+    #[command(flatten)]
+    pub iut: IutArgs,
 
     /// Operation to measure (repeatable): sign, verify [default: both].
     #[arg(long = "op", value_enum, value_name = "OP", help_heading = "Measuring")]
@@ -221,7 +212,7 @@ pub fn bench(args: BenchArgs) -> ExitCode {
     if args.count == Some(0) || args.connections == Some(0) || args.pipeline == 0 {
         return usage("--count, --connections and --pipeline must be at least 1");
     }
-    let stdio = args.cmd.is_some() || args.reference == Some(ReferenceMode::Stdio);
+    let stdio = args.iut.cmd.is_some() || args.iut.reference == Some(ReferenceMode::Stdio);
     if args.pipeline > 1 && !stdio {
         return usage("--pipeline applies to stdio implementations (--cmd, --reference stdio); use --connections for HTTP and FFI");
     }
@@ -235,7 +226,7 @@ pub fn bench(args: BenchArgs) -> ExitCode {
     };
 
     // The IUT, and which reference mode calibrates it (the same transport).
-    let (iut, mode, default_connections) = if let Some(cmd) = &args.cmd {
+    let (iut, mode, default_connections) = if let Some(cmd) = &args.iut.cmd {
         let target = if args.pipeline > 1 {
             Target::Pipelined {
                 launch: Launch::Shell(cmd.clone()),
@@ -247,17 +238,17 @@ pub fn bench(args: BenchArgs) -> ExitCode {
             Target::Connector { connector: Box::new(StdioConnector::shell(cmd, timeout)), _guard: None }
         };
         (Ok(target), ReferenceMode::Stdio, 1)
-    } else if let Some(url) = &args.url {
+    } else if let Some(url) = &args.iut.url {
         match HttpConnector::new(url, timeout) {
             Ok(c) => (Ok(Target::Connector { connector: Box::new(c), _guard: None }), ReferenceMode::Http, 4),
             Err(e) => return usage(e),
         }
-    } else if let Some(lib) = &args.lib {
+    } else if let Some(lib) = &args.iut.lib {
         if !lib.is_file() {
             return usage(format!("--lib {}: no such file", lib.display()));
         }
         (Ok(Target::Ffi(lib.clone())), ReferenceMode::Ffi, 1)
-    } else if let Some(mode) = args.reference {
+    } else if let Some(mode) = args.iut.reference {
         (reference_target(mode, timeout, args.pipeline), mode, if mode == ReferenceMode::Http { 4 } else { 1 })
     } else {
         return usage(

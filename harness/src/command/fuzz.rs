@@ -1,7 +1,7 @@
 //! `ivconform fuzz`: differential fuzzing of an implementation's verifier against the reference; the first
 //! disagreement is shrunk and saved as a raw payload and a ready-to-paste vector.
 
-use super::props::{connect_iut, iut_flags};
+use super::iut::{connect_iut, iut_flags};
 use super::{EXIT_CONFORMANT, EXIT_NONCONFORMANT, EXIT_UNREACHABLE, EXIT_USAGE};
 use crate::cli::IutArgs;
 use crate::fuzz::corpus::{self, Seed};

@@ -4,6 +4,7 @@ pub mod bench;
 pub mod diagnose;
 pub mod diagnose_page;
 pub mod fuzz;
+pub mod iut;
 pub mod props;
 pub mod reference;
 pub mod run;

@@ -1,17 +1,14 @@
 //! `ivconform run`: load, select, connect, run, report, exit with a CI-readable code.
 
+use super::iut::connect_iut;
 use super::{EXIT_CONFORMANT, EXIT_NONCONFORMANT, EXIT_UNREACHABLE, EXIT_USAGE};
-use crate::cli::RunArgs;
+use crate::cli::{ReferenceMode, RunArgs};
 use crate::leak::Scanner;
 use crate::report::{human, json, junit, Report};
 use crate::runner::{self, RunOptions};
 use crate::suite::expectations::Expectations;
 use crate::suite::plan::{expected_hashes, plan};
 use crate::suite::select::Selection;
-use crate::transport::ffi::FfiConnector;
-use crate::transport::http::HttpConnector;
-use crate::transport::stdio::StdioConnector;
-use crate::transport::Connector;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -88,35 +85,13 @@ pub fn run(args: RunArgs) -> ExitCode {
     }
 
     // Reach the implementation.
-    let mut _reference_guard = None;
-    let (connector, default_jobs): (Box<dyn Connector>, usize) = if let Some(cmd) = &args.cmd {
-        (Box::new(StdioConnector::shell(cmd, timeout)), 1)
-    } else if let Some(url) = &args.url {
-        match HttpConnector::new(url, timeout) {
-            Ok(c) => (Box::new(c), 4),
-            Err(e) => return usage(e),
+    let default_jobs = if args.iut.url.is_some() || args.iut.reference == Some(ReferenceMode::Http) { 4 } else { 1 };
+    let (connector, _reference_guard) = match connect_iut(&args.iut, timeout) {
+        Ok(iut) => (iut.connector, iut.guard),
+        Err((code, m)) => {
+            eprintln!("ivconform run: {m}");
+            return ExitCode::from(code);
         }
-    } else if let Some(lib) = &args.lib {
-        if !lib.is_file() {
-            return usage(format!("--lib {}: no such file", lib.display()));
-        }
-        (Box::new(FfiConnector::new(lib.clone(), timeout)), 1)
-    } else if let Some(mode) = args.reference {
-        match super::reference::connect(mode, timeout) {
-            Ok(mut iut) => {
-                let connector = std::mem::replace(&mut iut.connector, Box::new(crate::transport::inproc::InProcess));
-                _reference_guard = Some(iut);
-                (connector, if mode == crate::cli::ReferenceMode::Http { 4 } else { 1 })
-            }
-            Err(e) => {
-                eprintln!("ivconform run: {e}");
-                return ExitCode::from(EXIT_UNREACHABLE);
-            }
-        }
-    } else {
-        return usage(
-            "say which implementation to test: --reference, --cmd COMMAND, --url URL or --lib PATH (see --help)",
-        );
     };
 
     let interactive = std::io::stderr().is_terminal() && !args.quiet;

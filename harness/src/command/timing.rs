@@ -73,7 +73,7 @@ pub fn timing(args: TimingArgs) -> ExitCode {
             } else {
                 wire::Kind::Stdio
             };
-            let connected = match super::props::connect_iut(iut, timeout) {
+            let connected = match super::iut::connect_iut(iut, timeout) {
                 Ok(c) => c,
                 Err((code, m)) => {
                     eprintln!("ivconform timing: {m}");

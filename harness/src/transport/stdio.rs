@@ -18,13 +18,31 @@ use std::time::Duration;
 /// Most stderr kept per connection (the newest bytes win).
 pub const MAX_STDERR_BYTES: usize = 64 * 1024;
 
-/// How to start the child.
+/// How to start the child (shared with `bench`'s pipelined stdio driver).
 #[derive(Debug, Clone)]
-enum Launch {
+pub enum Launch {
     /// A shell command line (`sh -c`).
     Shell(String),
     /// A program and its arguments.
     Program(PathBuf, Vec<String>),
+}
+
+impl Launch {
+    /// The command that starts the child (its stdio not yet set).
+    pub fn command(&self) -> Command {
+        match self {
+            Launch::Shell(line) => {
+                let mut c = Command::new("sh");
+                c.arg("-c").arg(line);
+                c
+            }
+            Launch::Program(p, args) => {
+                let mut c = Command::new(p);
+                c.args(args);
+                c
+            }
+        }
+    }
 }
 
 /// Starts IUT child processes that speak JSON lines.
@@ -59,18 +77,7 @@ struct Conn {
 
 impl Connector for StdioConnector {
     fn connect(&self) -> Result<Box<dyn Transport>, CallError> {
-        let mut cmd = match &self.launch {
-            Launch::Shell(line) => {
-                let mut c = Command::new("sh");
-                c.arg("-c").arg(line);
-                c
-            }
-            Launch::Program(p, args) => {
-                let mut c = Command::new(p);
-                c.args(args);
-                c
-            }
-        };
+        let mut cmd = self.launch.command();
         let mut child = cmd
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
