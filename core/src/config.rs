@@ -54,6 +54,8 @@ pub struct PlatformConfig {
     pub secret: Option<Secret>,
     /// Whether identity verification is enforced on this platform (V4–V6).
     pub enforced: bool,
+    /// Whether JWT mode is enforced on this platform (J4): a user payload without a token is refused.
+    pub jwt_enforced: bool,
 }
 
 /// One workspace (one app id).
@@ -142,6 +144,13 @@ pub struct PlatformDoc {
     /// Whether identity verification is enforced.
     #[serde(default)]
     pub enforced: bool,
+    /// Whether JWT mode is enforced (J4); written only when true, so HMAC-only documents keep their shape.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub jwt_enforced: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 impl PlatformDoc {
@@ -154,7 +163,7 @@ impl PlatformDoc {
                 _ => (None, Some(crate::hex::encode_lower(s.expose()))),
             },
         };
-        PlatformDoc { secret, secret_hex, enforced: pc.enforced }
+        PlatformDoc { secret, secret_hex, enforced: pc.enforced, jwt_enforced: pc.jwt_enforced }
     }
 
     fn to_config(&self, path: &str) -> Result<PlatformConfig, ConfigError> {
@@ -178,7 +187,13 @@ impl PlatformDoc {
                 "enforced = true but no secret is configured, so no user could ever be verified",
             ));
         }
-        Ok(PlatformConfig { secret, enforced: self.enforced })
+        if self.jwt_enforced && secret.is_none() {
+            return Err(ConfigError::at_path(
+                path.into(),
+                "jwt_enforced = true but no secret is configured, so no token could ever be verified",
+            ));
+        }
+        Ok(PlatformConfig { secret, enforced: self.enforced, jwt_enforced: self.jwt_enforced })
     }
 }
 
@@ -279,6 +294,24 @@ mod tests {
     }
 
     #[test]
+    fn jwt_enforced_round_trips_and_defaults_off() {
+        let t = Config::from_toml_str(
+            "[apps.a]\nweb = { secret = \"w\", jwt_enforced = true }\nios = { secret = \"i\" }\n",
+        )
+        .unwrap();
+        let j =
+            Config::from_json_str(r#"{"apps":{"a":{"web":{"secret":"w","jwt_enforced":true},"ios":{"secret":"i"}}}}"#)
+                .unwrap();
+        assert_eq!(t, j);
+        assert!(t.apps["a"].platform(Platform::Web).jwt_enforced);
+        assert!(!t.apps["a"].platform(Platform::Ios).jwt_enforced);
+        assert_eq!(t.to_doc().to_config().unwrap(), t);
+        // Written only when on, so HMAC-only documents serialise as before.
+        let json = serde_json::to_string(&t.to_doc()).unwrap();
+        assert_eq!(json.matches("jwt_enforced").count(), 1, "{json}");
+    }
+
+    #[test]
     fn clear_errors() {
         let e =
             Config::from_toml_str("[apps.a]\nweb = { secret = \"w\" }\nwindows = { secret = \"x\" }\n").unwrap_err();
@@ -288,6 +321,8 @@ mod tests {
         assert!(e.message.contains("apps.a.web") && e.message.contains("empty"), "{e}");
         let e = Config::from_toml_str("[apps.a]\nios = { enforced = true }\n").unwrap_err();
         assert!(e.message.contains("apps.a.ios") && e.message.contains("no secret"), "{e}");
+        let e = Config::from_toml_str("[apps.a]\nweb = { jwt_enforced = true }\n").unwrap_err();
+        assert!(e.message.contains("apps.a.web") && e.message.contains("jwt_enforced"), "{e}");
         let e =
             Config::from_json_str("{\"apps\":{\"a\":{\"web\":{\"secret\":\"w\",\n\"enforce\":true}}}}").unwrap_err();
         assert!(e.message.contains("enforce") && e.location.unwrap().0 == 2, "{e}");

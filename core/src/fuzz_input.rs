@@ -566,7 +566,7 @@ pub struct VerifyCase {
 }
 
 /// Decodes a `verify` input. Header: platform byte; app count byte (1 + n % 3); per app an id (length byte,
-/// bytes) and per platform (web, ios, android) a flags byte (1 = configured, 2 = enforced) and a secret (length
+/// bytes) and per platform (web, ios, android) a flags byte (1 = configured, 2 = enforced, 4 = JWT enforced) and a secret (length
 /// byte, bytes; empty = none); then a mode byte: even = the rest is the raw payload, odd = the rest builds one.
 pub fn decode_verify(data: &[u8]) -> VerifyCase {
     let mut u = Unstructured::new(data);
@@ -587,7 +587,8 @@ pub fn decode_verify(data: &[u8]) -> VerifyCase {
             if flags & 1 == 1 {
                 let secret = (!secret.is_empty()).then(|| Secret::new(secret));
                 let enforced = flags & 2 != 0 && secret.is_some();
-                app.platforms.insert(p, PlatformConfig { secret, enforced });
+                let jwt_enforced = flags & 4 != 0 && secret.is_some();
+                app.platforms.insert(p, PlatformConfig { secret, enforced, jwt_enforced });
             }
         }
         config.apps.insert(id, app);
@@ -620,10 +621,10 @@ pub fn encode_verify(config: &Config, platform: Platform, payload: &[u8]) -> Res
                 None => out.extend_from_slice(&[0, 0]),
                 Some(pc) => {
                     let secret = pc.secret.as_ref().map_or(&[][..], Secret::expose);
-                    if pc.enforced && secret.is_empty() {
+                    if (pc.enforced || pc.jwt_enforced) && secret.is_empty() {
                         return Err(format!("{id}.{p} is enforced without a secret"));
                     }
-                    out.push(1 | u8::from(pc.enforced) << 1);
+                    out.push(1 | u8::from(pc.enforced) << 1 | u8::from(pc.jwt_enforced) << 2);
                     out.push(u8::try_from(secret.len()).map_err(|_| format!("{id}.{p}'s secret is over 255 bytes"))?);
                     out.extend_from_slice(secret);
                 }

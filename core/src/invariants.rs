@@ -18,6 +18,9 @@ use crate::verify::{verify, verify_parsed, Decision, Identity, Outcome, RejectRe
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
+mod jwt;
+pub use jwt::jwt_properties;
+
 // ---- independent helpers ---------------------------------------------------------------------------------
 
 /// HMAC-SHA256 straight from RustCrypto, the independent side of every MAC comparison here.
@@ -86,21 +89,32 @@ fn rule_fits(outcome: &Outcome, rule: Rule) -> bool {
         Outcome::Reject(RejectReason::MalformedPayload) => matches!(rule, P1 | P2 | P3 | P4 | P5 | P6),
         Outcome::Reject(RejectReason::UnknownApp) => rule == V1,
         Outcome::Reject(RejectReason::MissingIdentifier) => rule == V4,
-        Outcome::Reject(RejectReason::MissingUserHash) => rule == V5,
+        Outcome::Reject(RejectReason::MissingUserHash) => matches!(rule, V5 | J4),
         Outcome::Reject(RejectReason::InvalidUserHash) => matches!(rule, V2 | V6 | V7),
+        Outcome::Reject(RejectReason::InvalidJwt) => matches!(rule, J1 | J2),
+        Outcome::Reject(RejectReason::ExpiredJwt) => rule == J2,
+        Outcome::Reject(RejectReason::IdentityMismatch) => rule == J3,
         Outcome::Accept(Identity::Visitor) => matches!(rule, V3 | V4),
-        Outcome::Accept(Identity::User { verified: true, .. }) => rule == V6,
+        Outcome::Accept(Identity::User { verified: true, .. }) => matches!(rule, V6 | J1),
         Outcome::Accept(Identity::User { verified: false, .. }) => matches!(rule, V2 | V5 | V6 | V7),
     }
 }
 
-/// V1–V6 as a table, from the rule book, for a payload that parsed: the outcome the verifier must reach.
+/// V1–V6 and J1–J4 as a table, from the rule book, for a payload that parsed: the outcome the verifier must
+/// reach without a current time.
 fn reference_outcome(config: &Config, platform: Platform, p: &BootPayload) -> Outcome {
     let Some(app) = config.apps.get(&p.app_id) else {
         return Outcome::Reject(RejectReason::UnknownApp);
     };
     let settings = app.platforms.get(&platform).cloned().unwrap_or_default();
+    if let Some(token) = &p.jwt {
+        let secret = settings.secret.as_ref().map(Secret::expose);
+        return jwt::reference_token_outcome(secret, token, None, &p.identifiers);
+    }
     let selected = reference_selection(&p.identifiers);
+    if settings.jwt_enforced && (selected.is_some() || p.user_hash.is_some()) {
+        return Outcome::Reject(RejectReason::MissingUserHash);
+    }
     let user = |verified: bool, (source, text): (Source, String)| {
         Outcome::Accept(Identity::User { verified, identifier: crate::identifier::Selected { source, text } })
     };
@@ -130,7 +144,11 @@ fn reference_outcome(config: &Config, platform: Platform, p: &BootPayload) -> Ou
 /// secret and the opposite enforcement, every other app is replaced, and one more app is added. V8 says the
 /// decision cannot change.
 fn perturbed_elsewhere(config: &Config, app_id: &str, platform: Platform) -> Config {
-    let other = |enforced: bool| PlatformConfig { secret: Some(Secret::new(&b"perturbed-elsewhere"[..])), enforced };
+    let other = |enforced: bool| PlatformConfig {
+        secret: Some(Secret::new(&b"perturbed-elsewhere"[..])),
+        enforced,
+        jwt_enforced: enforced,
+    };
     let mut out = Config::default();
     for (id, app) in &config.apps {
         let mut changed = if id == app_id {
@@ -213,9 +231,14 @@ pub fn verify_properties(config: &Config, platform: Platform, payload: &[u8]) {
         decision.detail
     );
 
-    let selected = reference_selection(&parsed.identifiers);
     let secret =
         config.apps.get(&parsed.app_id).and_then(|a| a.platforms.get(&platform)).and_then(|s| s.secret.clone());
+    if let (Some(token), true) = (&parsed.jwt, config.apps.contains_key(&parsed.app_id)) {
+        let rotation = payload.iter().fold(0usize, |h, &b| h.wrapping_mul(31).wrapping_add(usize::from(b)));
+        jwt_properties(secret.as_ref().map(Secret::expose), token, None, &parsed.identifiers, rotation);
+        return;
+    }
+    let selected = reference_selection(&parsed.identifiers);
     if let (Some((_, text)), Some(secret)) = (&selected, &secret) {
         let expected = reference_hex(&reference_tag(secret.expose(), text.as_bytes()));
         let is_hash_rule = matches!(decision.rule, Rule::V2 | Rule::V4 | Rule::V5 | Rule::V6 | Rule::V7);

@@ -6,6 +6,7 @@
 //! * [`sign`]: S1–S5, what a customer's server computes ([`sign::user_hash`], [`sign::Signer`]).
 //! * [`payload`] over [`json`]: P1–P6, the strict boot-payload parser.
 //! * [`verify`]: V1–V8, the messenger's decision; V9 (timing) by construction, checked by the timing suite.
+//! * [`jwt`]: J1–J3, the HS256 token of JWT mode (verified and signed); J4 is in [`verify`].
 //! * [`config`]: the workspace configuration the verifier is given.
 // `deny`, not `forbid`: the one exception is `shani` (CPU intrinsics behind a safe API), allowed below.
 #![deny(unsafe_code)]
@@ -20,6 +21,7 @@ pub mod hex;
 pub mod identifier;
 pub mod invariants;
 pub mod json;
+pub mod jwt;
 pub mod mac;
 pub mod payload;
 pub mod platform;
@@ -35,4 +37,4 @@ pub use payload::BootPayload;
 pub use platform::Platform;
 pub use rules::Rule;
 pub use sign::{user_hash, SignError, Signer};
-pub use verify::{verify, Decision, Identity, Outcome, RejectReason};
+pub use verify::{verify, verify_at, Decision, Identity, Outcome, RejectReason};

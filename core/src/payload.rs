@@ -17,6 +17,8 @@ pub struct BootPayload {
     pub identifiers: Identifiers,
     /// `user_hash`, if sent (P4); its form is checked when verifying (V6).
     pub user_hash: Option<String>,
+    /// `intercom_user_jwt`, the JWT-mode token (J1), if sent as a non-empty string (`""` and `null` are absent).
+    pub jwt: Option<String>,
     /// Every other top-level key, in input order (documented attributes like `name` included).
     pub custom: Vec<(String, Value)>,
 }
@@ -114,6 +116,7 @@ impl BootPayload {
         let mut app_id = None;
         let mut identifiers = Identifiers::default();
         let mut user_hash = None;
+        let mut jwt = None;
         let mut custom = Vec::new();
         for (key, value) in members {
             match key.as_str() {
@@ -138,11 +141,21 @@ impl BootPayload {
                         ))
                     }
                 },
+                crate::jwt::PAYLOAD_KEY => match value {
+                    Value::Null => {}
+                    Value::String(s) => jwt = Some(s).filter(|s| !s.is_empty()),
+                    other => {
+                        return Err(malformed(
+                            Rule::P4,
+                            format!("{} must be a string, found {}", crate::jwt::PAYLOAD_KEY, other.type_name()),
+                        ))
+                    }
+                },
                 _ => custom.push((key, value)),
             }
         }
         let app_id = app_id.ok_or_else(|| malformed(Rule::P5, "app_id is missing"))?;
-        Ok(BootPayload { app_id, identifiers, user_hash, custom })
+        Ok(BootPayload { app_id, identifiers, user_hash, jwt, custom })
     }
 
     /// Serialises back to compact JSON that parses to an equal `BootPayload` (used by the fuzz suite).
@@ -161,6 +174,9 @@ impl BootPayload {
         }
         if let Some(h) = &self.user_hash {
             members.push(("user_hash".into(), Value::String(h.clone())));
+        }
+        if let Some(t) = &self.jwt {
+            members.push((crate::jwt::PAYLOAD_KEY.into(), Value::String(t.clone())));
         }
         members.extend(self.custom.iter().cloned());
         Value::Object(members).to_json()
@@ -187,6 +203,11 @@ mod tests {
         assert_eq!(p.user_hash.as_deref(), Some("x"));
         assert_eq!(p.custom.len(), 2);
         assert_eq!(BootPayload::parse(p.to_json().as_bytes()).unwrap(), p);
+        for (text, jwt) in [(r#""a.b.c""#, Some("a.b.c")), (r#""""#, None), ("null", None)] {
+            let p = BootPayload::parse(format!(r#"{{"app_id":"a","intercom_user_jwt":{text}}}"#).as_bytes()).unwrap();
+            assert_eq!((p.jwt.as_deref(), p.custom.len()), (jwt, 0), "{text}");
+            assert_eq!(BootPayload::parse(p.to_json().as_bytes()).unwrap(), p);
+        }
     }
 
     #[test]
@@ -200,6 +221,8 @@ mod tests {
         assert_eq!(rule_of(r#"{"app_id":"a","user_id":true}"#), Rule::P3);
         assert_eq!(rule_of(r#"{"app_id":"a","email":5}"#), Rule::P3);
         assert_eq!(rule_of(r#"{"app_id":"a","user_hash":null}"#), Rule::P4);
+        assert_eq!(rule_of(r#"{"app_id":"a","intercom_user_jwt":1}"#), Rule::P4);
+        assert_eq!(rule_of(r#"{"app_id":"a","intercom_user_jwt":["t"]}"#), Rule::P4);
         assert_eq!(rule_of(r#"{"app_id":"a","app_id":"b"}"#), Rule::P2);
         let long = format!(r#"{{"app_id":"a","email":"{}"}}"#, "e".repeat(1025));
         assert_eq!(rule_of(&long), Rule::P6);

@@ -1,4 +1,5 @@
-//! Verifying in HMAC mode (V1–V9): the messenger backend's decision on one boot request.
+//! Verifying (V1–V9, and J1–J4 when a token is sent or JWT mode is enforced): the messenger backend's decision
+//! on one boot request. The current time is an argument (`now`), never read here.
 
 use crate::config::Config;
 use crate::hex::decode_tag;
@@ -37,11 +38,29 @@ pub enum RejectReason {
     MissingIdentifier,
     /// V6 enforced: hash in a wrong form or not matching.
     InvalidUserHash,
+    /// J1/J2: a token that is malformed, not HS256, badly signed or with bad claims.
+    InvalidJwt,
+    /// J2: a token whose `exp` is past (beyond the leeway).
+    ExpiredJwt,
+    /// J3: clear-text `user_id` or `email` that differs from the token's claims.
+    IdentityMismatch,
 }
 
 impl RejectReason {
     /// Every class, for exhaustive checks.
-    pub const ALL: [RejectReason; 5] = [
+    pub const ALL: [RejectReason; 8] = [
+        RejectReason::MalformedPayload,
+        RejectReason::UnknownApp,
+        RejectReason::MissingUserHash,
+        RejectReason::MissingIdentifier,
+        RejectReason::InvalidUserHash,
+        RejectReason::InvalidJwt,
+        RejectReason::ExpiredJwt,
+        RejectReason::IdentityMismatch,
+    ];
+
+    /// The classes HMAC mode (V1–V6, P1–P6) can give; the others need a token or JWT enforcement.
+    pub const HMAC: [RejectReason; 5] = [
         RejectReason::MalformedPayload,
         RejectReason::UnknownApp,
         RejectReason::MissingUserHash,
@@ -57,6 +76,9 @@ impl RejectReason {
             RejectReason::MissingUserHash => "missing_user_hash",
             RejectReason::MissingIdentifier => "missing_identifier",
             RejectReason::InvalidUserHash => "invalid_user_hash",
+            RejectReason::InvalidJwt => "invalid_jwt",
+            RejectReason::ExpiredJwt => "expired_jwt",
+            RejectReason::IdentityMismatch => "identity_mismatch",
         }
     }
 }
@@ -91,16 +113,29 @@ fn decide(outcome: Outcome, rule: Rule, detail: impl Into<String>) -> Decision {
     Decision { outcome, rule, detail: detail.into() }
 }
 
-/// `verify(config, platform, payload_bytes)`: the whole verifier, from raw bytes to decision.
+/// `verify(config, platform, payload_bytes)`: the whole verifier without a current time (a token with `exp` is
+/// then refused: fail closed). Same as [`verify_at`] with `now = None`.
 pub fn verify(config: &Config, platform: Platform, payload: &[u8]) -> Decision {
+    verify_at(config, platform, payload, None)
+}
+
+/// The whole verifier, from raw bytes to decision; `now` (seconds since the epoch) is the current time JWT
+/// `exp` is checked against.
+pub fn verify_at(config: &Config, platform: Platform, payload: &[u8], now: Option<i64>) -> Decision {
     match BootPayload::parse(payload) {
-        Ok(p) => verify_parsed(config, platform, &p),
+        Ok(p) => verify_parsed_at(config, platform, &p, now),
         Err(e) => decide(Outcome::Reject(RejectReason::MalformedPayload), e.rule, e.reason),
     }
 }
 
-/// The decision for an already parsed payload (V1–V8).
+/// The decision for an already parsed payload, without a current time (see [`verify`]).
 pub fn verify_parsed(config: &Config, platform: Platform, payload: &BootPayload) -> Decision {
+    verify_parsed_at(config, platform, payload, None)
+}
+
+/// The decision for an already parsed payload: V1, then J1–J3 when a token is sent (it decides, whatever the
+/// enforcement; `user_hash` is then ignored), else J4 when JWT mode is enforced, else V3–V8.
+pub fn verify_parsed_at(config: &Config, platform: Platform, payload: &BootPayload, now: Option<i64>) -> Decision {
     let Some(app) = config.apps.get(&payload.app_id) else {
         return decide(
             Outcome::Reject(RejectReason::UnknownApp),
@@ -109,8 +144,46 @@ pub fn verify_parsed(config: &Config, platform: Platform, payload: &BootPayload)
         );
     };
     let settings = app.platform(platform);
-    let enforced = settings.enforced;
+    if let Some(token) = &payload.jwt {
+        return verify_token_decision(settings.secret.as_ref(), token, &payload.identifiers, now);
+    }
     let identifier = payload.identifiers.select();
+    if settings.jwt_enforced && (identifier.is_some() || payload.user_hash.is_some()) {
+        return decide(
+            Outcome::Reject(RejectReason::MissingUserHash),
+            Rule::J4,
+            format!("a user payload without {} while {platform} enforces JWT mode", crate::jwt::PAYLOAD_KEY),
+        );
+    }
+    verify_hmac(&settings, platform, payload, identifier)
+}
+
+/// J1–J3: the token decides.
+fn verify_token_decision(
+    secret: Option<&crate::config::Secret>,
+    token: &str,
+    clear: &crate::identifier::Identifiers,
+    now: Option<i64>,
+) -> Decision {
+    let checked = crate::jwt::verify_token(secret.map(|s| s.expose()), token, now)
+        .and_then(|claims| claims.check_identity(clear).map(|()| claims));
+    match checked {
+        Ok(claims) => {
+            let identifier = Selected { source: crate::identifier::Source::UserId, text: claims.user_id };
+            decide(Outcome::Accept(Identity::User { verified: true, identifier }), Rule::J1, "the token is valid")
+        }
+        Err(e) => decide(Outcome::Reject(e.reason()), e.rule(), e.to_string()),
+    }
+}
+
+/// V3–V8 for a payload without a token, JWT mode not enforced.
+fn verify_hmac(
+    settings: &crate::config::PlatformConfig,
+    platform: Platform,
+    payload: &BootPayload,
+    identifier: Option<Selected>,
+) -> Decision {
+    let enforced = settings.enforced;
     match (identifier, &payload.user_hash) {
         (None, None) => decide(Outcome::Accept(Identity::Visitor), Rule::V3, "no identifier and no hash: visitor"),
         (None, Some(_)) if enforced => decide(
@@ -216,5 +289,74 @@ mod tests {
             format!(r#"{{"app_id":"prod","user_id":"u2","user_hash":"{h}"}}"#).as_bytes(),
         );
         assert!(!d.detail.contains(&h) && !d.detail.contains("web-secret"));
+    }
+
+    fn jwt_config(jwt_enforced: bool) -> Config {
+        Config::from_toml_str(&format!(
+            "[apps.prod]\nweb = {{ secret = \"web-secret\", enforced = true, jwt_enforced = {jwt_enforced} }}\nios = {{ secret = \"ios-secret\" }}\n"
+        ))
+        .unwrap()
+    }
+
+    fn token(secret: &[u8], user_id: &str, exp: Option<i64>) -> String {
+        let claims = crate::jwt::Claims { user_id: user_id.into(), email: None, exp };
+        crate::jwt::sign_jwt(secret, &claims).unwrap()
+    }
+
+    #[test]
+    fn a_token_decides_whatever_the_enforcement_and_the_hash() {
+        let good = token(b"web-secret", "u1", Some(1_000));
+        let h = encode_lower(&hmac_sha256(b"web-secret", b"u1"));
+        for jwt_enforced in [false, true] {
+            let config = jwt_config(jwt_enforced);
+            let at = |payload: String, now| verify_at(&config, Platform::Web, payload.as_bytes(), now);
+            let d = at(
+                format!(r#"{{"app_id":"prod","intercom_user_jwt":"{good}","user_hash":"{}"}}"#, "0".repeat(64)),
+                Some(900),
+            );
+            assert!(
+                matches!(&d.outcome, Outcome::Accept(Identity::User { verified: true, identifier }) if identifier.text == "u1"),
+                "{d:?}"
+            );
+            assert_eq!(d.rule, Rule::J1);
+            let ios = token(b"ios-secret", "u1", None);
+            let d = at(
+                format!(r#"{{"app_id":"prod","user_id":"u1","user_hash":"{h}","intercom_user_jwt":"{ios}"}}"#),
+                Some(900),
+            );
+            assert_eq!(
+                d.outcome,
+                Outcome::Reject(RejectReason::InvalidJwt),
+                "a right hash does not rescue a bad token"
+            );
+            let d = at(format!(r#"{{"app_id":"prod","intercom_user_jwt":"{good}"}}"#), Some(1_060));
+            assert_eq!((d.outcome, d.rule), (Outcome::Reject(RejectReason::ExpiredJwt), Rule::J2));
+            let d = at(format!(r#"{{"app_id":"prod","intercom_user_jwt":"{good}"}}"#), None);
+            assert_eq!(d.outcome, Outcome::Reject(RejectReason::InvalidJwt), "no clock: fail closed");
+            let d = at(format!(r#"{{"app_id":"prod","user_id":"u2","intercom_user_jwt":"{good}"}}"#), Some(900));
+            assert_eq!((d.outcome, d.rule), (Outcome::Reject(RejectReason::IdentityMismatch), Rule::J3));
+        }
+    }
+
+    #[test]
+    fn jwt_enforcement_refuses_users_without_a_token_and_keeps_visitors() {
+        let h = encode_lower(&hmac_sha256(b"web-secret", b"u1"));
+        let config = jwt_config(true);
+        let run = |p: String| verify(&config, Platform::Web, p.as_bytes());
+        let d = run(format!(r#"{{"app_id":"prod","user_id":"u1","user_hash":"{h}"}}"#));
+        assert_eq!((d.outcome, d.rule), (Outcome::Reject(RejectReason::MissingUserHash), Rule::J4));
+        let d = run(format!(r#"{{"app_id":"prod","user_hash":"{h}"}}"#));
+        assert_eq!(d.outcome, Outcome::Reject(RejectReason::MissingUserHash));
+        assert_eq!(
+            run(r#"{"app_id":"prod","intercom_user_jwt":""}"#.into()).outcome,
+            Outcome::Accept(Identity::Visitor)
+        );
+        // Another platform is not JWT-enforced (V8): HMAC mode there.
+        let d = verify(&config, Platform::Ios, br#"{"app_id":"prod","user_id":"u1"}"#);
+        assert!(matches!(d.outcome, Outcome::Accept(Identity::User { verified: false, .. })));
+        let off = jwt_config(false);
+        let d =
+            verify(&off, Platform::Web, format!(r#"{{"app_id":"prod","user_id":"u1","user_hash":"{h}"}}"#).as_bytes());
+        assert!(matches!(d.outcome, Outcome::Accept(Identity::User { verified: true, .. })));
     }
 }

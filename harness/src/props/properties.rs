@@ -174,11 +174,13 @@ impl Elsewhere {
         let change = |pc: Option<&PlatformConfig>| -> Option<PlatformConfig> {
             match (&self.new, pc) {
                 (_, Some(pc)) if self.flip_only && pc.secret.is_some() => {
-                    Some(PlatformConfig { secret: pc.secret.clone(), enforced: !pc.enforced })
+                    Some(PlatformConfig { secret: pc.secret.clone(), enforced: !pc.enforced, jwt_enforced: false })
                 }
-                (Some((s, enforced)), _) => {
-                    Some(PlatformConfig { secret: Some(Secret::new(s.clone())), enforced: *enforced })
-                }
+                (Some((s, enforced)), _) => Some(PlatformConfig {
+                    secret: Some(Secret::new(s.clone())),
+                    enforced: *enforced,
+                    jwt_enforced: false,
+                }),
                 (None, _) => None,
             }
         };
@@ -273,7 +275,11 @@ impl Grid {
         let mut platforms = BTreeMap::new();
         platforms.insert(
             self.platform,
-            PlatformConfig { secret: Some(Secret::new(self.secret.clone())), enforced: self.enforced },
+            PlatformConfig {
+                secret: Some(Secret::new(self.secret.clone())),
+                enforced: self.enforced,
+                jwt_enforced: false,
+            },
         );
         Config { apps: [("ws_prod".to_string(), AppConfig { label: None, api_key: None, platforms })].into() }
     }

@@ -159,9 +159,9 @@ pub fn sign_input() -> impl Strategy<Value = SignInput> {
 fn platform_config() -> impl Strategy<Value = Option<PlatformConfig>> {
     prop_oneof![
         1 => Just(None),
-        1 => Just(Some(PlatformConfig { secret: None, enforced: false })),
+        1 => Just(Some(PlatformConfig { secret: None, enforced: false, jwt_enforced: false })),
         6 => (secret(), any::<bool>())
-            .prop_map(|(s, enforced)| Some(PlatformConfig { secret: Some(Secret::new(s)), enforced })),
+            .prop_map(|(s, enforced)| Some(PlatformConfig { secret: Some(Secret::new(s)), enforced, jwt_enforced: false })),
     ]
 }
 

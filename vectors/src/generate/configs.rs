@@ -43,7 +43,7 @@ pub fn secret(app: &str, platform: ivconform_core::Platform) -> &'static str {
 }
 
 fn p(secret: &str, enforced: bool) -> Option<PlatformDoc> {
-    Some(PlatformDoc { secret: Some(secret.into()), secret_hex: None, enforced })
+    Some(PlatformDoc { secret: Some(secret.into()), secret_hex: None, enforced, jwt_enforced: false })
 }
 
 fn app(label: &str, web: Option<PlatformDoc>, ios: Option<PlatformDoc>, android: Option<PlatformDoc>) -> AppDoc {
@@ -83,7 +83,7 @@ pub fn all() -> BTreeMap<String, ConfigDoc> {
                 "production",
                 p(PROD_WEB, true),
                 None,
-                Some(PlatformDoc { secret: None, secret_hex: None, enforced: false }),
+                Some(PlatformDoc { secret: None, secret_hex: None, enforced: false, jwt_enforced: false }),
             ),
         )]),
     };
