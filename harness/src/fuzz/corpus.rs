@@ -1,6 +1,7 @@
 //! Where fuzzed payloads come from: every payload of the golden vectors (with its configuration and
 //! platform), and structured payloads drawn from the property-test strategies.
 
+use super::mutate::MAX_LEN;
 use super::Rng;
 use crate::props::strategies::verify_input;
 use ivconform_core::{Config, Platform};
@@ -19,7 +20,9 @@ pub struct Seed {
     pub payload: Vec<u8>,
 }
 
-/// Every payload of `payload.json` and `verify.json` in the suite.
+/// Every payload of `payload.json` and `verify.json` in the suite, except those longer than
+/// [`MAX_LEN`] (the 1 MiB limit case): copying them on every mutation would cost more than all the rest, and
+/// mutations already reach past the 64 KiB limit.
 pub fn from_vectors(suite: &ivconform_vectors::Suite) -> Vec<Seed> {
     let mut configs: Vec<(*const Config, Arc<Config>)> = Vec::new();
     let mut seeds = Vec::new();
@@ -35,7 +38,10 @@ pub fn from_vectors(suite: &ivconform_vectors::Suite) -> Vec<Seed> {
                     c
                 }
             };
-            seeds.push(Seed { config: shared, platform: case.platform, payload: case.payload_bytes() });
+            let payload = case.payload_bytes();
+            if payload.len() <= MAX_LEN {
+                seeds.push(Seed { config: shared, platform: case.platform, payload });
+            }
         }
     }
     seeds
