@@ -3,12 +3,13 @@
 
 Usage: confirm_vectors.py VECTORS_DIR
 
-Checks hmac_sha256.json, sign.json, payload.json and verify.json in VECTORS_DIR twice over:
+Checks hmac_sha256.json, sign.json, payload.json, verify.json and jwt.json in VECTORS_DIR twice over:
 
 1. with ``python/ivrules.py`` (Python's standard library, written from SPEC.md): every HMAC tag, every
-   ``expected`` object, every ``expected_mac_hex`` and every ``parsed`` result, plus ``number_of_cases``
-   and case ids unique across all files;
-2. with the ``openssl`` CLI: every HMAC tag, every signed ``user_hash`` and every ``expected_mac_hex``.
+   ``expected`` object, every ``expected_mac_hex``, ``expected_signature_hex`` and ``parsed`` result, every
+   signed token byte for byte, plus ``number_of_cases`` and case ids unique across all files;
+2. with the ``openssl`` CLI: every HMAC tag, every signed ``user_hash``, every ``expected_mac_hex``, every
+   ``expected_signature_hex`` and every signed token's signature.
 
 Exit status: 0 when everything agrees (and each file had at least one case), 1 on any disagreement,
 2 on a usage or file error (missing file, bad JSON, no openssl).
@@ -30,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent / "python"))
 
 import ivrules  # noqa: E402
 
-FILES = ("hmac_sha256.json", "sign.json", "payload.json", "verify.json")
+FILES = ("hmac_sha256.json", "sign.json", "payload.json", "verify.json", "jwt.json")
 HMAC_BLOCK_BYTES = 64  # SHA-256's block size: RFC 2104 zero-pads shorter keys to it
 
 
@@ -145,7 +146,13 @@ def check_verifier(case: dict, configs: dict, checker: Checker, macs: list[MacCh
     config = configs[case["config"]]
     raw = case_bytes(case, "payload")
     expected = case["expected"]
-    checker.same(cid, "expected", expected, ivrules.verify(config, platform, raw))
+    checker.same(cid, "expected", expected, ivrules.verify(config, platform, raw, case.get("now")))
+
+    signing = ivrules.signing_input(config, platform, raw)
+    computed_signature = ivrules.hmac_sha256(*signing).hex() if signing else None
+    checker.same(cid, "expected_signature_hex", case.get("expected_signature_hex"), computed_signature)
+    if "expected_signature_hex" in case and signing is not None:
+        macs.append(MacCheck(cid, "expected_signature_hex", signing[0], signing[1], case["expected_signature_hex"]))
 
     mac = ivrules.expected_mac(config, platform, raw)
     checker.same(cid, "expected_mac_hex", case.get("expected_mac_hex"), mac.hex() if mac else None)
@@ -166,6 +173,23 @@ def check_verifier(case: dict, configs: dict, checker: Checker, macs: list[MacCh
         except ivrules.MalformedPayload as e:
             computed = f"<malformed: {e}>"
         checker.same(cid, "parsed", case.get("parsed"), computed)
+
+
+def check_jwt(case: dict, configs: dict, checker: Checker, macs: list[MacCheck]) -> None:
+    """jwt.json: a verify case like verify.json's (with ``now``), or a sign case: the whole ``expected``, the
+    token byte for byte, and (openssl) its signature over the first two segments."""
+    if case["kind"] == "verify":
+        check_verifier(case, configs, checker, macs, with_parsed=False)
+        return
+    if case["kind"] != "sign":
+        checker.same(case["id"], "kind", "verify or sign", case["kind"])
+        return
+    secret = case_bytes(case, "secret")
+    expected = case["expected"]
+    checker.same(case["id"], "expected", expected, ivrules.sign_jwt(secret, case["claims"]))
+    if expected.get("result") == "token":
+        signing = expected["token"].rsplit(".", 1)[0].encode("ascii")
+        macs.append(MacCheck(case["id"], "expected.signature_hex", secret, signing, expected["signature_hex"]))
 
 
 def openssl_macs(macs: list[MacCheck]) -> dict[int, str]:
@@ -232,6 +256,8 @@ def main(argv: list[str]) -> int:
                     check_hmac(case, checker, macs)
                 elif name == "sign.json":
                     check_sign(case, checker, macs)
+                elif name == "jwt.json":
+                    check_jwt(case, document.get("configs", {}), checker, macs)
                 else:
                     configs = document.get("configs", {})
                     check_verifier(case, configs, checker, macs, with_parsed=(name == "payload.json"))

@@ -9,11 +9,14 @@ Public API:
 * ``select_identifier(fields)`` -> ``(source, text)`` or ``None``        (S2, S4, P3)
 * ``sign(secret, fields)``      -> vector-shaped ``{"result": "hash" | "error", ...}``   (S1-S5)
 * ``parse_payload(raw)``        -> ``Payload``, or raises ``MalformedPayload``          (P1-P6)
-* ``verify(config, platform, raw)`` -> vector-shaped decision                            (V1-V8)
+* ``verify(config, platform, raw, now=None)`` -> vector-shaped decision           (V1-V8, J1-J4)
+* ``verify_jwt(secret, token, now, fields)`` -> the claims, or raises ``JwtReject``     (J1-J3)
+* ``sign_jwt(secret, claims)``  -> vector-shaped ``{"result": "token" | "error", ...}``  (JWT mode)
 """
 
 from __future__ import annotations
 
+import base64
 import binascii
 import hashlib
 import hmac
@@ -30,6 +33,9 @@ PLATFORMS = ("web", "ios", "android")
 
 _UTF8_BOM = b"\xef\xbb\xbf"
 _HEX64 = re.compile(r"[0-9a-fA-F]{64}")  # V6, used with fullmatch (never bytes.fromhex's lenient parsing)
+JWT_KEY = "intercom_user_jwt"  # J1: the payload key that carries the token
+JWT_LEEWAY_SECONDS = 60  # J2: "at most 60 s"; exactly 60 here
+_B64URL = re.compile(r"[A-Za-z0-9_-]+")  # J1/J2: the URL-safe alphabet, no padding, used with fullmatch
 
 
 # --------------------------------------------------------------------------------------------------- signing
@@ -125,6 +131,7 @@ class Payload:
     email: str | None
     user_hash: str | None
     custom_keys: tuple[str, ...]
+    jwt: str | None = None  # intercom_user_jwt when a non-empty string (J1); "" and null are absent
 
     def identifiers(self) -> dict:
         """The fields ``select_identifier`` looks at."""
@@ -292,13 +299,17 @@ def parse_payload(raw: bytes) -> Payload:
     user_hash = document.get("user_hash")
     if "user_hash" in document and not isinstance(user_hash, str):  # P4: null counts as a wrong type
         raise MalformedPayload("P4", f"user_hash must be a string, found {_type_name(user_hash)}")
-    known = ("app_id", "user_id", "email", "user_hash")
+    token = document.get(JWT_KEY)
+    if token is not None and not isinstance(token, str):  # the P4 analogue for the token; null is absent
+        raise MalformedPayload("P4", f"{JWT_KEY} must be a string, found {_type_name(token)}")
+    known = ("app_id", "user_id", "email", "user_hash", JWT_KEY)
     return Payload(
         app_id=app_id,
         user_id=_user_id_field(document.get("user_id")),
         email=_email_field(document.get("email")),
         user_hash=user_hash,
         custom_keys=tuple(key for key in document if key not in known),  # P4: userHash & co. are custom
+        jwt=token or None,
     )
 
 
@@ -342,11 +353,105 @@ def _accept_user(source: str, text: str, verified: bool) -> dict:
     }
 
 
-def verify(config: dict, platform: str, raw: bytes) -> dict:
-    """Decide one boot request (V1-V8), in the shape of the vectors' ``expected``.
+def jwt_enforced(config: dict, app_id: str, platform: str) -> bool:
+    """Whether JWT mode is enforced for one app and platform (J4, V8); off when not written."""
+    return bool((config["apps"][app_id].get(platform) or {}).get("jwt_enforced", False))
+
+
+class JwtReject(ValueError):
+    """A token the verifier refuses, with its reject class (``invalid_jwt``, ``expired_jwt``,
+    ``identity_mismatch``)."""
+
+    def __init__(self, reason: str, why: str):
+        super().__init__(f"{reason}: {why}")
+        self.reason = reason
+
+
+def _b64url(segment: str) -> bytes:
+    """Canonical unpadded base64url (J1, J2): the URL-safe alphabet only, no ``=``, zero trailing bits.
+
+    ``base64.urlsafe_b64decode`` alone would accept padding, skip nothing but also not check the unused bits;
+    so the alphabet is checked first and the result must encode back to the very same text."""
+    if not _B64URL.fullmatch(segment) or len(segment) % 4 == 1:
+        raise JwtReject("invalid_jwt", "a segment is not unpadded base64url")
+    decoded = base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+    if base64.urlsafe_b64encode(decoded).rstrip(b"=").decode("ascii") != segment:
+        raise JwtReject("invalid_jwt", "a segment has non-zero trailing bits (not canonical)")
+    return decoded
+
+
+def _json_object(raw: bytes) -> dict:
+    """A token segment's JSON, as strictly as a payload (duplicate keys, limits), which must be an object."""
+    try:
+        value = parse_json_strict(raw)
+    except MalformedPayload as e:
+        raise JwtReject("invalid_jwt", f"a segment is not strict JSON ({e.reason})") from None
+    if not isinstance(value, dict):
+        raise JwtReject("invalid_jwt", "a segment is JSON but not an object")
+    return value
+
+
+def _claim_text(claims: dict, name: str) -> str | None:
+    """An optional string claim of at most ``MAX_IDENTIFIER_BYTES`` (P6); ``null`` is a wrong type."""
+    if name not in claims:
+        return None
+    value = claims[name]
+    if not isinstance(value, str) or len(value.encode("utf-8")) > MAX_IDENTIFIER_BYTES:
+        raise JwtReject("invalid_jwt", f"claim {name} must be a string of at most {MAX_IDENTIFIER_BYTES} bytes")
+    return value
+
+
+def verify_jwt(secret: bytes | None, token: str, now: int | None, fields: dict) -> dict:
+    """Check a compact HS256 JWS (J1-J3) and return its claims ``{"user_id", "email", "exp"}``.
+
+    ``fields`` holds what the payload sends in the clear (``user_id``, ``email``). Raises ``JwtReject``.
+    """
+    parts = token.split(".")
+    if len(parts) != 3 or not all(parts):  # J1: three non-empty segments
+        raise JwtReject("invalid_jwt", "not three non-empty segments")
+    header_raw, claims_raw, signature = (_b64url(p) for p in parts)
+    header = _json_object(header_raw)
+    alg, typ, kid = header.get("alg"), header.get("typ"), header.get("kid")
+    if type(alg) is not str or alg != "HS256":  # J1: exactly HS256 (none, RS256, HS512, hs256: refused)
+        raise JwtReject("invalid_jwt", f"alg {alg!r} is not HS256")
+    if "crit" in header:  # RFC 7515 4.1.11: no extension is understood here
+        raise JwtReject("invalid_jwt", "crit is present")
+    if "typ" in header and not (isinstance(typ, str) and typ.upper() == "JWT"):
+        raise JwtReject("invalid_jwt", "typ is not JWT")
+    if "kid" in header and not isinstance(kid, str):
+        raise JwtReject("invalid_jwt", "kid is not a string")
+    if secret is None:
+        raise JwtReject("invalid_jwt", "no secret is configured for the platform")
+    expected = hmac_sha256(secret, f"{parts[0]}.{parts[1]}".encode("ascii"))
+    if not hmac.compare_digest(expected, signature):  # J1: constant time; a wrong length never matches
+        raise JwtReject("invalid_jwt", "the signature does not match")
+    claims = _json_object(claims_raw)
+    user_id = _claim_text(claims, "user_id")
+    if not user_id:  # J2: required, a non-empty string
+        raise JwtReject("invalid_jwt", "claim user_id is missing or empty")
+    email = _claim_text(claims, "email")
+    exp = claims.get("exp")
+    if "exp" in claims and not (type(exp) is int and -(2**63) <= exp < 2**63):  # J2: integer seconds
+        raise JwtReject("invalid_jwt", "claim exp is not a 64-bit integer")
+    if exp is not None:
+        if now is None:  # fail closed: an exp cannot be judged without the current time
+            raise JwtReject("invalid_jwt", "exp without a current time")
+        if not exp > now - JWT_LEEWAY_SECONDS:
+            raise JwtReject("expired_jwt", f"exp {exp} is not later than now {now} minus the leeway")
+    clear = select_identifier({"user_id": fields.get("user_id")})
+    if clear is not None and clear[1] != user_id:  # J3: str(int) is the canonical decimal
+        raise JwtReject("identity_mismatch", "the clear-text user_id differs from the claim")
+    clear_email = fields.get("email")
+    if not _is_absent(clear_email) and clear_email != email:
+        raise JwtReject("identity_mismatch", "the clear-text email differs from the claim")
+    return {"user_id": user_id, "email": email, "exp": exp}
+
+
+def verify(config: dict, platform: str, raw: bytes, now: int | None = None) -> dict:
+    """Decide one boot request (V1-V8, J1-J4), in the shape of the vectors' ``expected``.
 
     ``config`` is the JSON workspace configuration (docs/CONFIG.md), ``platform`` one of ``PLATFORMS``,
-    ``raw`` the exact request body.
+    ``raw`` the exact request body, ``now`` the current time in seconds (for a token's ``exp``), or ``None``.
     """
     if platform not in PLATFORMS:
         raise ValueError(f"unknown platform {platform!r}")
@@ -357,8 +462,16 @@ def verify(config: dict, platform: str, raw: bytes) -> dict:
     if payload.app_id not in config["apps"]:  # V1
         return _reject("unknown_app")
     secret, enforced = platform_settings(config, payload.app_id, platform)
+    if payload.jwt is not None:  # J1: a token that is sent decides, whatever the enforcement
+        try:
+            claims = verify_jwt(secret, payload.jwt, now, payload.identifiers())
+        except JwtReject as e:
+            return _reject(e.reason)
+        return _accept_user("user_id", claims["user_id"], verified=True)
     selected = select_identifier(payload.identifiers())
     hash_sent = payload.user_hash is not None  # even "" counts as sent
+    if jwt_enforced(config, payload.app_id, platform) and (selected is not None or hash_sent):
+        return _reject("missing_user_hash")  # J4: a user payload without a token, as in V5/V6
 
     if selected is None:
         if hash_sent and enforced:  # V4
@@ -381,15 +494,62 @@ def verify(config: dict, platform: str, raw: bytes) -> dict:
 
 def expected_mac(config: dict, platform: str, raw: bytes) -> bytes | None:
     """The tag a verifier computes for this request (the vectors' ``expected_mac_hex``), or ``None`` when
-    the payload is malformed, the app unknown, no identifier is selected or the platform has no secret."""
+    the payload is malformed, carries a token (which decides instead), the app is unknown, no identifier is
+    selected or the platform has no secret."""
     try:
         payload = parse_payload(raw)
     except MalformedPayload:
         return None
-    if payload.app_id not in config["apps"]:
+    if payload.app_id not in config["apps"] or payload.jwt is not None:
         return None
     secret, _ = platform_settings(config, payload.app_id, platform)
     selected = select_identifier(payload.identifiers())
     if secret is None or selected is None:
         return None
     return hmac_sha256(secret, selected[1].encode("utf-8"))
+
+
+def signing_input(config: dict, platform: str, raw: bytes) -> tuple[bytes, bytes] | None:
+    """``(secret, header.claims)`` for the token a request carries (the vectors' ``expected_signature_hex`` is
+    its HMAC), or ``None`` when the payload is malformed, has no token of three segments, names an unknown app
+    or the platform has no secret."""
+    try:
+        payload = parse_payload(raw)
+    except MalformedPayload:
+        return None
+    if payload.jwt is None or payload.app_id not in config["apps"]:
+        return None
+    parts = payload.jwt.split(".")
+    secret, _ = platform_settings(config, payload.app_id, platform)
+    if len(parts) != 3 or secret is None:
+        return None
+    return secret, f"{parts[0]}.{parts[1]}".encode("utf-8")
+
+
+def _b64url_encode(raw: bytes) -> str:
+    """Unpadded base64url."""
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+
+
+def sign_jwt(secret: bytes, claims: dict) -> dict:
+    """Sign claims like a customer's server in JWT mode, in the shape of ``jwt.json``'s sign ``expected``.
+
+    Header ``{"alg":"HS256","typ":"JWT"}``; claims compact in the order user_id, email, exp, strings with only
+    the escapes JSON requires and the rest as raw UTF-8 (``ensure_ascii=False``). An empty secret is refused
+    first (S5), then an empty user_id.
+    """
+    if len(secret) == 0:
+        return {"result": "error", "error": "empty_secret"}
+    if not claims.get("user_id"):
+        return {"result": "error", "error": "no_identifier"}
+    ordered = {k: claims[k] for k in ("user_id", "email", "exp") if k in claims}
+    claims_json = json.dumps(ordered, ensure_ascii=False, separators=(",", ":"))
+    header = '{"alg":"HS256","typ":"JWT"}'
+    signing = f"{_b64url_encode(header.encode())}.{_b64url_encode(claims_json.encode('utf-8'))}"
+    signature = hmac_sha256(secret, signing.encode("ascii"))
+    return {
+        "result": "token",
+        "token": f"{signing}.{_b64url_encode(signature)}",
+        "claims_json": claims_json,
+        "signature_hex": signature.hex(),
+    }

@@ -195,3 +195,71 @@ class VerifyTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+def b64url(raw: bytes) -> str:
+    import base64
+
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def token(header: str, claims: str, key: bytes) -> str:
+    signing = f"{b64url(header.encode())}.{b64url(claims.encode())}"
+    return f"{signing}.{b64url(hmac.new(key, signing.encode(), hashlib.sha256).digest())}"
+
+
+H = '{"alg":"HS256","typ":"JWT"}'
+NOW = 1_800_000_000
+
+
+class JwtTest(unittest.TestCase):
+    def reason(self, t: str, now=NOW, fields=None) -> str:
+        try:
+            ivrules.verify_jwt(WEB, t, now, fields or {})
+        except ivrules.JwtReject as e:
+            return e.reason
+        return "valid"
+
+    def test_valid_and_claims(self):
+        claims = ivrules.verify_jwt(WEB, token(H, '{"user_id":"5678","exp":1800000060}', WEB), NOW, {"user_id": 5678})
+        self.assertEqual(claims, {"user_id": "5678", "email": None, "exp": 1800000060})
+
+    def test_rfc7515_a1_signature_is_right(self):
+        import base64
+
+        key = base64.urlsafe_b64decode("AyM1SysPpbyDfgZld3umj1qzKObwVMkoqQ-EstJQLr_T-1qS0gZH75aKtMN3Yj0iPS4hcgUuTwjAzZr1Z9CAow==")
+        t = ("eyJ0eXAiOiJKV1QiLA0KICJhbGciOiJIUzI1NiJ9.eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFt"
+             "cGxlLmNvbS9pc19yb290Ijp0cnVlfQ.dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk")
+        with self.assertRaisesRegex(ivrules.JwtReject, "user_id"):  # the signature passed; the claims lack user_id
+            ivrules.verify_jwt(key, t, NOW, {})
+        with self.assertRaisesRegex(ivrules.JwtReject, "signature"):
+            ivrules.verify_jwt(b"other", t, NOW, {})
+
+    def test_algorithms_and_form(self):
+        c = '{"user_id":"u"}'
+        for header in ('{"alg":"none"}', '{"alg":"HS512"}', '{"alg":"hs256"}', '{"typ":"JWT"}', '{"alg":"HS256","crit":[]}'):
+            self.assertEqual(self.reason(token(header, c, WEB)), "invalid_jwt", header)
+        good = token(H, c, WEB)
+        for bad in (good + "=", good + ".x", good.rsplit(".", 1)[0], good.replace("-", "+").replace("_", "/") if "-" in good or "_" in good else good + " "):
+            self.assertEqual(self.reason(bad), "invalid_jwt", bad)
+        self.assertEqual(self.reason(token('{"alg":"HS256","typ":"jwt","kid":"k"}', c, WEB)), "valid")
+
+    def test_exp_leeway_and_clock(self):
+        at = lambda exp, now=NOW: self.reason(token(H, f'{{"user_id":"u","exp":{exp}}}', WEB), now)
+        self.assertEqual(at(NOW - 59), "valid")
+        self.assertEqual(at(NOW - 60), "expired_jwt")
+        self.assertEqual(at(NOW + 60, now=None), "invalid_jwt")
+        self.assertEqual(self.reason(token(H, '{"user_id":"u","exp":"1"}', WEB)), "invalid_jwt")
+        self.assertEqual(self.reason(token(H, '{"user_id":5}', WEB)), "invalid_jwt")
+
+    def test_identity_mismatch(self):
+        t = token(H, '{"user_id":"5678","email":"a@b.c"}', WEB)
+        self.assertEqual(self.reason(t, fields={"user_id": "5679"}), "identity_mismatch")
+        self.assertEqual(self.reason(t, fields={"email": "A@b.c"}), "identity_mismatch")
+        self.assertEqual(self.reason(t, fields={"user_id": "", "email": None}), "valid")
+
+    def test_sign_jwt_is_deterministic(self):
+        got = ivrules.sign_jwt(WEB, {"user_id": "5678", "exp": 1, "email": "é"})
+        self.assertEqual(got["claims_json"], '{"user_id":"5678","email":"é","exp":1}')
+        self.assertEqual(got["token"], token(H, '{"user_id":"5678","email":"é","exp":1}', WEB))
+        self.assertEqual(ivrules.sign_jwt(b"", {"user_id": ""}), {"result": "error", "error": "empty_secret"})

@@ -33,7 +33,7 @@ impl fmt::Display for LoadError {
 
 impl std::error::Error for LoadError {}
 
-/// All four groups, loaded and checked, with each verifier configuration already built.
+/// All five groups, loaded and checked, with each verifier configuration already built.
 #[derive(Debug, Clone)]
 pub struct Suite {
     /// `hmac_sha256.json`.
@@ -44,6 +44,8 @@ pub struct Suite {
     pub payload: VectorFile<VerifyCase>,
     /// `verify.json`.
     pub verify: VectorFile<VerifyCase>,
+    /// `jwt.json`.
+    pub jwt: VectorFile<JwtCase>,
     /// Built configurations, by (group, name).
     pub configs: HashMap<(Group, String), Config>,
 }
@@ -51,7 +53,11 @@ pub struct Suite {
 impl Suite {
     /// Number of cases in all groups.
     pub fn len(&self) -> usize {
-        self.hmac.cases.len() + self.sign.cases.len() + self.payload.cases.len() + self.verify.cases.len()
+        self.hmac.cases.len()
+            + self.sign.cases.len()
+            + self.payload.cases.len()
+            + self.verify.cases.len()
+            + self.jwt.cases.len()
     }
 
     /// True if there is no case at all (never, for a loaded suite).
@@ -64,7 +70,7 @@ impl Suite {
         &self.configs[&(group, case.config.clone())]
     }
 
-    /// The verifier cases of one group (payload or verify).
+    /// The verifier cases of one group (payload or verify; see [`Suite::jwt_verify_cases`] for jwt.json's).
     pub fn verifier_cases(&self, group: Group) -> &[VerifyCase] {
         match group {
             Group::Payload => &self.payload.cases,
@@ -72,9 +78,25 @@ impl Suite {
             _ => &[],
         }
     }
+
+    /// The verifier cases of `jwt.json`, in file order.
+    pub fn jwt_verify_cases(&self) -> impl Iterator<Item = &VerifyCase> {
+        self.jwt.cases.iter().filter_map(|c| match c {
+            JwtCase::Verify(v) => Some(v),
+            JwtCase::Sign(_) => None,
+        })
+    }
+
+    /// The signing cases of `jwt.json`, in file order.
+    pub fn jwt_sign_cases(&self) -> impl Iterator<Item = &JwtSignCase> {
+        self.jwt.cases.iter().filter_map(|c| match c {
+            JwtCase::Sign(s) => Some(s),
+            JwtCase::Verify(_) => None,
+        })
+    }
 }
 
-/// Reads and checks the four vector files in `dir`.
+/// Reads and checks the five vector files in `dir`.
 pub fn load_dir(dir: &Path) -> Result<Suite, LoadError> {
     let read = |g: Group| -> Result<(PathBuf, String), LoadError> {
         let path = dir.join(g.file_name());
@@ -88,10 +110,17 @@ pub fn load_dir(dir: &Path) -> Result<Suite, LoadError> {
     let payload = parse_file::<VerifyCase>(&pp, &tp, Group::Payload)?;
     let (pv, tv) = read(Group::Verify)?;
     let verify = parse_file::<VerifyCase>(&pv, &tv, Group::Verify)?;
+    let (pj, tj) = read(Group::Jwt)?;
+    let jwt = parse_file::<JwtCase>(&pj, &tj, Group::Jwt)?;
 
     // Ids are unique across all files.
-    let texts =
-        [(Group::HmacSha256, &hp, &ht), (Group::Sign, &sp, &st), (Group::Payload, &pp, &tp), (Group::Verify, &pv, &tv)];
+    let texts = [
+        (Group::HmacSha256, &hp, &ht),
+        (Group::Sign, &sp, &st),
+        (Group::Payload, &pp, &tp),
+        (Group::Verify, &pv, &tv),
+        (Group::Jwt, &pj, &tj),
+    ];
     let mut seen: HashMap<String, Group> = HashMap::new();
     let all_ids = hmac
         .cases
@@ -99,7 +128,8 @@ pub fn load_dir(dir: &Path) -> Result<Suite, LoadError> {
         .map(|c| (&c.meta, Group::HmacSha256))
         .chain(sign.cases.iter().map(|c| (&c.meta, Group::Sign)))
         .chain(payload.cases.iter().map(|c| (&c.meta, Group::Payload)))
-        .chain(verify.cases.iter().map(|c| (&c.meta, Group::Verify)));
+        .chain(verify.cases.iter().map(|c| (&c.meta, Group::Verify)))
+        .chain(jwt.cases.iter().map(|c| (c.meta(), Group::Jwt)));
     for (meta, group) in all_ids {
         if let Some(first) = seen.insert(meta.id.clone(), group) {
             let (_, path, text) = texts.iter().find(|(g, _, _)| *g == group).expect("every group has a file");
@@ -113,8 +143,13 @@ pub fn load_dir(dir: &Path) -> Result<Suite, LoadError> {
     }
 
     let mut configs = HashMap::new();
-    for (group, file, path, text) in [(Group::Payload, &payload, &pp, &tp), (Group::Verify, &verify, &pv, &tv)] {
-        for (name, doc) in &file.configs {
+    let config_tables = [
+        (Group::Payload, &payload.configs, &pp, &tp),
+        (Group::Verify, &verify.configs, &pv, &tv),
+        (Group::Jwt, &jwt.configs, &pj, &tj),
+    ];
+    for (group, table, path, text) in config_tables {
+        for (name, doc) in table {
             let config = doc.to_config().map_err(|e| LoadError {
                 file: path.clone(),
                 line: find_line(text, &format!("\"{name}\"")),
@@ -123,7 +158,7 @@ pub fn load_dir(dir: &Path) -> Result<Suite, LoadError> {
             configs.insert((group, name.clone()), config);
         }
     }
-    Ok(Suite { hmac, sign, payload, verify, configs })
+    Ok(Suite { hmac, sign, payload, verify, jwt, configs })
 }
 
 fn read_bounded(path: &Path) -> Result<String, LoadError> {
@@ -265,6 +300,35 @@ impl CheckCase for VerifyCase {
             }
             VerifyExpected::Accept { as_: As::User, .. } => Err("a user needs both verified and identifier".into()),
             VerifyExpected::Reject { .. } => Ok(()),
+        }
+    }
+}
+
+impl CheckCase for JwtCase {
+    fn meta(&self) -> &CaseMeta {
+        JwtCase::meta(self)
+    }
+    fn check(&self, configs: &BTreeMap<String, ivconform_core::config::ConfigDoc>) -> Result<(), String> {
+        match self {
+            JwtCase::Verify(v) => {
+                if let Some(h) = &v.expected_signature_hex {
+                    check_hex("expected_signature_hex", h)?;
+                }
+                v.check(configs)
+            }
+            JwtCase::Sign(c) => {
+                one_of(&c.secret, &c.secret_hex, "secret")?;
+                if let Some(h) = &c.secret_hex {
+                    check_hex("secret_hex", h)?;
+                }
+                if let JwtSignExpected::Token { token, signature_hex, .. } = &c.expected {
+                    check_hex("signature_hex", signature_hex)?;
+                    if token.split('.').count() != 3 {
+                        return Err("expected token must have three dot-separated segments".into());
+                    }
+                }
+                Ok(())
+            }
         }
     }
 }

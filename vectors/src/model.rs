@@ -7,9 +7,9 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::collections::BTreeMap;
 
 /// The suite version written into every file; semver (a new case is minor, a changed expectation major).
-pub const SUITE_VERSION: &str = "1.0.0";
+pub const SUITE_VERSION: &str = "1.1.0";
 
-/// The four vector groups, one file each.
+/// The vector groups, one file each.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Group {
@@ -21,13 +21,15 @@ pub enum Group {
     Payload,
     /// `verify.json`: verifying.
     Verify,
+    /// `jwt.json`: JWT mode, verifying and signing tokens.
+    Jwt,
     /// Cases read from an external Project Wycheproof MAC file (`ivconform run --wycheproof`), not a vector file.
     Wycheproof,
 }
 
 impl Group {
     /// Every vector-file group, in the order reports list them (Wycheproof is not a vector file).
-    pub const ALL: [Group; 4] = [Group::HmacSha256, Group::Sign, Group::Payload, Group::Verify];
+    pub const ALL: [Group; 5] = [Group::HmacSha256, Group::Sign, Group::Payload, Group::Verify, Group::Jwt];
 
     /// The group's name (`"hmac_sha256"`, …), as in the files and on the command line.
     pub fn as_str(self) -> &'static str {
@@ -36,6 +38,7 @@ impl Group {
             Group::Sign => "sign",
             Group::Payload => "payload",
             Group::Verify => "verify",
+            Group::Jwt => "jwt",
             Group::Wycheproof => "wycheproof",
         }
     }
@@ -55,7 +58,7 @@ impl std::str::FromStr for Group {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
         Group::ALL.into_iter().chain([Group::Wycheproof]).find(|g| g.as_str() == s).ok_or_else(|| {
-            format!("unknown group {s:?}: expected one of hmac_sha256, sign, payload, verify, wycheproof")
+            format!("unknown group {s:?}: expected one of hmac_sha256, sign, payload, verify, jwt, wycheproof")
         })
     }
 }
@@ -81,11 +84,16 @@ pub enum Flag {
     DuplicateKey,
     Limit,
     Type,
+    Algorithm,
+    Base64url,
+    Expiry,
+    Leeway,
+    ClearText,
 }
 
 impl Flag {
     /// Every flag.
-    pub const ALL: [Flag; 16] = [
+    pub const ALL: [Flag; 21] = [
         Flag::Functionality,
         Flag::Rfc4231,
         Flag::KeyHandling,
@@ -102,6 +110,11 @@ impl Flag {
         Flag::DuplicateKey,
         Flag::Limit,
         Flag::Type,
+        Flag::Algorithm,
+        Flag::Base64url,
+        Flag::Expiry,
+        Flag::Leeway,
+        Flag::ClearText,
     ];
 
     /// The flag's name as written in files (`"HEX_FORM"`).
@@ -123,6 +136,11 @@ impl Flag {
             Flag::DuplicateKey => "DUPLICATE_KEY",
             Flag::Limit => "LIMIT",
             Flag::Type => "TYPE",
+            Flag::Algorithm => "ALGORITHM",
+            Flag::Base64url => "BASE64URL",
+            Flag::Expiry => "EXPIRY",
+            Flag::Leeway => "LEEWAY",
+            Flag::ClearText => "CLEAR_TEXT",
         }
     }
 
@@ -144,7 +162,12 @@ impl Flag {
             Flag::Parser => "Strict RFC 8259 parsing of the boot payload (P1).",
             Flag::DuplicateKey => "A key twice in one object, at any depth: parsers that disagree on the winner smuggle identities (P2).",
             Flag::Limit => "Size, depth and identifier-length limits, at and one past the bound (P6).",
-            Flag::Type => "A documented key with the wrong JSON type (P3, P4, P5).",
+            Flag::Type => "A documented key or claim with the wrong JSON type (P3, P4, P5, J2).",
+            Flag::Algorithm => "The token's alg: only HS256, exactly; none, RS256, HS512, hs256 and a missing alg are refused (J1).",
+            Flag::Base64url => "The compact form: three non-empty segments of canonical unpadded base64url, no padding, no +/ (J1, J2).",
+            Flag::Expiry => "exp: a past token is expired_jwt, a future one valid; no current time with exp fails closed (J2).",
+            Flag::Leeway => "exp in (now-60, now]: valid with the reference's 60 s leeway; an implementation with a smaller leeway (SPEC: at most 60 s) may list these as expected failures (J2).",
+            Flag::ClearText => "Clear-text user_id or email beside a token: they must equal the signed claims (J3).",
         }
     }
 }
@@ -399,6 +422,97 @@ pub struct VerifyCase {
     /// The typed parse (payload.json, accepted cases).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parsed: Option<ExpectedParse>,
+    /// The current time, seconds since the epoch, the verifier is given (jwt.json; absent: none given).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub now: Option<i64>,
+    /// jwt.json: HMAC-SHA256 of the token's signing input (`header.claims`) under the platform's secret, present
+    /// when the payload carries a token of three segments, the app is known and the platform has a secret.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected_signature_hex: Option<String>,
+}
+
+/// The claims a `jwt.json` signing case signs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClaimsDoc {
+    /// `user_id` (empty: the signer must refuse with `no_identifier`).
+    pub user_id: String,
+    /// `email`, when signed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// `exp`, when signed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exp: Option<i64>,
+}
+
+/// What a JWT signer must produce.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "result", rename_all = "snake_case", deny_unknown_fields)]
+pub enum JwtSignExpected {
+    /// A token, with the intermediate values that explain it.
+    Token {
+        /// The compact token, byte for byte.
+        token: String,
+        /// The claims JSON as signed (the second segment decoded).
+        claims_json: String,
+        /// The signature, hex (the third segment decoded).
+        signature_hex: String,
+    },
+    /// A refusal, by class (`no_identifier`, `empty_secret`).
+    Error {
+        /// The error class.
+        error: String,
+    },
+}
+
+/// A signing case of `jwt.json`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JwtSignCase {
+    /// Id, comment, rules, flags.
+    #[serde(flatten)]
+    pub meta: CaseMeta,
+    /// The secret as text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
+    /// The secret as hex.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret_hex: Option<String>,
+    /// The claims to sign.
+    pub claims: ClaimsDoc,
+    /// The outcome.
+    pub expected: JwtSignExpected,
+}
+
+impl JwtSignCase {
+    /// The secret's exact bytes.
+    pub fn secret_bytes(&self) -> Vec<u8> {
+        match (&self.secret, &self.secret_hex) {
+            (Some(text), _) => text.as_bytes().to_vec(),
+            (None, Some(hex)) => ivconform_core::hex::decode(hex).unwrap_or_default(),
+            (None, None) => Vec::new(),
+        }
+    }
+}
+
+/// A case of `jwt.json`: verifying a boot request (a verifier case with `now`) or signing claims.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum JwtCase {
+    /// A verifier case: a payload (usually with `intercom_user_jwt`), a platform, a configuration and `now`.
+    Verify(VerifyCase),
+    /// A signing case: a secret and claims in, a token (or an error class) out.
+    Sign(JwtSignCase),
+}
+
+impl JwtCase {
+    /// The case's id, comment, rules and flags.
+    pub fn meta(&self) -> &CaseMeta {
+        match self {
+            JwtCase::Verify(c) => &c.meta,
+            JwtCase::Sign(c) => &c.meta,
+        }
+    }
 }
 
 impl VerifyCase {

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-const FILES: [&str; 4] = ["hmac_sha256.json", "sign.json", "payload.json", "verify.json"];
+const FILES: [&str; 5] = ["hmac_sha256.json", "sign.json", "payload.json", "verify.json", "jwt.json"];
 
 /// The crate's directory, which holds the vector files.
 fn vectors_dir() -> PathBuf {
@@ -119,18 +119,33 @@ fn a_corrupted_vector_is_caught() {
         |c| c["expected"] = json!({"result": "reject", "reason": "invalid_user_hash"}),
     );
 
+    // jwt.json: a leeway case's expectation flipped to expired, and one character of a signed token changed.
+    let leeway = corrupt(
+        &tmp.0.join("jwt.json"),
+        |c| c["id"] == "jwt-exp-within-leeway",
+        |c| c["expected"] = json!({"result": "reject", "reason": "expired_jwt"}),
+    );
+    let token = corrupt(
+        &tmp.0.join("jwt.json"),
+        |c| c["kind"] == "sign" && c["expected"]["result"] == "token",
+        |c| {
+            let t = c["expected"]["token"].as_str().expect("a token result has token").to_string();
+            let last = if t.ends_with('A') { 'B' } else { 'A' };
+            c["expected"]["token"] = json!(format!("{}{last}", &t[..t.len() - 1]));
+        },
+    );
+    let (signed, verified) = (&signed, &verified);
+    let corrupted = [signed, verified, &leeway, &token];
+
     let (code, text) = confirm(&tmp.0);
     println!("{text}");
     assert_eq!(code, Some(1), "confirm_vectors.py must exit 1 on corrupted vectors:\n{text}");
-    for id in [&signed, &verified] {
+    for id in corrupted {
         assert!(text.contains(&format!("DISAGREE {id}:")), "the report does not name the corrupted case {id}:\n{text}");
     }
     let others: Vec<&str> = text
         .lines()
-        .filter(|l| {
-            l.starts_with("DISAGREE ")
-                && ![&signed, &verified].iter().any(|id| l.starts_with(&format!("DISAGREE {id}:")))
-        })
+        .filter(|l| l.starts_with("DISAGREE ") && !corrupted.iter().any(|id| l.starts_with(&format!("DISAGREE {id}:"))))
         .collect();
     assert!(others.is_empty(), "only the corrupted cases may disagree, but also:\n{}", others.join("\n"));
 }

@@ -10,7 +10,7 @@ fn copy_with(file: &str, edit: impl Fn(&str) -> String) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("ivconform-loader-{}-{n}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    for name in ["hmac_sha256.json", "sign.json", "payload.json", "verify.json"] {
+    for name in ["hmac_sha256.json", "sign.json", "payload.json", "verify.json", "jwt.json"] {
         let text = std::fs::read_to_string(default_dir().join(name)).unwrap();
         let text = if name == file { edit(&text) } else { text };
         std::fs::write(dir.join(name), text).unwrap();
@@ -58,6 +58,16 @@ fn semantic_errors_point_at_the_case() {
         t.replacen("\"rules\": [\n        \"S1\",\n        \"S2\"\n      ]", "\"rules\": [\"S1\", \"Q7\"]", 1)
     });
     assert!(e.contains("Q7"), "{e}");
+}
+
+#[test]
+fn jwt_errors_point_at_the_case() {
+    let e = error_for("jwt.json", |t| t.replacen("\"kind\": \"sign\"", "\"kind\": \"sing\"", 1));
+    assert!(e.contains("jwt.json:") && e.contains("sing"), "{e}");
+    let e = error_for("jwt.json", |t| t.replacen("\"id\": \"jwt-alg-none\"", "\"id\": \"verify-unknown-app\"", 1));
+    assert!(e.contains("already used"), "{e}");
+    let e = error_for("jwt.json", |t| t.replacen("\"config\": \"jwt_enforced\"", "\"config\": \"nope\"", 1));
+    assert!(e.contains("\"nope\" is not in the file's configs"), "{e}");
 }
 
 #[test]

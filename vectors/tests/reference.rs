@@ -4,7 +4,7 @@ use ivconform_core::hex::{decode, encode_lower};
 use ivconform_core::identifier::{Identifiers, UserId};
 use ivconform_core::mac::hmac_sha256;
 use ivconform_core::payload::BootPayload;
-use ivconform_core::verify::{verify, Identity, Outcome};
+use ivconform_core::verify::{verify_at, Identity, Outcome};
 use ivconform_vectors::*;
 use std::collections::BTreeSet;
 
@@ -52,11 +52,13 @@ fn sign_cases() {
 }
 
 fn check_verifier_group(s: &Suite, group: Group) -> usize {
+    let cases: Vec<&VerifyCase> =
+        if group == Group::Jwt { s.jwt_verify_cases().collect() } else { s.verifier_cases(group).iter().collect() };
     let mut n = 0;
-    for c in s.verifier_cases(group) {
+    for c in cases {
         let config = s.config_for(group, c);
         let payload = c.payload_bytes();
-        let d = verify(config, c.platform, &payload);
+        let d = verify_at(config, c.platform, &payload, c.now);
         let got = match d.outcome {
             Outcome::Accept(Identity::Visitor) => {
                 VerifyExpected::Accept { as_: As::Visitor, verified: None, identifier: None }
@@ -96,6 +98,39 @@ fn verify_cases() {
     assert!(check_verifier_group(&suite(), Group::Verify) > 0);
 }
 
+#[test]
+fn jwt_verify_cases() {
+    assert!(check_verifier_group(&suite(), Group::Jwt) > 0);
+}
+
+/// Signing cases: the reference's token byte for byte, and its intermediate values.
+#[test]
+fn jwt_sign_cases() {
+    let s = suite();
+    let mut n = 0;
+    for c in s.jwt_sign_cases() {
+        let claims = ivconform_core::jwt::Claims {
+            user_id: c.claims.user_id.clone(),
+            email: c.claims.email.clone(),
+            exp: c.claims.exp,
+        };
+        let got = match ivconform_core::jwt::sign_jwt(&c.secret_bytes(), &claims) {
+            Ok(token) => JwtSignExpected::Token {
+                claims_json: claims.to_json(),
+                signature_hex: encode_lower(&ivconform_core::jwt::expected_signature(
+                    &c.secret_bytes(),
+                    token.rsplit_once('.').unwrap().0,
+                )),
+                token,
+            },
+            Err(e) => JwtSignExpected::Error { error: e.class().to_string() },
+        };
+        assert_eq!(got, c.expected, "{}", c.meta.id);
+        n += 1;
+    }
+    assert!(n > 0);
+}
+
 /// Every rule of S1–S5, P1–P6 and V1–V9 is exercised by at least one vector; the suite has at least 300 cases.
 #[test]
 fn every_rule_is_covered() {
@@ -109,19 +144,26 @@ fn every_rule_is_covered() {
         .chain(s.sign.cases.iter().map(|c| &c.meta))
         .chain(s.payload.cases.iter().map(|c| &c.meta))
         .chain(s.verify.cases.iter().map(|c| &c.meta))
+        .chain(s.jwt.cases.iter().map(|c| c.meta()))
     {
         covered.extend(m.rules.iter().copied());
     }
     let missing: Vec<_> = ivconform_core::Rule::ALL
         .iter()
-        .filter(|r| matches!(r.id().as_bytes()[0], b'S' | b'P' | b'V') && !covered.contains(r))
+        .filter(|r| matches!(r.id().as_bytes()[0], b'S' | b'P' | b'V' | b'J') && !covered.contains(r))
         .collect();
     assert!(missing.is_empty(), "rules without a vector: {missing:?}");
     assert!(s.len() >= 300, "only {} cases", s.len());
     // Each reject class and each accept kind appears.
-    let outcomes: BTreeSet<String> =
-        s.payload.cases.iter().chain(&s.verify.cases).map(|c| serde_json::to_string(&c.expected).unwrap()).collect();
-    for reason in ivconform_core::RejectReason::HMAC {
+    let outcomes: BTreeSet<String> = s
+        .payload
+        .cases
+        .iter()
+        .chain(&s.verify.cases)
+        .chain(s.jwt_verify_cases())
+        .map(|c| serde_json::to_string(&c.expected).unwrap())
+        .collect();
+    for reason in ivconform_core::RejectReason::ALL {
         assert!(outcomes.iter().any(|o| o.contains(reason.as_str())), "no case expects {reason}");
     }
 }

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use jsonschema::{Draft, Registry, Validator};
 use serde_json::{json, Value};
 
-const GROUPS: [&str; 4] = ["hmac_sha256", "sign", "payload", "verify"];
+const GROUPS: [&str; 5] = ["hmac_sha256", "sign", "payload", "verify", "jwt"];
 const ID_BASE: &str = "https://ivconform.invalid/schema/";
 const DRAFT_2020_12: &str = "https://json-schema.org/draft/2020-12/schema";
 
@@ -89,7 +89,7 @@ fn check_beyond_schema(group: &str, doc: &Value, what: &str, ids: &mut BTreeMap<
             let flag = flag.as_str().unwrap_or_default();
             assert!(declared.contains(flag), "{what}: case {id} uses flag {flag}, which the header does not explain");
         }
-        if group == "payload" || group == "verify" {
+        if group == "payload" || group == "verify" || (group == "jwt" && case["kind"] == "verify") {
             let config = case["config"].as_str().unwrap_or_default();
             assert!(doc["configs"].get(config).is_some(), "{what}: case {id} names config {config:?}, not in configs");
         }
@@ -146,6 +146,47 @@ fn payload_json_matches_its_schema() {
 #[test]
 fn verify_json_matches_its_schema() {
     check_committed("verify");
+}
+
+#[test]
+fn jwt_json_matches_its_schema() {
+    check_committed("jwt");
+}
+
+#[test]
+fn jwt_cases_are_checked() {
+    let doc = mutated("jwt", |doc| case_where(doc, "id", "fixture-jwt-alg-none")["kind"] = json!("verfy"));
+    assert_invalid("jwt", &doc, "an unknown kind");
+    let doc = mutated("jwt", |doc| case_where(doc, "id", "fixture-jwt-alg-none")["now"] = json!("1800000000"));
+    assert_invalid("jwt", &doc, "now as a string");
+    let doc = mutated("jwt", |doc| {
+        case_where(doc, "id", "fixture-jwt-alg-none")["expected"]["reason"] = json!("expired_token");
+    });
+    assert_invalid("jwt", &doc, "an unknown reject reason");
+    let doc = mutated("jwt", |doc| {
+        case_where(doc, "id", "fixture-jwt-valid-user-id")["expected_signature_hex"] = json!("0".repeat(63))
+    });
+    assert_invalid("jwt", &doc, "a 63-digit expected_signature_hex");
+    let doc = mutated("jwt", |doc| case_where(doc, "id", "fixture-jwt-sign-user-id")["payload"] = json!("{}"));
+    assert_invalid("jwt", &doc, "a sign case with a payload");
+    let doc =
+        mutated("jwt", |doc| case_where(doc, "id", "fixture-jwt-valid-user-id")["claims"] = json!({"user_id": "1"}));
+    assert_invalid("jwt", &doc, "a verify case with claims");
+    let doc = mutated("jwt", |doc| {
+        case_where(doc, "id", "fixture-jwt-sign-user-id")["expected"]["token"] = json!("a.b");
+    });
+    assert_invalid("jwt", &doc, "a two-segment token");
+    let doc = mutated("jwt", |doc| case_where(doc, "id", "fixture-jwt-sign-user-id")["claims"]["exp"] = json!(1.5));
+    assert_invalid("jwt", &doc, "a fractional exp");
+    let doc = mutated("jwt", |doc| {
+        case_where(doc, "id", "fixture-jwt-sign-empty-secret")["expected"]["error"] = json!("bad_secret")
+    });
+    assert_invalid("jwt", &doc, "an unknown signing error");
+    let doc = mutated("jwt", |doc| case_where(doc, "id", "fixture-jwt-sign-user-id")["secret_hex"] = json!("00"));
+    assert_invalid("jwt", &doc, "both secret and secret_hex");
+    let doc =
+        mutated("jwt", |doc| doc["configs"]["standard"]["apps"]["ws_prod"]["android"] = json!({"jwt_enforced": true}));
+    assert_invalid("jwt", &doc, "jwt_enforced without a secret");
 }
 
 #[test]

@@ -442,6 +442,8 @@ pub fn verify_probe_bytes(
         expected: expected.clone(),
         expected_mac_hex,
         parsed: None,
+        now: None,
+        expected_signature_hex: None,
     };
     let secrets = config
         .apps

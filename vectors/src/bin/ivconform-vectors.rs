@@ -89,6 +89,7 @@ fn run(command: Command) -> Result<ExitCode, String> {
                 ("sign.json", suite.sign.cases.iter().map(|c| &c.meta).collect()),
                 ("payload.json", suite.payload.cases.iter().map(|c| &c.meta).collect()),
                 ("verify.json", suite.verify.cases.iter().map(|c| &c.meta).collect()),
+                ("jwt.json", suite.jwt.cases.iter().map(|c| c.meta()).collect()),
             ];
             let mut per_rule: BTreeMap<ivconform_core::Rule, usize> = BTreeMap::new();
             let mut per_flag: BTreeMap<&str, usize> = BTreeMap::new();

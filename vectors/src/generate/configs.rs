@@ -46,6 +46,11 @@ fn p(secret: &str, enforced: bool) -> Option<PlatformDoc> {
     Some(PlatformDoc { secret: Some(secret.into()), secret_hex: None, enforced, jwt_enforced: false })
 }
 
+/// A platform with both switches given: HMAC enforcement and JWT enforcement (J4).
+fn pj(secret: &str, enforced: bool, jwt_enforced: bool) -> Option<PlatformDoc> {
+    Some(PlatformDoc { secret: Some(secret.into()), secret_hex: None, enforced, jwt_enforced })
+}
+
 fn app(label: &str, web: Option<PlatformDoc>, ios: Option<PlatformDoc>, android: Option<PlatformDoc>) -> AppDoc {
     AppDoc { label: Some(label.into()), api_key: None, web, ios, android }
 }
@@ -57,6 +62,8 @@ fn app(label: &str, web: Option<PlatformDoc>, ios: Option<PlatformDoc>, android:
 /// * `ios_only_enforced`: the same secrets, only production iOS enforced (V8: one switch, one platform).
 /// * `partial`: production web enforced with its secret; production Android configured without a secret.
 /// * `hexy`: one workspace whose web secret looks like hex.
+/// * `jwt_enforced`: the standard secrets; production enforces JWT mode on web (and HMAC mode) and on iOS (JWT
+///   mode only), not on Android; the test workspace enforces JWT mode on web only.
 pub fn all() -> BTreeMap<String, ConfigDoc> {
     let standard = ConfigDoc {
         apps: BTreeMap::from([
@@ -87,6 +94,18 @@ pub fn all() -> BTreeMap<String, ConfigDoc> {
             ),
         )]),
     };
+    let jwt_enforced = ConfigDoc {
+        apps: BTreeMap::from([
+            (
+                PROD.into(),
+                app("production", pj(PROD_WEB, true, true), pj(PROD_IOS, false, true), pj(PROD_ANDROID, false, false)),
+            ),
+            (
+                TEST.into(),
+                app("test", pj(TEST_WEB, true, true), pj(TEST_IOS, false, false), pj(TEST_ANDROID, true, false)),
+            ),
+        ]),
+    };
     let hexy = ConfigDoc { apps: BTreeMap::from([(HEXY.into(), app("production", p(HEXY_WEB, true), None, None))]) };
     BTreeMap::from([
         ("standard".into(), standard),
@@ -94,5 +113,6 @@ pub fn all() -> BTreeMap<String, ConfigDoc> {
         ("ios_only_enforced".into(), ios_only),
         ("partial".into(), partial),
         ("hexy".into(), hexy),
+        ("jwt_enforced".into(), jwt_enforced),
     ])
 }

@@ -5,12 +5,13 @@
 //! reference, and refuses to write anything when
 //! * the reference disagrees with a hand-written judgement (one of the two is wrong: look before you fix),
 //! * a negative verifier case could be rejected for two different reasons (order-dependent grading),
-//! * ids repeat or a rule of SPEC.md S1–S5, P1–P6, V1–V9 is exercised by no case.
+//! * ids repeat or a rule of SPEC.md S1–S5, P1–P6, V1–V9, J1–J4 is exercised by no case.
 //!
 //! Output is deterministic: the same definitions always give the same bytes.
 
 mod configs;
 mod hmac;
+mod jwt;
 mod payload;
 mod sign;
 mod verify;
@@ -21,11 +22,11 @@ use ivconform_core::hex::encode_lower;
 use ivconform_core::identifier::UserId;
 use ivconform_core::mac::hmac_sha256;
 use ivconform_core::payload::BootPayload;
-use ivconform_core::verify::{verify, Identity, Outcome};
+use ivconform_core::verify::{verify_at, Identity, Outcome};
 use ivconform_core::{Platform, RejectReason, Rule, Source};
 use std::collections::{BTreeMap, BTreeSet};
 
-/// The four generated files, as values.
+/// The five generated files, as values.
 pub struct Generated {
     /// `hmac_sha256.json`
     pub hmac: VectorFile<HmacCase>,
@@ -35,6 +36,8 @@ pub struct Generated {
     pub payload: VectorFile<VerifyCase>,
     /// `verify.json`
     pub verify: VectorFile<VerifyCase>,
+    /// `jwt.json`
+    pub jwt: VectorFile<JwtCase>,
 }
 
 impl Generated {
@@ -50,6 +53,7 @@ impl Generated {
             (Group::Sign.file_name(), render(&self.sign)),
             (Group::Payload.file_name(), render(&self.payload)),
             (Group::Verify.file_name(), render(&self.verify)),
+            (Group::Jwt.file_name(), render(&self.jwt)),
         ]
     }
 }
@@ -64,6 +68,7 @@ pub fn generate() -> Result<Generated, String> {
     let sign = sign::cases()?;
     let payload = build_verifier_cases(payload::cases(), &built, true)?;
     let verify = build_verifier_cases(verify::cases(), &built, false)?;
+    let jwt = jwt::cases(&built)?;
 
     let used_configs = |cases: &[VerifyCase]| -> BTreeMap<String, ivconform_core::config::ConfigDoc> {
         let names: BTreeSet<&str> = cases.iter().map(|c| c.config.as_str()).collect();
@@ -71,12 +76,16 @@ pub fn generate() -> Result<Generated, String> {
     };
     let payload_configs = used_configs(&payload);
     let verify_configs = used_configs(&verify);
+    let jwt_verify: Vec<VerifyCase> =
+        jwt.iter().filter_map(|c| if let JwtCase::Verify(v) = c { Some(v.clone()) } else { None }).collect();
+    let jwt_configs = used_configs(&jwt_verify);
 
     let g = Generated {
         hmac: file(Group::HmacSha256, "HMAC-SHA256 as the primitive under user_hash (S1): RFC 4231's HMAC-SHA-256 cases and key/message edge cases.", BTreeMap::new(), hmac),
         sign: file(Group::Sign, "Signing (S1-S5): which identifier is hashed, its exact bytes, the resulting user_hash, or the error class.", BTreeMap::new(), sign),
         payload: file(Group::Payload, "Boot-payload parsing (P1-P6), graded through the verifier's decision; accepted payloads also carry their typed parse.", payload_configs, payload),
         verify: file(Group::Verify, "Verifying (V1-V8): workspaces, platforms, enforcement, identifier selection and the forms of user_hash.", verify_configs, verify),
+        jwt: file(Group::Jwt, "JWT mode (J1-J4): verifying intercom_user_jwt (HS256 only, canonical base64url, claims, exp against the case's now with 60 s leeway, clear-text identity, enforcement) and signing tokens byte for byte.", jwt_configs, jwt),
     };
     check_suite(&g)?;
     Ok(g)
@@ -123,6 +132,11 @@ impl HasMeta for VerifyCase {
         &self.meta
     }
 }
+impl HasMeta for JwtCase {
+    fn meta(&self) -> &CaseMeta {
+        JwtCase::meta(self)
+    }
+}
 
 fn check_suite(g: &Generated) -> Result<(), String> {
     let metas: Vec<&CaseMeta> = g
@@ -133,6 +147,7 @@ fn check_suite(g: &Generated) -> Result<(), String> {
         .chain(g.sign.cases.iter().map(HasMeta::meta))
         .chain(g.payload.cases.iter().map(HasMeta::meta))
         .chain(g.verify.cases.iter().map(HasMeta::meta))
+        .chain(g.jwt.cases.iter().map(HasMeta::meta))
         .collect();
     let mut ids = BTreeSet::new();
     for m in &metas {
@@ -143,7 +158,7 @@ fn check_suite(g: &Generated) -> Result<(), String> {
     let covered: BTreeSet<Rule> = metas.iter().flat_map(|m| m.rules.iter().copied()).collect();
     let missing: Vec<&str> = Rule::ALL
         .iter()
-        .filter(|r| matches!(r.id().as_bytes()[0], b'S' | b'P' | b'V'))
+        .filter(|r| matches!(r.id().as_bytes()[0], b'S' | b'P' | b'V' | b'J'))
         .filter(|r| !covered.contains(r))
         .map(|r| r.id())
         .collect();
@@ -173,6 +188,8 @@ pub(crate) struct VerifierDef {
     pub platform: Platform,
     pub payload: Vec<u8>,
     pub expect: Expect,
+    /// The current time given to the verifier (JWT cases).
+    pub now: Option<i64>,
 }
 
 fn build_verifier_cases(
@@ -183,7 +200,7 @@ fn build_verifier_cases(
     defs.into_iter().map(|d| build_verifier_case(d, configs, with_parse)).collect()
 }
 
-fn build_verifier_case(
+pub(crate) fn build_verifier_case(
     d: VerifierDef,
     configs: &BTreeMap<String, Config>,
     with_parse: bool,
@@ -205,7 +222,7 @@ fn build_verifier_case(
     };
 
     // The reference must agree with the hand-written judgement.
-    let decision = verify(config, d.platform, &d.payload);
+    let decision = verify_at(config, d.platform, &d.payload, d.now);
     let reference = match &decision.outcome {
         Outcome::Accept(Identity::Visitor) => {
             VerifyExpected::Accept { as_: As::Visitor, verified: None, identifier: None }
@@ -242,7 +259,14 @@ fn build_verifier_case(
     }
 
     let parsed = BootPayload::parse(&d.payload).ok();
-    let expected_mac_hex = parsed.as_ref().and_then(|p| {
+    let expected_signature_hex = parsed.as_ref().and_then(|p| {
+        let token = p.jwt.as_ref().filter(|t| t.split('.').count() == 3)?;
+        let secret = config.apps.get(&p.app_id)?.platform(d.platform).secret?;
+        let input = token.rsplit_once('.').expect("three segments").0;
+        Some(encode_lower(&ivconform_core::jwt::expected_signature(secret.expose(), input)))
+    });
+    // With a token, no identifier is hashed: the token decides (J1).
+    let expected_mac_hex = parsed.as_ref().filter(|p| p.jwt.is_none()).and_then(|p| {
         let app = config.apps.get(&p.app_id)?;
         let secret = app.platform(d.platform).secret?;
         let identifier = p.identifiers.select()?;
@@ -276,6 +300,8 @@ fn build_verifier_case(
         expected,
         expected_mac_hex,
         parsed,
+        now: d.now,
+        expected_signature_hex,
     })
 }
 

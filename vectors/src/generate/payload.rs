@@ -34,6 +34,7 @@ fn def(
     expect: Expect,
 ) -> VerifierDef {
     VerifierDef {
+        now: None,
         meta: meta(id, comment, rules, flags),
         config: "standard",
         platform: Web,

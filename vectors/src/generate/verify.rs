@@ -23,7 +23,14 @@ fn def(
     payload: String,
     expect: Expect,
 ) -> VerifierDef {
-    VerifierDef { meta: meta(id, comment, rules, flags), config, platform, payload: payload.into_bytes(), expect }
+    VerifierDef {
+        meta: meta(id, comment, rules, flags),
+        config,
+        platform,
+        payload: payload.into_bytes(),
+        expect,
+        now: None,
+    }
 }
 
 fn standard_enforced(app: &str, platform: Platform) -> bool {

@@ -1,0 +1,1196 @@
+//! `jwt.json`: JWT mode (J1–J4). Verifier cases (a payload with `intercom_user_jwt`, a platform, a
+//! configuration and the current time `now`) and signing cases (claims in, the exact token out).
+//!
+//! Tokens are built here from literal header and claims JSON, signed with a named secret, so each case shows
+//! exactly what it sends. Every case states its judgement by hand; the generator refuses a case on which the
+//! reference disagrees, or one that two reject classes could explain (for instance an expired token that is
+//! also badly signed), so no implementation is graded on the order of its checks.
+
+use super::configs::*;
+use super::payload::obj;
+use super::{build_verifier_case, meta, Expect, VerifierDef};
+use crate::model::Flag::{self, *};
+use crate::model::{ClaimsDoc, JwtCase, JwtSignCase, JwtSignExpected};
+use ivconform_core::config::Config;
+use ivconform_core::hex::encode_lower;
+use ivconform_core::jwt::{self, Claims};
+use ivconform_core::mac::hmac_sha256;
+use ivconform_core::payload::BootPayload;
+use ivconform_core::Platform::{self, *};
+use ivconform_core::RejectReason::{self, *};
+use ivconform_core::Rule::{self, *};
+use ivconform_core::Source::UserId as Uid;
+use serde_json::{json, Value};
+use sha2::{Digest, Sha512};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The current time every verifier case is given, unless it is about having none.
+pub const NOW: i64 = 1_800_000_000;
+
+/// The header a signer writes (and most cases send).
+const H: &str = r#"{"alg":"HS256","typ":"JWT"}"#;
+
+const UID: &str = "5678";
+const EMAIL: &str = "ann@example.com";
+
+/// Unpadded base64url.
+fn b64(bytes: &[u8]) -> String {
+    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut s = String::new();
+    for c in bytes.chunks(3) {
+        let n = c.iter().enumerate().fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
+        for i in 0..=c.len() {
+            s.push(char::from(A[(n >> (18 - 6 * i) & 63) as usize]));
+        }
+    }
+    s
+}
+
+/// Strict unpadded base64url decoding (for the two-classes guard).
+fn unb64(text: &str) -> Option<Vec<u8>> {
+    const A: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let (mut acc, mut bits, mut out) = (0u32, 0u32, Vec::new());
+    for c in text.chars() {
+        acc = (acc << 6 | A.find(c)? as u32) & 0xFFFF;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+        }
+    }
+    Some(out)
+}
+
+/// `segments` joined and signed with HMAC-SHA256 under `key`: the signature covers exactly the text sent.
+fn signed(header_segment: &str, claims_segment: &str, key: &[u8]) -> String {
+    let input = format!("{header_segment}.{claims_segment}");
+    format!("{input}.{}", b64(&hmac_sha256(key, input.as_bytes())))
+}
+
+/// A token from literal header and claims JSON, signed under `key`.
+fn raw(header: &str, claims: &str, key: &str) -> String {
+    signed(&b64(header.as_bytes()), &b64(claims.as_bytes()), key.as_bytes())
+}
+
+/// A token with the signer's header.
+fn tok(claims: &str, key: &str) -> String {
+    raw(H, claims, key)
+}
+
+/// The production web secret's token for `claims`.
+fn web(claims: &str) -> String {
+    tok(claims, PROD_WEB)
+}
+
+/// A boot payload: `app_id`, the given members, then the token (if any) under `intercom_user_jwt`.
+fn payload(app: &str, members: &[(&str, Value)], token: Option<&str>) -> String {
+    let mut all = vec![("app_id", json!(app))];
+    all.extend(members.iter().cloned());
+    if let Some(t) = token {
+        all.push((jwt::PAYLOAD_KEY, json!(t)));
+    }
+    obj(&all)
+}
+
+/// A production payload carrying only the token.
+fn only(token: &str) -> String {
+    payload(PROD, &[], Some(token))
+}
+
+fn user(value: &str) -> Expect {
+    Expect::User { verified: true, source: Uid, value: value.into() }
+}
+
+fn reject(r: RejectReason) -> Expect {
+    Expect::Reject(r)
+}
+
+/// A verifier case at [`NOW`].
+#[allow(clippy::too_many_arguments)]
+fn def(
+    id: &str,
+    comment: &str,
+    rules: &[Rule],
+    flags: &[Flag],
+    config: &'static str,
+    platform: Platform,
+    payload: String,
+    expect: Expect,
+) -> VerifierDef {
+    VerifierDef {
+        meta: meta(id, comment, rules, flags),
+        config,
+        platform,
+        payload: payload.into_bytes(),
+        expect,
+        now: Some(NOW),
+    }
+}
+
+/// A production-web case of the standard configuration at [`NOW`].
+fn pw(id: &str, comment: &str, rules: &[Rule], flags: &[Flag], payload: String, expect: Expect) -> VerifierDef {
+    def(id, comment, rules, flags, "standard", Web, payload, expect)
+}
+
+/// HMAC-SHA512 by its definition (RFC 2104 over SHA-512's 128-byte block), for a realistic HS512 token.
+fn hmac_sha512(key: &[u8], msg: &[u8]) -> Vec<u8> {
+    let mut k = [0u8; 128];
+    k[..key.len()].copy_from_slice(key);
+    let pad = |b: u8| k.iter().map(|x| x ^ b).collect::<Vec<u8>>();
+    let inner = Sha512::new().chain_update(pad(0x36)).chain_update(msg).finalize();
+    Sha512::new().chain_update(pad(0x5c)).chain_update(inner).finalize().to_vec()
+}
+
+/// Every verifier definition.
+fn verifier_defs() -> Vec<VerifierDef> {
+    let mut v = Vec::new();
+    let c_uid = r#"{"user_id":"5678"}"#;
+    let c_full = r#"{"user_id":"5678","email":"ann@example.com","exp":1800000600}"#;
+    let valid = web(c_uid);
+    let (input, sig) = valid.rsplit_once('.').expect("three segments");
+    let head_seg = input.split_once('.').expect("three segments").0;
+
+    // --- valid tokens -----------------------------------------------------------------------------------
+    v.push(pw(
+        "jwt-valid-user-id",
+        "A token with user_id only, signed with the production web secret, and nothing in the clear: a verified user.",
+        &[J1, J2],
+        &[Functionality],
+        only(&valid),
+        user(UID),
+    ));
+    v.push(pw(
+        "jwt-valid-user-id-email-exp",
+        "A token with user_id, email and an exp ten minutes ahead: a verified user, identified by user_id.",
+        &[J1, J2],
+        &[Functionality],
+        only(&web(c_full)),
+        user(UID),
+    ));
+    for (id, app, platform, config, secret, state) in [
+        ("jwt-valid-prod-ios", PROD, Ios, "standard", PROD_IOS, "production iOS"),
+        ("jwt-valid-prod-android", PROD, Android, "standard", PROD_ANDROID, "production Android (not enforced)"),
+        ("jwt-valid-test-web", TEST, Web, "standard", TEST_WEB, "the test workspace's web"),
+    ] {
+        v.push(def(
+            id,
+            &format!("A token signed with the {state} secret, sent on that platform: a verified user."),
+            &[J1, V2],
+            &[Functionality],
+            config,
+            platform,
+            payload(app, &[], Some(&tok(c_uid, secret))),
+            user(UID),
+        ));
+    }
+    v.push(pw(
+        "jwt-valid-other-claims-ignored",
+        "iat, a future nbf, name and other claims are ignored: a verified user.",
+        &[J2],
+        &[Functionality],
+        only(&web(r#"{"user_id":"5678","iat":1799990000,"nbf":1900000000,"name":"Ann","admin":true}"#)),
+        user(UID),
+    ));
+    v.push(pw(
+        "jwt-valid-non-ascii-user-id",
+        "A user_id with non-ASCII and non-BMP characters, as raw UTF-8 in the claims: verified with the exact text.",
+        &[J2, S3],
+        &[Encoding],
+        only(&web("{\"user_id\":\"jos\u{e9}-\u{1F600}\"}")),
+        user("jos\u{e9}-\u{1F600}"),
+    ));
+    v.push(pw(
+        "jwt-valid-escaped-user-id",
+        "A user_id written with \\u escapes in the claims JSON is the unescaped text.",
+        &[J2, S3],
+        &[Encoding],
+        only(&web(r#"{"user_id":"\u0035\u0036\u0037\u0038"}"#)),
+        user(UID),
+    ));
+    let at_limit = "u".repeat(1024);
+    v.push(pw(
+        "jwt-valid-user-id-1024-bytes",
+        "A 1,024-byte user_id claim is at P6's limit: verified.",
+        &[J2, P6],
+        &[Limit],
+        only(&web(&format!(r#"{{"user_id":"{at_limit}"}}"#))),
+        user(&at_limit),
+    ));
+
+    // --- the header -------------------------------------------------------------------------------------
+    let unsigned_claims = b64(c_uid.as_bytes());
+    v.push(pw(
+        "jwt-alg-none",
+        "alg none with an empty signature (an unsigned token): refused.",
+        &[J1],
+        &[Algorithm, AuthBypass],
+        only(&format!("{}.{unsigned_claims}.", b64(br#"{"alg":"none","typ":"JWT"}"#))),
+        reject(InvalidJwt),
+    ));
+    v.push(pw(
+        "jwt-alg-none-signed",
+        "alg none, but with a signature that is right under the web secret: refused, only HS256 is accepted.",
+        &[J1],
+        &[Algorithm, AuthBypass],
+        only(&raw(r#"{"alg":"none","typ":"JWT"}"#, c_uid, PROD_WEB)),
+        reject(InvalidJwt),
+    ));
+    v.push(pw(
+        "jwt-alg-none-uppercase",
+        "alg NONE (a case variant libraries have let through): refused.",
+        &[J1],
+        &[Algorithm, AuthBypass],
+        only(&format!("{}.{unsigned_claims}.", b64(br#"{"alg":"NONE"}"#))),
+        reject(InvalidJwt),
+    ));
+    v.push(pw(
+        "jwt-alg-rs256",
+        "alg RS256 with an HMAC-SHA256 signature under the web secret (key confusion): refused.",
+        &[J1],
+        &[Algorithm, AuthBypass],
+        only(&raw(r#"{"alg":"RS256","typ":"JWT"}"#, c_uid, PROD_WEB)),
+        reject(InvalidJwt),
+    ));
+    let hs512_input = format!("{}.{}", b64(br#"{"alg":"HS512","typ":"JWT"}"#), b64(c_uid.as_bytes()));
+    let hs512 = format!("{hs512_input}.{}", b64(&hmac_sha512(PROD_WEB.as_bytes(), hs512_input.as_bytes())));
+    v.push(pw(
+        "jwt-alg-hs512",
+        "alg HS512 with a right HMAC-SHA512 signature under the web secret: refused, HS256 only.",
+        &[J1],
+        &[Algorithm],
+        only(&hs512),
+        reject(InvalidJwt),
+    ));
+    v.push(pw(
+        "jwt-alg-lowercase",
+        "alg hs256 (lower case), otherwise right: refused, alg is compared exactly.",
+        &[J1],
+        &[Algorithm],
+        only(&raw(r#"{"alg":"hs256","typ":"JWT"}"#, c_uid, PROD_WEB)),
+        reject(InvalidJwt),
+    ));
+    v.push(pw(
+        "jwt-alg-missing",
+        "A header without alg: refused.",
+        &[J1],
+        &[Algorithm],
+        only(&raw(r#"{"typ":"JWT"}"#, c_uid, PROD_WEB)),
+        reject(InvalidJwt),
+    ));
+    v.push(pw(
+        "jwt-alg-not-string",
+        "alg is a number: refused.",
+        &[J1],
+        &[Algorithm, Type],
+        only(&raw(r#"{"alg":256,"typ":"JWT"}"#, c_uid, PROD_WEB)),
+        reject(InvalidJwt),
+    ));
+    v.push(pw(
+        "jwt-alg-first-in-header",
+        "The header with typ first and alg second: member order does not matter, verified.",
+        &[J1],
+        &[Functionality],
+        only(&raw(r#"{"typ":"JWT","alg":"HS256"}"#, c_uid, PROD_WEB)),
+        user(UID),
+    ));
+    v.push(pw(
+        "jwt-typ-absent",
+        "A header with alg only (typ is optional): verified.",
+        &[J1],
+        &[Functionality],
+        only(&raw(r#"{"alg":"HS256"}"#, c_uid, PROD_WEB)),
+        user(UID),
+    ));
+    v.push(pw(
+        "jwt-typ-lowercase",
+        "typ jwt in lower case (compared ignoring ASCII case): verified.",
+        &[J1],
+        &[Functionality],
+        only(&raw(r#"{"alg":"HS256","typ":"jwt"}"#, c_uid, PROD_WEB)),
+        user(UID),
+    ));
+    v.push(pw(
+        "jwt-typ-other",
+        "typ JWS: not a JWT, refused.",
+        &[J1],
+        &[Type],
+        only(&raw(r#"{"alg":"HS256","typ":"JWS"}"#, c_uid, PROD_WEB)),
+        reject(InvalidJwt),
+    ));
+    v.push(pw(
+        "jwt-typ-not-string",
+        "typ is a number: refused.",
+        &[J1],
+        &[Type],
+        only(&raw(r#"{"alg":"HS256","typ":1}"#, c_uid, PROD_WEB)),
+        reject(InvalidJwt),
+    ));
+    v.push(pw(
+        "jwt-kid-string",
+        "A string kid is ignored (the platform's secret is used whatever it names): verified.",
+        &[J1, V2],
+        &[Functionality],
+        only(&raw(r#"{"alg":"HS256","typ":"JWT","kid":"ios-2024"}"#, c_uid, PROD_WEB)),
+        user(UID),
+    ));
+    v.push(pw(
+        "jwt-kid-not-string",
+        "kid is a number: refused.",
+        &[J1],
+        &[Type],
+        only(&raw(r#"{"alg":"HS256","kid":7}"#, c_uid, PROD_WEB)),
+        reject(InvalidJwt),
+    ));
+    v.push(pw(
+        "jwt-crit",
+        "A header with crit (an extension that must be understood, and none is): refused.",
+        &[J1],
+        &[Algorithm],
+        only(&raw(r#"{"alg":"HS256","typ":"JWT","crit":["exp"],"exp":1}"#, c_uid, PROD_WEB)),
+        reject(InvalidJwt),
+    ));
+    v.push(pw(
+        "jwt-header-duplicate-alg",
+        "The header repeats alg (HS256 then none): strict JSON refuses duplicate keys.",
+        &[J1, J2, P2],
+        &[DuplicateKey, AuthBypass],
+        only(&raw(r#"{"alg":"HS256","alg":"none"}"#, c_uid, PROD_WEB)),
+        reject(InvalidJwt),
+    ));
+    v.push(pw(
+        "jwt-header-not-object",
+        "The header is a JSON array: refused.",
+        &[J2],
+        &[Parser],
+        only(&raw(r#"["HS256"]"#, c_uid, PROD_WEB)),
+        reject(InvalidJwt),
+    ));
+
+    // --- the signature ------------------------------------------------------------------------------------
+    v.push(pw(
+        "jwt-signature-other-platform-secret",
+        "Signed with the production iOS secret, sent on web: refused.",
+        &[J1, V2],
+        &[WrongSecret, AuthBypass],
+        only(&tok(c_uid, PROD_IOS)),
+        reject(InvalidJwt),
+    ));
+    v.push(pw(
+        "jwt-signature-other-workspace-secret",
+        "Signed with the test workspace's web secret, sent to production web: refused.",
+        &[J1, V2],
+        &[WrongSecret, AuthBypass],
+        only(&tok(c_uid, TEST_WEB)),
+        reject(InvalidJwt),
+    ));
+    v.push(pw(
+        "jwt-signature-api-key",
+        "Signed with the workspace's REST API key: refused.",
+        &[J1, V2],
+        &[WrongSecret, AuthBypass],
+        only(&tok(c_uid, API_KEY)),
+        reject(InvalidJwt),
+    ));
+    v.push(def(
+        "jwt-signature-prod-secret-on-test",
+        "Signed with the production web secret, sent to the test workspace's web: refused.",
+        &[J1, V2],
+        &[WrongSecret],
+        "standard",
+        Web,
+        payload(TEST, &[], Some(&valid)),
+        reject(InvalidJwt),
+    ));
+    let mut flipped = unb64(sig).expect("a signature decodes");
+    flipped[31] ^= 1;
+    v.push(pw(
+        "jwt-signature-last-bit-flipped",
+        "The right signature with the last bit of its last byte flipped: refused.",
+        &[J1, V9],
+        &[AuthBypass],
+        only(&format!("{input}.{}", b64(&flipped))),
+        reject(InvalidJwt),
+    ));
+    v.push(pw(
+        "jwt-signature-claims-edited",
+        "The claims changed to another user_id after signing, the original signature kept: refused.",
+        &[J1],
+        &[AuthBypass],
+        only(&format!("{head_seg}.{}.{sig}", b64(br#"{"user_id":"1"}"#))),
+        reject(InvalidJwt),
+    ));
+    v.push(pw(
+        "jwt-signature-truncated",
+        "The signature cut to its first 16 bytes: refused.",
+        &[J1],
+        &[AuthBypass],
+        only(&format!("{input}.{}", b64(&unb64(sig).expect("decodes")[..16]))),
+        reject(InvalidJwt),
+    ));
+    v.push(pw(
+        "jwt-signature-as-hex",
+        "The signature sent as 64 hex digits instead of base64url (they decode to 48 bytes): refused.",
+        &[J1],
+        &[HexForm],
+        only(&format!("{input}.{}", encode_lower(&unb64(sig).expect("decodes")))),
+        reject(InvalidJwt),
+    ));
+    v.push(def("jwt-no-secret-platform", "A token on a platform with no secret configured: nothing can verify it, refused even though nothing is enforced.", &[J1, V2], &[Enforcement], "partial", Android, only(&tok(c_uid, PROD_ANDROID)), reject(InvalidJwt)));
+
+    // --- the compact form and base64url -------------------------------------------------------------------
+    v.push(pw(
+        "jwt-form-four-segments",
+        "A valid token with a fourth segment appended: refused.",
+        &[J1],
+        &[Base64url],
+        only(&format!("{valid}.{sig}")),
+        reject(InvalidJwt),
+    ));
+    v.push(pw(
+        "jwt-form-two-segments",
+        "header.claims without a signature segment: refused.",
+        &[J1],
+        &[Base64url, AuthBypass],
+        only(input),
+        reject(InvalidJwt),
+    ));
+    v.push(pw(
+        "jwt-form-empty-signature",
+        "alg HS256 with an empty signature segment: refused.",
+        &[J1],
+        &[Base64url, AuthBypass],
+        only(&format!("{input}.")),
+        reject(InvalidJwt),
+    ));
+    v.push(pw(
+        "jwt-form-empty-claims",
+        "An empty claims segment, signed as sent: refused.",
+        &[J1],
+        &[Base64url],
+        only(&signed(head_seg, "", PROD_WEB.as_bytes())),
+        reject(InvalidJwt),
+    ));
+    v.push(pw(
+        "jwt-form-one-segment",
+        "A token that is not a JWS at all: refused.",
+        &[J1],
+        &[Base64url],
+        only("not-a-token"),
+        reject(InvalidJwt),
+    ));
+    v.push(pw(
+        "jwt-form-trailing-newline",
+        "A valid token with a trailing newline (copied from a file): refused, the alphabet has no whitespace.",
+        &[J1, J2],
+        &[Base64url],
+        only(&format!("{valid}\n")),
+        reject(InvalidJwt),
+    ));
+    v.push(pw(
+        "jwt-base64-padded-signature",
+        "The signature segment with its = padding: refused (base64url without padding).",
+        &[J2],
+        &[Base64url],
+        only(&format!("{valid}=")),
+        reject(InvalidJwt),
+    ));
+    let spaced = r#"{"user_id":"5678" }"#; // 19 bytes: base64 pads it with ==
+    let padded_claims = format!("{}{}", b64(spaced.as_bytes()), "=".repeat((3 - spaced.len() % 3) % 3));
+    assert!(padded_claims.ends_with('='), "the claims need padding for this case");
+    v.push(pw(
+        "jwt-base64-padded-claims",
+        "The claims segment with = padding, and the signature right over the padded text: refused.",
+        &[J2],
+        &[Base64url],
+        only(&signed(head_seg, &padded_claims, PROD_WEB.as_bytes())),
+        reject(InvalidJwt),
+    ));
+    // Standard base64's + and / instead of - and _: a user_id whose signature has - or _ in it.
+    let std_token = (0..)
+        .map(|i| web(&format!(r#"{{"user_id":"5678-{i}"}}"#)))
+        .find(|t| t.rsplit_once('.').is_some_and(|(_, s)| s.contains(['-', '_'])))
+        .expect("some signature has - or _");
+    v.push(pw(
+        "jwt-base64-standard-alphabet",
+        "The signature written with standard base64's + and / instead of - and _: refused.",
+        &[J2],
+        &[Base64url],
+        only(&std_token.replace('-', "+").replace('_', "/")),
+        reject(InvalidJwt),
+    ));
+    let last = sig.chars().last().expect("non-empty");
+    const ALPHABET: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let value = ALPHABET.find(last).expect("base64url");
+    let sloppy = format!("{input}.{}{}", &sig[..sig.len() - 1], &ALPHABET[value + 1..value + 2]);
+    v.push(pw("jwt-base64-trailing-bits", "The signature's last character with non-zero unused bits (a lenient decoder reads the same 32 bytes): refused, non-canonical.", &[J2], &[Base64url], only(&sloppy), reject(InvalidJwt)));
+    v.push(pw(
+        "jwt-claims-not-json",
+        "A claims segment that is base64url of text, not JSON, signed as sent: refused.",
+        &[J2],
+        &[Parser],
+        only(&signed(head_seg, &b64(b"user_id=5678"), PROD_WEB.as_bytes())),
+        reject(InvalidJwt),
+    ));
+
+    // --- claims -------------------------------------------------------------------------------------------
+    for (id, comment, claims, flags) in [
+        (
+            "jwt-claims-numeric-user-id",
+            "user_id 5678 as a number in the claims: refused (a string is required).",
+            r#"{"user_id":5678}"#,
+            &[Type, Number][..],
+        ),
+        (
+            "jwt-claims-missing-user-id",
+            "Claims with an email but no user_id: refused (user_id is required).",
+            r#"{"email":"ann@example.com"}"#,
+            &[Presence][..],
+        ),
+        ("jwt-claims-empty-user-id", "user_id \"\" in the claims: refused.", r#"{"user_id":""}"#, &[Presence][..]),
+        (
+            "jwt-claims-null-user-id",
+            "user_id null in the claims: refused.",
+            r#"{"user_id":null,"email":"ann@example.com"}"#,
+            &[Presence, Type][..],
+        ),
+        (
+            "jwt-claims-numeric-email",
+            "email is a number in the claims: refused.",
+            r#"{"user_id":"5678","email":5}"#,
+            &[Type][..],
+        ),
+        (
+            "jwt-claims-null-email",
+            "email null in the claims: a wrong type, refused.",
+            r#"{"user_id":"5678","email":null}"#,
+            &[Type][..],
+        ),
+        (
+            "jwt-claims-string-exp",
+            "exp as a string: refused (an integer is required).",
+            r#"{"user_id":"5678","exp":"1800000600"}"#,
+            &[Type, Expiry][..],
+        ),
+        (
+            "jwt-claims-float-exp",
+            "exp written as 1800000600.0: refused (an integer is required).",
+            r#"{"user_id":"5678","exp":1800000600.0}"#,
+            &[Type, Number, Expiry][..],
+        ),
+        (
+            "jwt-claims-exponent-exp",
+            "exp written as 1.8000006e9: refused.",
+            r#"{"user_id":"5678","exp":1.8000006e9}"#,
+            &[Type, Number, Expiry][..],
+        ),
+        (
+            "jwt-claims-huge-exp",
+            "exp 2^63, past the 64-bit integer range: refused.",
+            r#"{"user_id":"5678","exp":9223372036854775808}"#,
+            &[Number, Expiry][..],
+        ),
+        (
+            "jwt-claims-duplicate-user-id",
+            "The claims repeat user_id (5678 then 1): strict JSON refuses duplicate keys.",
+            r#"{"user_id":"5678","user_id":"1"}"#,
+            &[DuplicateKey, AuthBypass][..],
+        ),
+        ("jwt-claims-array", "The claims are a JSON array: refused.", r#"["5678"]"#, &[Parser][..]),
+    ] {
+        v.push(pw(id, comment, &[J2], flags, only(&web(claims)), reject(InvalidJwt)));
+    }
+    let too_long = format!(r#"{{"user_id":"{}"}}"#, "u".repeat(1025));
+    v.push(pw(
+        "jwt-claims-user-id-1025-bytes",
+        "A 1,025-byte user_id claim is past P6's limit: refused.",
+        &[J2, P6],
+        &[Limit],
+        only(&web(&too_long)),
+        reject(InvalidJwt),
+    ));
+
+    // --- exp against now ------------------------------------------------------------------------------------
+    let exp_claims = |exp: i64| format!(r#"{{"user_id":"5678","exp":{exp}}}"#);
+    for (id, comment, exp, expect, flags) in [
+        ("jwt-exp-far-past", "exp a day before now: expired.", NOW - 86_400, reject(ExpiredJwt), &[Expiry][..]),
+        (
+            "jwt-exp-leeway-edge",
+            "exp exactly now - 60: the leeway has run out, expired.",
+            NOW - 60,
+            reject(ExpiredJwt),
+            &[Expiry][..],
+        ),
+        (
+            "jwt-exp-past-leeway",
+            "exp now - 61: one second past the leeway, expired.",
+            NOW - 61,
+            reject(ExpiredJwt),
+            &[Expiry][..],
+        ),
+        ("jwt-exp-zero", "exp 0 (the epoch): expired.", 0, reject(ExpiredJwt), &[Expiry][..]),
+        (
+            "jwt-exp-within-leeway",
+            "exp now - 59: within the reference's 60 s leeway, valid.",
+            NOW - 59,
+            user(UID),
+            &[Expiry, Leeway][..],
+        ),
+        ("jwt-exp-now", "exp exactly now: within the leeway, valid.", NOW, user(UID), &[Expiry, Leeway][..]),
+        ("jwt-exp-one-second-ahead", "exp now + 1: valid.", NOW + 1, user(UID), &[Expiry][..]),
+        ("jwt-exp-far-future", "exp in the year 9999: valid.", 253_402_300_799, user(UID), &[Expiry][..]),
+    ] {
+        v.push(pw(id, comment, &[J2], flags, only(&web(&exp_claims(exp))), expect));
+    }
+    let mut no_time = pw(
+        "jwt-exp-no-current-time",
+        "A token with exp and no current time given to the verifier: refused (fail closed).",
+        &[J2],
+        &[Expiry],
+        only(&web(&exp_claims(NOW + 600))),
+        reject(InvalidJwt),
+    );
+    no_time.now = None;
+    v.push(no_time);
+    let mut no_exp = pw(
+        "jwt-exp-absent-no-current-time",
+        "A token without exp needs no current time: verified.",
+        &[J2],
+        &[Expiry, Functionality],
+        only(&valid),
+        user(UID),
+    );
+    no_exp.now = None;
+    v.push(no_exp);
+    v.push(def("jwt-exp-expired-on-unenforced-platform", "An expired token on production Android, where nothing is enforced: still refused, a token sent is always checked.", &[J2], &[Expiry, Enforcement], "standard", Android, only(&tok(&exp_claims(NOW - 3600), PROD_ANDROID)), reject(ExpiredJwt)));
+
+    // --- clear-text identity (J3) -----------------------------------------------------------------------------
+    let full = web(c_full);
+    for (id, comment, members, expect, flags) in [
+        (
+            "jwt-clear-matching",
+            "user_id and email in the clear equal the claims: verified.",
+            vec![("user_id", json!(UID)), ("email", json!(EMAIL))],
+            user(UID),
+            &[ClearText, Functionality][..],
+        ),
+        (
+            "jwt-clear-integer-user-id",
+            "user_id 5678 sent in the clear as an integer equals the claim \"5678\" (S4): verified.",
+            vec![("user_id", json!(5678))],
+            user(UID),
+            &[ClearText, Number][..],
+        ),
+        (
+            "jwt-clear-email-only",
+            "Only the email in the clear, equal to the claim: verified.",
+            vec![("email", json!(EMAIL))],
+            user(UID),
+            &[ClearText][..],
+        ),
+        (
+            "jwt-clear-empty-user-id",
+            "user_id \"\" in the clear is absent (P3): verified.",
+            vec![("user_id", json!(""))],
+            user(UID),
+            &[ClearText, Presence][..],
+        ),
+        (
+            "jwt-clear-null-email",
+            "email null in the clear is absent (P3): verified.",
+            vec![("email", Value::Null)],
+            user(UID),
+            &[ClearText, Presence][..],
+        ),
+        (
+            "jwt-mismatch-user-id",
+            "user_id 5679 in the clear, 5678 in the claims: refused, the claims are the identity.",
+            vec![("user_id", json!("5679"))],
+            reject(IdentityMismatch),
+            &[ClearText, AuthBypass][..],
+        ),
+        (
+            "jwt-mismatch-integer-user-id",
+            "user_id 5679 (an integer) in the clear, 5678 in the claims: refused.",
+            vec![("user_id", json!(5679))],
+            reject(IdentityMismatch),
+            &[ClearText, AuthBypass, Number][..],
+        ),
+        (
+            "jwt-mismatch-user-id-whitespace",
+            "user_id \"5678 \" in the clear: exact bytes, refused.",
+            vec![("user_id", json!("5678 "))],
+            reject(IdentityMismatch),
+            &[ClearText, Normalization][..],
+        ),
+        (
+            "jwt-mismatch-email",
+            "Another email in the clear than in the claims: refused.",
+            vec![("user_id", json!(UID)), ("email", json!("bo@example.com"))],
+            reject(IdentityMismatch),
+            &[ClearText, AuthBypass][..],
+        ),
+        (
+            "jwt-mismatch-email-case",
+            "Ann@Example.com in the clear, ann@example.com in the claims: no case folding, refused.",
+            vec![("email", json!("Ann@Example.com"))],
+            reject(IdentityMismatch),
+            &[ClearText, Normalization][..],
+        ),
+    ] {
+        v.push(pw(id, comment, &[J3], flags, payload(PROD, &members, Some(&full)), expect));
+    }
+    v.push(pw(
+        "jwt-mismatch-email-not-in-claims",
+        "An email in the clear, and claims without email: refused.",
+        &[J3],
+        &[ClearText, AuthBypass],
+        payload(PROD, &[("email", json!(EMAIL))], Some(&valid)),
+        reject(IdentityMismatch),
+    ));
+
+    // --- a token and a user_hash ----------------------------------------------------------------------------
+    let right_hash = super::mac_hex(PROD_WEB.as_bytes(), UID.as_bytes());
+    v.push(pw(
+        "jwt-with-user-hash-wrong",
+        "A valid token beside a wrong user_hash: the token decides, verified.",
+        &[J1, J3],
+        &[Functionality],
+        payload(PROD, &[("user_id", json!(UID)), ("user_hash", json!("0".repeat(64)))], Some(&valid)),
+        user(UID),
+    ));
+    v.push(pw(
+        "jwt-with-user-hash-malformed",
+        "A valid token beside a user_hash that is not hex: the token decides, verified.",
+        &[J1],
+        &[Functionality, HexForm],
+        payload(PROD, &[("user_hash", json!("not-a-hash"))], Some(&valid)),
+        user(UID),
+    ));
+    v.push(pw(
+        "jwt-with-user-hash-right-token-bad",
+        "A right user_hash beside a token signed with the iOS secret: the token decides, refused.",
+        &[J1, V2],
+        &[AuthBypass, WrongSecret],
+        payload(PROD, &[("user_id", json!(UID)), ("user_hash", json!(right_hash))], Some(&tok(c_uid, PROD_IOS))),
+        reject(InvalidJwt),
+    ));
+
+    // --- how the token travels (P4 analogue) --------------------------------------------------------------
+    let ok_hash = super::mac_hex(PROD_WEB.as_bytes(), UID.as_bytes());
+    v.push(pw(
+        "jwt-payload-token-number",
+        "intercom_user_jwt is a number: the payload is malformed.",
+        &[P4, J1],
+        &[Type],
+        obj(&[("app_id", json!(PROD)), (jwt::PAYLOAD_KEY, json!(5678))]),
+        reject(MalformedPayload),
+    ));
+    v.push(pw(
+        "jwt-payload-token-object",
+        "intercom_user_jwt is an object: the payload is malformed.",
+        &[P4, J1],
+        &[Type],
+        obj(&[("app_id", json!(PROD)), (jwt::PAYLOAD_KEY, json!({"token": valid}))]),
+        reject(MalformedPayload),
+    ));
+    v.push(pw(
+        "jwt-payload-token-duplicate",
+        "intercom_user_jwt twice (a valid token, then another user's): the payload is malformed (P2).",
+        &[P2, J1],
+        &[DuplicateKey, AuthBypass],
+        format!(
+            r#"{{"app_id":"{PROD}","intercom_user_jwt":"{valid}","intercom_user_jwt":"{}"}}"#,
+            web(r#"{"user_id":"1"}"#)
+        ),
+        reject(MalformedPayload),
+    ));
+    v.push(pw(
+        "jwt-payload-token-empty-string",
+        "intercom_user_jwt \"\" is absent: HMAC mode decides, and the valid user_hash verifies.",
+        &[J1, P3, V6],
+        &[Presence],
+        payload(PROD, &[("user_id", json!(UID)), ("user_hash", json!(ok_hash)), (jwt::PAYLOAD_KEY, json!(""))], None),
+        Expect::User { verified: true, source: Uid, value: UID.into() },
+    ));
+    v.push(def(
+        "jwt-payload-token-null",
+        "intercom_user_jwt null is absent: on production Android (nothing enforced) the user is unverified.",
+        &[J1, P3, V5],
+        &[Presence],
+        "standard",
+        Android,
+        payload(PROD, &[("user_id", json!(UID)), (jwt::PAYLOAD_KEY, Value::Null)], None),
+        Expect::User { verified: false, source: Uid, value: UID.into() },
+    ));
+    v.push(def("jwt-payload-lookalike-key", "A valid token under intercomUserJwt (not the key) is a custom attribute: on Android (nothing enforced) the user is unverified.", &[J1, P5], &[AuthBypass], "standard", Android, payload(PROD, &[("user_id", json!(UID)), ("intercomUserJwt", json!(tok(c_uid, PROD_ANDROID)))], None), Expect::User { verified: false, source: Uid, value: UID.into() }));
+    v.push(pw(
+        "jwt-unknown-app",
+        "A valid production token sent with an app_id that is not configured: unknown_app (V1 first).",
+        &[V1, J1],
+        &[Functionality],
+        payload("ws_nope", &[], Some(&valid)),
+        reject(UnknownApp),
+    ));
+
+    // --- enforcement (J4) ---------------------------------------------------------------------------------------
+    let jwt_on =
+        |id: &str,
+         comment: &str,
+         rules: &[Rule],
+         flags: &[Flag],
+         platform: Platform,
+         payload: String,
+         expect: Expect| { def(id, comment, rules, flags, "jwt_enforced", platform, payload, expect) };
+    v.push(jwt_on(
+        "jwt-enforced-user-id-no-token",
+        "JWT mode enforced on web: user_id without a token is refused.",
+        &[J4, V5],
+        &[Enforcement],
+        Web,
+        payload(PROD, &[("user_id", json!(UID))], None),
+        reject(MissingUserHash),
+    ));
+    v.push(jwt_on(
+        "jwt-enforced-valid-user-hash-no-token",
+        "JWT mode enforced on web: a valid user_hash without a token is still refused.",
+        &[J4, V6],
+        &[Enforcement, AuthBypass],
+        Web,
+        payload(PROD, &[("user_id", json!(UID)), ("user_hash", json!(ok_hash))], None),
+        reject(MissingUserHash),
+    ));
+    v.push(jwt_on(
+        "jwt-enforced-email-no-token",
+        "JWT mode enforced on web: an email without a token is refused.",
+        &[J4, V5],
+        &[Enforcement],
+        Web,
+        payload(PROD, &[("email", json!(EMAIL))], None),
+        reject(MissingUserHash),
+    ));
+    v.push(jwt_on(
+        "jwt-enforced-hash-only-no-token",
+        "JWT mode enforced on web: a user_hash alone, no identifier and no token, is refused.",
+        &[J4, V4],
+        &[Enforcement],
+        Web,
+        payload(PROD, &[("user_hash", json!(ok_hash))], None),
+        reject(MissingUserHash),
+    ));
+    v.push(jwt_on(
+        "jwt-enforced-visitor",
+        "JWT mode enforced on web: no identifier, no hash, no token is a visitor.",
+        &[J4, V3],
+        &[Enforcement, Functionality],
+        Web,
+        payload(PROD, &[("name", json!("Lead"))], None),
+        Expect::Visitor,
+    ));
+    v.push(jwt_on(
+        "jwt-enforced-valid-token",
+        "JWT mode enforced on web: a valid token verifies.",
+        &[J4, J1],
+        &[Enforcement, Functionality],
+        Web,
+        only(&valid),
+        user(UID),
+    ));
+    v.push(jwt_on(
+        "jwt-enforced-invalid-token",
+        "JWT mode enforced on web: a token signed with the iOS secret is refused as invalid_jwt.",
+        &[J4, J1],
+        &[Enforcement, WrongSecret],
+        Web,
+        only(&tok(c_uid, PROD_IOS)),
+        reject(InvalidJwt),
+    ));
+    v.push(jwt_on(
+        "jwt-enforced-jwt-only-platform",
+        "iOS enforces JWT mode but not HMAC mode: user_id without a token is still refused.",
+        &[J4, V8],
+        &[Enforcement],
+        Ios,
+        payload(PROD, &[("user_id", json!(UID))], None),
+        reject(MissingUserHash),
+    ));
+    v.push(jwt_on(
+        "jwt-enforced-other-platform-hmac",
+        "Android does not enforce JWT mode (web does): a valid user_hash verifies there in HMAC mode.",
+        &[J4, V8, V6],
+        &[Enforcement],
+        Android,
+        payload(
+            PROD,
+            &[("user_id", json!(UID)), ("user_hash", json!(super::mac_hex(PROD_ANDROID.as_bytes(), UID.as_bytes())))],
+            None,
+        ),
+        user(UID),
+    ));
+    v.push(jwt_on(
+        "jwt-enforced-other-workspace",
+        "The test workspace does not enforce JWT mode on iOS: user_id without anything is an unverified user there.",
+        &[J4, V8],
+        &[Enforcement],
+        Ios,
+        payload(TEST, &[("user_id", json!(UID))], None),
+        Expect::User { verified: false, source: Uid, value: UID.into() },
+    ));
+    v.push(def(
+        "jwt-unenforced-invalid-token",
+        "Production Android enforces nothing, and a token signed with the web secret is still refused there.",
+        &[J1, J4],
+        &[Enforcement, WrongSecret],
+        "standard",
+        Android,
+        only(&valid),
+        reject(InvalidJwt),
+    ));
+    v
+}
+
+/// The reject classes each problem of a token's payload could be reported as, to refuse a case that two
+/// classes could explain (an implementation may check in any order).
+fn jwt_problems(config: &Config, platform: Platform, payload: &[u8], now: Option<i64>) -> BTreeSet<RejectReason> {
+    let mut out = BTreeSet::new();
+    let Ok(p) = BootPayload::parse(payload) else { return out };
+    let (Some(token), Some(app)) = (&p.jwt, config.apps.get(&p.app_id)) else { return out };
+    let secret = app.platform(platform).secret;
+    match jwt::parse(token) {
+        Err(_) => {
+            out.insert(InvalidJwt);
+        }
+        Ok(t) => {
+            if secret.as_ref().is_none_or(|s| t.check_signature(s.expose()).is_err()) {
+                out.insert(InvalidJwt);
+            }
+        }
+    }
+    // The claims, read whatever the header and signature say.
+    let claims_json = token.split('.').nth(1).and_then(unb64);
+    match claims_json.map(|j| Claims::parse(&j)) {
+        Some(Ok(claims)) => {
+            if let Err(e) = claims.check_exp(now) {
+                out.insert(e.reason());
+            }
+            if let Err(e) = claims.check_identity(&p.identifiers) {
+                out.insert(e.reason());
+            }
+        }
+        _ => {
+            out.insert(InvalidJwt);
+        }
+    }
+    out
+}
+
+/// A signing definition: the claims and, by hand, the claims JSON the token must carry (or the error class).
+struct SignDef {
+    id: &'static str,
+    comment: &'static str,
+    rules: &'static [Rule],
+    flags: &'static [Flag],
+    secret: Result<&'static str, Vec<u8>>,
+    claims: ClaimsDoc,
+    expect: Result<&'static str, &'static str>,
+}
+
+fn claims(user_id: &str, email: Option<&str>, exp: Option<i64>) -> ClaimsDoc {
+    ClaimsDoc { user_id: user_id.into(), email: email.map(Into::into), exp }
+}
+
+fn sign_defs() -> Vec<SignDef> {
+    let d = |id, comment, rules, flags, secret, claims, expect| SignDef {
+        id,
+        comment,
+        rules,
+        flags,
+        secret,
+        claims,
+        expect,
+    };
+    vec![
+        d(
+            "jwt-sign-user-id",
+            "user_id only: header {\"alg\":\"HS256\",\"typ\":\"JWT\"}, claims {\"user_id\":…}.",
+            &[J1, J2][..],
+            &[Functionality][..],
+            Ok(PROD_WEB),
+            claims(UID, None, None),
+            Ok(r#"{"user_id":"5678"}"#),
+        ),
+        d(
+            "jwt-sign-user-id-email-exp",
+            "user_id, email and exp, in that order.",
+            &[J1, J2],
+            &[Functionality],
+            Ok(PROD_WEB),
+            claims(UID, Some(EMAIL), Some(NOW + 600)),
+            Ok(r#"{"user_id":"5678","email":"ann@example.com","exp":1800000600}"#),
+        ),
+        d(
+            "jwt-sign-exp-without-email",
+            "user_id and exp, no email.",
+            &[J2],
+            &[Functionality, Expiry],
+            Ok(PROD_IOS),
+            claims("u-9", None, Some(NOW)),
+            Ok(r#"{"user_id":"u-9","exp":1800000000}"#),
+        ),
+        d(
+            "jwt-sign-negative-exp",
+            "A negative exp is written as a plain integer.",
+            &[J2],
+            &[Number, Expiry],
+            Ok(PROD_WEB),
+            claims(UID, None, Some(-1)),
+            Ok(r#"{"user_id":"5678","exp":-1}"#),
+        ),
+        d(
+            "jwt-sign-empty-email",
+            "An empty email claim is written as \"\".",
+            &[J2],
+            &[Presence],
+            Ok(PROD_WEB),
+            claims(UID, Some(""), None),
+            Ok(r#"{"user_id":"5678","email":""}"#),
+        ),
+        d(
+            "jwt-sign-non-ascii",
+            "Non-ASCII and non-BMP characters travel as raw UTF-8 in the claims, not as \\u escapes.",
+            &[J2, S3],
+            &[Encoding],
+            Ok(PROD_WEB),
+            claims("jos\u{e9}-\u{1F600}", Some("\u{e9}l\u{e8}ve@exemple.fr"), None),
+            Ok("{\"user_id\":\"jos\u{e9}-\u{1F600}\",\"email\":\"\u{e9}l\u{e8}ve@exemple.fr\"}"),
+        ),
+        d(
+            "jwt-sign-escapes",
+            "A quote, a backslash, a newline and U+0001 are escaped as \\\", \\\\, \\n and \\u0001 (lowercase hex).",
+            &[J2, S3],
+            &[Encoding],
+            Ok(PROD_WEB),
+            claims("a\"b\\c\nd\u{1}e", None, None),
+            Ok(r#"{"user_id":"a\"b\\c\nd\u0001e"}"#),
+        ),
+        d(
+            "jwt-sign-slash-not-escaped",
+            "A / is not escaped.",
+            &[J2, S3],
+            &[Encoding],
+            Ok(PROD_WEB),
+            claims("team/5678", None, None),
+            Ok(r#"{"user_id":"team/5678"}"#),
+        ),
+        d(
+            "jwt-sign-hex-looking-secret",
+            "A hex-looking secret is used as its ASCII bytes, never hex-decoded (S5).",
+            &[J1, S5],
+            &[KeyHandling],
+            Ok(HEXY_WEB),
+            claims(UID, None, None),
+            Ok(r#"{"user_id":"5678"}"#),
+        ),
+        d(
+            "jwt-sign-binary-secret",
+            "A secret with non-text bytes (given as secret_hex) is used as those bytes.",
+            &[J1, S5],
+            &[KeyHandling],
+            Err(vec![0, 0xff, 0x10, 0x80, 0x7f]),
+            claims(UID, None, None),
+            Ok(r#"{"user_id":"5678"}"#),
+        ),
+        d(
+            "jwt-sign-long-secret",
+            "A 100-byte secret is hashed first, as HMAC does with keys longer than the block.",
+            &[J1, S5],
+            &[KeyHandling],
+            Err(vec![b'k'; 100]),
+            claims(UID, None, None),
+            Ok(r#"{"user_id":"5678"}"#),
+        ),
+        d(
+            "jwt-sign-empty-secret",
+            "An empty secret is refused.",
+            &[S5, J1],
+            &[KeyHandling],
+            Ok(""),
+            claims(UID, None, None),
+            Err("empty_secret"),
+        ),
+        d(
+            "jwt-sign-empty-user-id",
+            "An empty user_id is refused (never a token without an identity).",
+            &[J2, S2],
+            &[Presence],
+            Ok(PROD_WEB),
+            claims("", Some(EMAIL), None),
+            Err("no_identifier"),
+        ),
+        d(
+            "jwt-sign-empty-secret-first",
+            "An empty secret and an empty user_id: the secret is checked first.",
+            &[S5, J2],
+            &[KeyHandling, Presence],
+            Ok(""),
+            claims("", None, None),
+            Err("empty_secret"),
+        ),
+    ]
+}
+
+fn build_sign(d: SignDef) -> Result<JwtSignCase, String> {
+    let secret: Vec<u8> = match &d.secret {
+        Ok(text) => text.as_bytes().to_vec(),
+        Err(bytes) => bytes.clone(),
+    };
+    let core_claims = Claims { user_id: d.claims.user_id.clone(), email: d.claims.email.clone(), exp: d.claims.exp };
+    let got = jwt::sign_jwt(&secret, &core_claims);
+    let expected = match (&d.expect, got) {
+        (Ok(claims_json), Ok(token)) => {
+            let parts: Vec<&str> = token.split('.').collect();
+            if unb64(parts[0]).as_deref() != Some(jwt::SIGNED_HEADER.as_bytes()) {
+                return Err(format!("{}: the reference's header is not {}", d.id, jwt::SIGNED_HEADER));
+            }
+            if unb64(parts[1]).as_deref() != Some(claims_json.as_bytes()) {
+                return Err(format!(
+                    "{}: the definition expects claims {claims_json} but the reference signs {:?}",
+                    d.id,
+                    unb64(parts[1]).map(String::from_utf8)
+                ));
+            }
+            let signature = unb64(parts[2]).ok_or_else(|| format!("{}: signature is not base64url", d.id))?;
+            JwtSignExpected::Token {
+                token: token.clone(),
+                claims_json: claims_json.to_string(),
+                signature_hex: encode_lower(&signature),
+            }
+        }
+        (Err(class), Err(e)) if *class == e.class() => JwtSignExpected::Error { error: e.class().into() },
+        (want, got) => {
+            return Err(format!("{}: the definition expects {want:?} but the reference gives {got:?}", d.id))
+        }
+    };
+    let (secret, secret_hex) = match d.secret {
+        Ok(text) => (Some(text.to_string()), None),
+        Err(bytes) => (None, Some(encode_lower(&bytes))),
+    };
+    Ok(JwtSignCase { meta: meta(d.id, d.comment, d.rules, d.flags), secret, secret_hex, claims: d.claims, expected })
+}
+
+/// Every case of `jwt.json`: the verifier cases, then the signing cases.
+pub(super) fn cases(configs: &BTreeMap<String, Config>) -> Result<Vec<JwtCase>, String> {
+    let mut out = Vec::new();
+    for d in verifier_defs() {
+        let id = d.meta.id.clone();
+        let config = configs.get(d.config).ok_or_else(|| format!("{id}: unknown config {:?}", d.config))?;
+        let problems = jwt_problems(config, d.platform, &d.payload, d.now);
+        if problems.len() > 1 {
+            return Err(format!("{id}: two reject classes could apply ({problems:?}); one problem per case"));
+        }
+        out.push(JwtCase::Verify(build_verifier_case(d, configs, false)?));
+    }
+    for d in sign_defs() {
+        out.push(JwtCase::Sign(build_sign(d)?));
+    }
+    Ok(out)
+}
