@@ -3,8 +3,8 @@
 
     user_hash = lowercase hex(HMAC-SHA256(secret, identifier))
 
-Written from ivconform's SPEC.md (rule ids in the comments) and docs/PROTOCOL.md; it claims the `hmac`, `sign`
-and `verify` capabilities and passes every golden vector.
+Written from ivconform's SPEC.md (rule ids in the comments) and docs/PROTOCOL.md; it claims the `hmac`, `sign`,
+`verify`, `verify_jwt` and `sign_jwt` capabilities and passes every golden vector, JWT mode's included.
 
     python3 ivconform_adapter.py                        # stdio: one JSON request per line on stdin
     python3 ivconform_adapter.py --http 127.0.0.1:0     # HTTP: prints "listening on http://HOST:PORT/" first
@@ -12,7 +12,7 @@ and `verify` capabilities and passes every golden vector.
     python3 ivconform_adapter.py --list-mutants         # NAME<TAB>description<TAB>timing-only|functional
 
 Using it as a template: keep the protocol part (`handle`, `serve_stdio`, `serve_http`, `main`) and replace
-`sign_user_hash`, `parse_payload` and `verify` with calls into your own code. Everything that mentions MUTANT
+`sign_user_hash`, `parse_payload`, `verify`, `verify_jwt` and `sign_jwt` with calls into your own code. Everything that mentions MUTANT
 is a deliberate bug for ivconform's mutant zoo (`if MUTANT == ...:` blocks that add one, `and MUTANT != ...`
 conditions that skip a check): delete it, the MUTANTS table and the mutant-only imports in your copy.
 """
@@ -40,6 +40,10 @@ MAX_IDENTIFIER_BYTES = 1024  # P6, in UTF-8 bytes
 MAX_SAFE_INTEGER = 2**53 - 1  # P3: JavaScript rounds integers beyond this
 PLATFORMS = ("web", "ios", "android")
 HEX64 = re.compile(r"[0-9a-fA-F]{64}")  # V6: either case, used with fullmatch (bytes.fromhex alone is lax)
+JWT_KEY = "intercom_user_jwt"  # J1: the payload key of the token
+JWT_LEEWAY = 60  # J2: seconds of leeway on exp
+B64URL = re.compile(r"[A-Za-z0-9_-]+")  # J1/J2: unpadded base64url, used with fullmatch
+JWT_HEADER = b'{"alg":"HS256","typ":"JWT"}'  # the header a signer writes, byte for byte
 
 
 # ------------------------------------------------------------------------------------------------ signing
@@ -263,7 +267,11 @@ def parse_payload(raw: bytes) -> dict:
         email = _identifier(email)
     elif email is not None:
         raise Malformed("email must be a string")  # P3
-    parsed = {"app_id": app_id, "user_id": user_id, "email": email}
+    parsed = {"app_id": app_id, "user_id": user_id, "email": email, "jwt": None}
+    token = doc.get(JWT_KEY)
+    if token is not None and not isinstance(token, str):
+        raise Malformed(f"{JWT_KEY} must be a string")  # the P4 analogue; null is absent
+    parsed["jwt"] = token or None  # "" is absent
     if "user_hash" in doc:  # P4: only this key; userHash & co. are custom attributes
         user_hash = doc["user_hash"]
         if MUTANT == "coerce-non-string-hash" and not isinstance(user_hash, str):
@@ -332,8 +340,136 @@ def reject(reason: str) -> dict:
     return {"type": "verify", "result": "reject", "reason": reason}
 
 
-def verify(config: dict, platform: str, raw: bytes) -> dict:
-    """Decide one boot request (V1-V8). Returns the protocol's `verify` answer (without seq)."""
+# ------------------------------------------------------------------------------------------------ JWT mode
+
+
+class JwtRefused(ValueError):
+    """A token the verifier refuses; `reason` is the reject class."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def b64url_decode(segment: str) -> bytes:
+    """Canonical unpadded base64url (J1, J2): the URL-safe alphabet, no padding, zero trailing bits."""
+    if MUTANT == "jwt-lenient-base64":
+        return base64.urlsafe_b64decode(segment.replace("+", "-").replace("/", "_").rstrip("=") + "==")
+    if not B64URL.fullmatch(segment) or len(segment) % 4 == 1:
+        raise JwtRefused("invalid_jwt")
+    raw = base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+    if b64url_encode(raw) != segment:
+        raise JwtRefused("invalid_jwt")  # non-zero trailing bits
+    return raw
+
+
+def b64url_encode(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+
+
+def jwt_object(raw: bytes) -> dict:
+    """A token segment's JSON, parsed as strictly as a payload (duplicate keys refused), must be an object."""
+    try:
+        text = raw.decode("utf-8")
+        _check_structure(text)
+        value = json.loads(text, object_pairs_hook=_unique_keys, parse_constant=_refuse_constant,
+                           parse_int=_parse_int, parse_float=_parse_float)
+        _check_strings(value)
+    except (UnicodeDecodeError, ValueError, RecursionError):  # Malformed and JSONDecodeError are ValueErrors
+        raise JwtRefused("invalid_jwt") from None
+    if not isinstance(value, dict):
+        raise JwtRefused("invalid_jwt")
+    return value
+
+
+def claim_text(claims: dict, name: str) -> str | None:
+    """An optional string claim of at most 1,024 UTF-8 bytes (P6); null is a wrong type."""
+    if name not in claims:
+        return None
+    value = claims[name]
+    if not isinstance(value, str) or len(value.encode("utf-8")) > MAX_IDENTIFIER_BYTES:
+        raise JwtRefused("invalid_jwt")
+    return value
+
+
+def signatures_equal(expected: bytes, supplied: bytes) -> bool:
+    """J1: compare in constant time."""
+    if MUTANT == "jwt-signature-eq":
+        return expected == supplied  # bytes ==: right answers, time depends on the first difference
+    return hmac.compare_digest(expected, supplied)
+
+
+def verify_jwt(secret: bytes | None, token: str, now: int | None, user_id, email) -> str:
+    """J1-J3 for one token; returns the verified user_id or raises JwtRefused. `user_id` and `email` are what
+    the payload sends in the clear (already type-checked)."""
+    parts = token.split(".")
+    if len(parts) != 3 or (not all(parts) and MUTANT != "jwt-alg-none-accepted"):
+        raise JwtRefused("invalid_jwt")  # J1: three non-empty segments
+    header = jwt_object(b64url_decode(parts[0]))
+    alg = header.get("alg")
+    unsigned = MUTANT == "jwt-alg-none-accepted" and isinstance(alg, str) and alg.lower() == "none"
+    if MUTANT == "jwt-alg-case-insensitive" and isinstance(alg, str) and alg.upper() == "HS256":
+        alg = "HS256"
+    if not unsigned and (not isinstance(alg, str) or alg != "HS256"):
+        raise JwtRefused("invalid_jwt")  # J1: exactly HS256
+    if "crit" in header:
+        raise JwtRefused("invalid_jwt")  # RFC 7515 4.1.11: no extension is understood here
+    if "typ" in header and not (isinstance(header["typ"], str) and header["typ"].upper() == "JWT"):
+        raise JwtRefused("invalid_jwt")
+    if "kid" in header and not isinstance(header["kid"], str):
+        raise JwtRefused("invalid_jwt")
+    if not unsigned:
+        if secret is None:
+            raise JwtRefused("invalid_jwt")  # no secret configured: nothing verifies
+        expected = hmac_sha256(secret, f"{parts[0]}.{parts[1]}".encode("ascii"))
+        if not signatures_equal(expected, b64url_decode(parts[2])):
+            raise JwtRefused("invalid_jwt")  # J1
+    claims = jwt_object(b64url_decode(parts[1]))
+    claimed = claim_text(claims, "user_id")
+    if not claimed:
+        raise JwtRefused("invalid_jwt")  # J2: a non-empty string, required
+    claimed_email = claim_text(claims, "email")
+    exp = claims.get("exp")
+    if "exp" in claims and not (type(exp) is int and -(2**63) <= exp < 2**63):
+        raise JwtRefused("invalid_jwt")  # J2: integer seconds
+    if exp is not None and MUTANT != "jwt-exp-ignored":
+        if now is None:
+            raise JwtRefused("invalid_jwt")  # fail closed: exp cannot be judged without the time
+        leeway = 0 if MUTANT == "jwt-no-leeway" else JWT_LEEWAY
+        if not exp > now - leeway:
+            raise JwtRefused("expired_jwt")
+    if MUTANT == "jwt-cleartext-identity-trusted":
+        return str(user_id) if is_present(user_id) else claimed  # the clear text wins, nothing compared
+    if is_present(user_id) and str(user_id) != claimed:
+        raise JwtRefused("identity_mismatch")  # J3 (str(int) is the canonical decimal)
+    if is_present(email) and email != claimed_email:
+        raise JwtRefused("identity_mismatch")  # J3: exact bytes
+    return claimed
+
+
+def sign_jwt(secret: bytes, user_id: str, email: str | None, exp: int | None) -> dict:
+    """Sign claims as a compact HS256 JWT, byte for byte as the vectors pin it: header {"alg":"HS256","typ":"JWT"},
+    claims compact in the order user_id, email, exp, raw UTF-8 (`ensure_ascii=False`). Returns the `sign_jwt`
+    answer (without seq)."""
+    if len(secret) == 0:
+        return {"type": "sign_jwt", "error": "empty_secret"}  # S5, first
+    if user_id == "":
+        return {"type": "sign_jwt", "error": "no_identifier"}
+    claims = {"user_id": user_id}
+    if email is not None:
+        claims["email"] = email
+    if exp is not None:
+        claims["exp"] = exp
+    if MUTANT == "jwt-sign-claims-sorted":
+        claims = dict(sorted(claims.items()))
+    body = json.dumps(claims, ensure_ascii=False, separators=(",", ":"))
+    signing = f"{b64url_encode(JWT_HEADER)}.{b64url_encode(body.encode('utf-8'))}"
+    signature = hmac_sha256(secret, signing.encode("ascii"))
+    return {"type": "sign_jwt", "token": f"{signing}.{b64url_encode(signature)}"}
+
+
+def verify(config: dict, platform: str, raw: bytes, now: int | None = None) -> dict:
+    """Decide one boot request (V1-V8, J1-J4). Returns the protocol's `verify` answer (without seq)."""
     if platform not in PLATFORMS:
         raise ValueError("unknown platform")
     try:
@@ -347,8 +483,22 @@ def verify(config: dict, platform: str, raw: bytes) -> dict:
     if app is None:
         return reject("unknown_app")  # V1
     secret, enforced = platform_settings(app, platform)
+    jwt_enforced = (app.get(platform) or {}).get("jwt_enforced") is True
+    token = payload["jwt"]
+    if MUTANT == "jwt-token-ignored-when-unenforced" and not jwt_enforced:
+        token = None  # the token is read only where JWT mode is enforced
+    if token is not None:  # J1: a token that is sent decides, whatever the enforcement
+        try:
+            claimed = verify_jwt(secret, token, now, payload["user_id"], payload["email"])
+        except JwtRefused as e:
+            if MUTANT != "jwt-user-hash-fallback":
+                return reject(e.reason)
+        else:
+            return accept_user("user_id", claimed, True)
     selected = select_identifier(payload["user_id"], payload["email"])
     user_hash = payload.get("user_hash")  # None: not sent; "" counts as sent (INTERPRETATIONS.md)
+    if jwt_enforced and (selected is not None or user_hash is not None) and MUTANT != "jwt-enforcement-ignored":
+        return reject("missing_user_hash")  # J4: a user payload without a token, as in V5/V6
 
     if selected is None:
         if MUTANT == "visitor-rejected-when-enforced" and enforced and user_hash is None:
@@ -378,7 +528,7 @@ def handle(request: dict) -> dict:
         if kind == "hello":
             name = "ivconform-python" + (f" (mutant {MUTANT})" if MUTANT else "")
             answer = {"type": "hello", "name": name, "version": "1.0.0", "language": "python",
-                      "capabilities": ["hmac", "sign", "verify"], "protocol": "ivconform/1"}
+                      "capabilities": ["hmac", "sign", "verify", "verify_jwt", "sign_jwt"], "protocol": "ivconform/1"}
         elif kind == "hmac":
             tag = hmac_sha256(bytes.fromhex(request["key_hex"]), bytes.fromhex(request["msg_hex"]))
             answer = {"type": "hmac", "tag_hex": tag.hex()}
@@ -390,7 +540,17 @@ def handle(request: dict) -> dict:
                 raise ValueError("email must be a string or null")
             answer = sign_user_hash(bytes.fromhex(request["secret_hex"]), user_id, email)
         elif kind == "verify":
-            answer = verify(request["config"], request["platform"], bytes.fromhex(request["payload_hex"]))
+            now = request.get("now")
+            if not (now is None or type(now) is int):
+                raise ValueError("now must be an integer")
+            answer = verify(request["config"], request["platform"], bytes.fromhex(request["payload_hex"]), now)
+        elif kind == "sign_jwt":
+            user_id, email, exp = request["user_id"], request.get("email"), request.get("exp")
+            if not isinstance(user_id, str) or not (email is None or isinstance(email, str)):
+                raise ValueError("user_id and email must be strings")
+            if not (exp is None or type(exp) is int):
+                raise ValueError("exp must be an integer")
+            answer = sign_jwt(bytes.fromhex(request["secret_hex"]), user_id, email, exp)
         elif kind == "bye":
             answer = {"type": "bye"}
         else:
@@ -529,6 +689,21 @@ MUTANTS = {
     "hash-of-either-identifier": ("a hash of the email also verifies when a user_id was sent (V7)", "functional"),
     "visitor-rejected-when-enforced": ("an anonymous visitor (no identifier, no hash) rejected when enforced (V3)",
                                        "functional"),
+    "jwt-alg-none-accepted": ("a token with alg none (any case) accepted without a signature check (J1)",
+                              "functional"),
+    "jwt-alg-case-insensitive": ("alg compared ignoring case: hs256 accepted (J1)", "functional"),
+    "jwt-exp-ignored": ("a token's exp never checked (J2)", "functional"),
+    "jwt-no-leeway": ("exp checked without the 60 s leeway (J2)", "functional"),
+    "jwt-signature-eq": ("signature compared with ==: right answers, time depends on the first difference (J1)",
+                         "timing-only"),
+    "jwt-cleartext-identity-trusted": ("clear-text user_id trusted over the signed claims, nothing compared (J3)",
+                                       "functional"),
+    "jwt-lenient-base64": ("token segments decoded leniently: padding, + and / accepted (J1, J2)", "functional"),
+    "jwt-token-ignored-when-unenforced": ("a token is checked only where JWT mode is enforced (J1)", "functional"),
+    "jwt-user-hash-fallback": ("an invalid token falls back to the user_hash (J1)", "functional"),
+    "jwt-enforcement-ignored": ("JWT enforcement ignored: users without a token fall back to HMAC mode (J4)",
+                                "functional"),
+    "jwt-sign-claims-sorted": ("claims signed in alphabetical key order (email, exp, user_id) (J2)", "functional"),
 }
 
 

@@ -71,6 +71,7 @@ pub fn suite_requests() -> Vec<ivconform_protocol::Request> {
                 config: std::sync::Arc::new(serde_json::to_value(doc).expect("serialises")),
                 platform: c.platform.as_str().into(),
                 payload_hex: encode_lower(&c.payload_bytes()).into(),
+                now: None,
             });
         }
     }

@@ -14,11 +14,16 @@ pub enum Capability {
     Sign,
     /// Verifying: `verify` messages.
     Verify,
+    /// Verifying in JWT mode: `verify` messages whose payload carries `intercom_user_jwt`, with `now`.
+    VerifyJwt,
+    /// Signing in JWT mode: `sign_jwt` messages.
+    SignJwt,
 }
 
 impl Capability {
     /// All capabilities.
-    pub const ALL: [Capability; 3] = [Capability::Hmac, Capability::Sign, Capability::Verify];
+    pub const ALL: [Capability; 5] =
+        [Capability::Hmac, Capability::Sign, Capability::Verify, Capability::VerifyJwt, Capability::SignJwt];
 
     /// The name used on the wire.
     pub fn as_str(self) -> &'static str {
@@ -26,6 +31,8 @@ impl Capability {
             Capability::Hmac => "hmac",
             Capability::Sign => "sign",
             Capability::Verify => "verify",
+            Capability::VerifyJwt => "verify_jwt",
+            Capability::SignJwt => "sign_jwt",
         }
     }
 }
@@ -77,6 +84,24 @@ pub enum Request {
         platform: String,
         /// The raw request body, hex (shared: it can be megabytes).
         payload_hex: Arc<str>,
+        /// The current time in seconds since the epoch, for a JWT's `exp` (J2); absent: none given.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        now: Option<i64>,
+    },
+    /// Sign claims as a JWT (JWT mode).
+    SignJwt {
+        /// Sequence number.
+        seq: u64,
+        /// The platform secret, hex (its raw bytes are the key).
+        secret_hex: String,
+        /// The `user_id` claim (empty: the signer must refuse with `no_identifier`).
+        user_id: String,
+        /// The `email` claim, when signed.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        email: Option<String>,
+        /// The `exp` claim, when signed.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        exp: Option<i64>,
     },
     /// Last message: the implementation answers and may exit.
     Bye {
@@ -98,6 +123,7 @@ impl Request {
             | Request::Hmac { seq, .. }
             | Request::Sign { seq, .. }
             | Request::Verify { seq, .. }
+            | Request::SignJwt { seq, .. }
             | Request::Bye { seq } => *seq,
         }
     }
@@ -109,6 +135,7 @@ impl Request {
             Request::Hmac { .. } => "hmac",
             Request::Sign { .. } => "sign",
             Request::Verify { .. } => "verify",
+            Request::SignJwt { .. } => "sign_jwt",
             Request::Bye { .. } => "bye",
         }
     }
@@ -120,6 +147,7 @@ impl Request {
             | Request::Hmac { seq, .. }
             | Request::Sign { seq, .. }
             | Request::Verify { seq, .. }
+            | Request::SignJwt { seq, .. }
             | Request::Bye { seq } => *seq = n,
         }
         self
@@ -200,6 +228,17 @@ pub enum Response {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reason: Option<String>,
     },
+    /// Answer to `sign_jwt`: a token or an error class.
+    SignJwt {
+        /// Echoed sequence number.
+        seq: u64,
+        /// The compact token, when one was produced.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        token: Option<String>,
+        /// The error class (`no_identifier`, `empty_secret`) when no token was produced.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        error: Option<String>,
+    },
     /// Answer to `bye`.
     Bye {
         /// Echoed sequence number.
@@ -272,6 +311,7 @@ impl Response {
             | Response::Hmac { seq, .. }
             | Response::Sign { seq, .. }
             | Response::Verify { seq, .. }
+            | Response::SignJwt { seq, .. }
             | Response::Bye { seq }
             | Response::Error { seq, .. } => *seq,
         }

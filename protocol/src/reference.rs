@@ -4,7 +4,7 @@ use crate::messages::*;
 use ivconform_core::config::ConfigDoc;
 use ivconform_core::hex::{decode, encode_lower};
 use ivconform_core::identifier::{Identifiers, UserId};
-use ivconform_core::verify::{verify, Identity, Outcome};
+use ivconform_core::verify::{verify_at, Identity, Outcome};
 use ivconform_core::{Platform, Signer};
 use serde::Deserialize;
 
@@ -38,7 +38,17 @@ pub fn handle(request: &Request) -> Response {
             _ => error(*seq, "key_hex and msg_hex must be hex"),
         },
         Request::Sign { seq, secret_hex, user_id, email } => sign(*seq, secret_hex, user_id.as_ref(), email.as_ref()),
-        Request::Verify { seq, config, platform, payload_hex } => {
+        Request::SignJwt { seq, secret_hex, user_id, email, exp } => {
+            let Some(secret) = decode(secret_hex) else {
+                return error(*seq, "secret_hex must be hex");
+            };
+            let claims = ivconform_core::jwt::Claims { user_id: user_id.clone(), email: email.clone(), exp: *exp };
+            match ivconform_core::jwt::sign_jwt(&secret, &claims) {
+                Ok(token) => Response::SignJwt { seq: *seq, token: Some(token), error: None },
+                Err(e) => Response::SignJwt { seq: *seq, token: None, error: Some(e.class().into()) },
+            }
+        }
+        Request::Verify { seq, config, platform, payload_hex, now } => {
             let config = match ConfigDoc::deserialize(config.as_ref())
                 .map_err(|e| e.to_string())
                 .and_then(|d| d.to_config().map_err(|e| e.to_string()))
@@ -52,7 +62,7 @@ pub fn handle(request: &Request) -> Response {
             let Some(payload) = decode(payload_hex) else {
                 return error(*seq, "payload_hex must be hex");
             };
-            verify_response(*seq, &config, platform, &payload)
+            verify_response_at(*seq, &config, platform, &payload, *now)
         }
     }
 }
@@ -92,9 +102,20 @@ fn sign(
     }
 }
 
-/// The verify response for a decision of the reference.
+/// The verify response for a decision of the reference, without a current time.
 pub fn verify_response(seq: u64, config: &ivconform_core::Config, platform: Platform, payload: &[u8]) -> Response {
-    let decision = verify(config, platform, payload);
+    verify_response_at(seq, config, platform, payload, None)
+}
+
+/// The verify response for a decision of the reference at `now` (seconds since the epoch, for JWT `exp`).
+pub fn verify_response_at(
+    seq: u64,
+    config: &ivconform_core::Config,
+    platform: Platform,
+    payload: &[u8],
+    now: Option<i64>,
+) -> Response {
+    let decision = verify_at(config, platform, payload, now);
     match decision.outcome {
         Outcome::Accept(Identity::Visitor) => Response::visitor(seq),
         Outcome::Accept(Identity::User { verified, identifier }) => {
@@ -129,6 +150,7 @@ pub fn noop_handle_bytes(request: &[u8]) -> Response {
         "hmac" => Response::Hmac { seq, tag_hex: "0".repeat(64) },
         "sign" => Response::sign_error(seq, "no_identifier"),
         "verify" => Response::reject(seq, "malformed_payload"),
+        "sign_jwt" => Response::SignJwt { seq, token: None, error: Some("no_identifier".into()) },
         "bye" => Response::Bye { seq },
         _ => error(seq, "unknown request"),
     }
@@ -142,5 +164,25 @@ mod tests {
     fn unknown_request_fields_are_ignored() {
         let answer = handle_bytes(br#"{"seq":4,"type":"hmac","key_hex":"6b","msg_hex":"","added_in_1_1":true}"#);
         assert!(matches!(answer, Response::Hmac { seq: 4, .. }), "{answer:?}");
+    }
+
+    #[test]
+    fn sign_jwt_and_verify_with_now() {
+        let answer = handle_bytes(br#"{"seq":5,"type":"sign_jwt","secret_hex":"6b6579","user_id":"5678","exp":100}"#);
+        let Response::SignJwt { token: Some(token), error: None, .. } = answer else { panic!("{answer:?}") };
+        let payload = format!(r#"{{"app_id":"a","intercom_user_jwt":"{token}"}}"#);
+        let payload_hex: String = payload.bytes().map(|b| format!("{b:02x}")).collect();
+        let verify = |now: &str| {
+            handle_bytes(format!(r#"{{"seq":6,"type":"verify","platform":"web","payload_hex":"{payload_hex}","config":{{"apps":{{"a":{{"web":{{"secret_hex":"6b6579"}}}}}}}}{now}}}"#).as_bytes())
+        };
+        assert!(
+            matches!(verify(r#","now":100"#), Response::Verify { verified: Some(true), .. }),
+            "{:?}",
+            verify(",\"now\":100")
+        );
+        assert!(matches!(verify(r#","now":161"#), Response::Verify { reason: Some(r), .. } if r == "expired_jwt"));
+        assert!(matches!(verify(""), Response::Verify { reason: Some(r), .. } if r == "invalid_jwt"));
+        let refused = handle_bytes(br#"{"seq":7,"type":"sign_jwt","secret_hex":"","user_id":"5678"}"#);
+        assert!(matches!(refused, Response::SignJwt { error: Some(e), .. } if e == "empty_secret"));
     }
 }

@@ -77,6 +77,7 @@ pub fn items(op: Op) -> Vec<Item> {
                         config: Arc::clone(&config),
                         platform: "web".into(),
                         payload_hex: encode_lower(payload.as_bytes()).into(),
+                        now: None,
                     }
                 }
             };

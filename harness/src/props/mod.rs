@@ -466,6 +466,7 @@ pub fn verify_probe_bytes(
             config: Arc::new(config_json(config)),
             platform: platform.as_str().into(),
             payload_hex: encode_lower(payload).into(),
+            now: None,
         },
         expect: Expect::Verify(expected),
         secrets,

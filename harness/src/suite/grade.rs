@@ -4,7 +4,7 @@
 use super::plan::{Expect, PlannedCase};
 use ivconform_core::hex::encode_lower;
 use ivconform_protocol::Response;
-use ivconform_vectors::{As, SignExpected, VerifyExpected};
+use ivconform_vectors::{As, Flag, JwtSignExpected, SignExpected, VerifyExpected};
 
 /// The verdict on one answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,6 +57,9 @@ pub fn grade(case: &PlannedCase, response: &Response) -> Grade {
             )
         }
         (Expect::Verify(expected), r @ Response::Verify { .. }) => grade_verify(case, expected, r),
+        (Expect::SignJwt(expected), Response::SignJwt { token, error, .. }) => {
+            grade_sign_jwt(case, expected, token.as_deref(), error.as_deref())
+        }
         (expect, other) => fail(expected_text(expect), format!("{other:?}"), "the answer is of the wrong message type"),
     }
 }
@@ -178,6 +181,68 @@ fn expected_text(expect: &Expect) -> String {
         }
         Expect::Sign(SignExpected::Error { error }) => format!("error {error}"),
         Expect::Verify(v) => verify_text(v),
+        Expect::SignJwt(JwtSignExpected::Token { token, .. }) => format!("token {token}"),
+        Expect::SignJwt(JwtSignExpected::Error { error }) => format!("error {error}"),
+    }
+}
+
+/// A base64url segment as text, for hints (lenient: hints only).
+fn segment_text(segment: &str) -> String {
+    use base64::Engine;
+    match base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(segment.trim_end_matches('=')) {
+        Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+        Err(_) => "(not base64url)".into(),
+    }
+}
+
+fn grade_sign_jwt(case: &PlannedCase, expected: &JwtSignExpected, token: Option<&str>, error: Option<&str>) -> Grade {
+    let actual = match (token, error) {
+        (Some(t), None) => format!("token {t}"),
+        (None, Some(e)) => format!("error {e}"),
+        (Some(t), Some(e)) => format!("both token {t} and error {e}"),
+        (None, None) => "neither token nor error".into(),
+    };
+    match expected {
+        JwtSignExpected::Error { error: want } => {
+            if error == Some(want.as_str()) && token.is_none() {
+                return Grade::Pass;
+            }
+            let hint = match (want.as_str(), token.is_some()) {
+                ("empty_secret", true) => "S5: an empty secret must be refused (empty_secret)".to_string(),
+                ("no_identifier", true) => {
+                    "J2: a token needs a non-empty user_id; refuse with no_identifier".to_string()
+                }
+                _ => case_hint(case),
+            };
+            fail(format!("error {want}"), actual, hint)
+        }
+        JwtSignExpected::Token { token: want, claims_json, .. } => {
+            if token == Some(want.as_str()) && error.is_none() {
+                return Grade::Pass;
+            }
+            let Some(got) = token else { return fail(format!("token {want}"), actual, case_hint(case)) };
+            let (got_parts, want_parts): (Vec<&str>, Vec<&str>) = (got.split('.').collect(), want.split('.').collect());
+            let hint = if got_parts.len() != 3 {
+                format!("J1: a compact JWS has 3 segments, this token has {}", got_parts.len())
+            } else if got.contains('=') || got.contains(['+', '/']) {
+                "J1/J2: segments are unpadded base64url (no '=', '-' and '_' instead of '+' and '/')".to_string()
+            } else if got_parts[0] != want_parts[0] {
+                format!(
+                    "J1: the header must be exactly {}, got {}",
+                    ivconform_core::jwt::SIGNED_HEADER,
+                    segment_text(got_parts[0])
+                )
+            } else if got_parts[1] != want_parts[1] {
+                format!(
+                    "J2: the claims must be exactly {claims_json} (order user_id, email, exp; compact; raw UTF-8, minimal escapes), got {}",
+                    segment_text(got_parts[1])
+                )
+            } else {
+                "J1: header and claims are right but the signature is not HMAC-SHA256(secret, header.claims)"
+                    .to_string()
+            };
+            fail(format!("token {want}"), actual, hint)
+        }
     }
 }
 
@@ -246,7 +311,7 @@ fn hex_preview(hex: &str) -> String {
 }
 
 fn verify_hint(case: &PlannedCase, expected: &VerifyExpected, r: &Response) -> String {
-    let Response::Verify { result, as_, verified, identifier_source, identifier_hex, .. } = r else {
+    let Response::Verify { result, as_, verified, identifier_source, identifier_hex, reason, .. } = r else {
         return case_hint(case);
     };
     match expected {
@@ -275,9 +340,47 @@ fn verify_hint(case: &PlannedCase, expected: &VerifyExpected, r: &Response) -> S
         VerifyExpected::Reject { .. }
             if result == "accept" && as_.as_deref() == Some("user") && verified == &Some(true) =>
         {
-            format!("AUTH_BYPASS: this request must be refused, but was verified ({})", case_hint(case))
+            let why = jwt_bypass_hint(case);
+            format!("AUTH_BYPASS: this request must be refused, but was verified{why} ({})", case_hint(case))
+        }
+        VerifyExpected::Accept { verified: Some(true), .. }
+            if case.flags.contains(&Flag::Leeway) && reason.as_deref() == Some("expired_jwt") =>
+        {
+            "J2 leeway: exp is within (now - 60, now], valid with the reference's 60 s leeway; SPEC.md allows less, \
+             so if your leeway is smaller, list this case in --expectations as an expected failure"
+                .to_string()
+        }
+        VerifyExpected::Reject { reason: want }
+            if result == "reject"
+                && reason.as_deref().is_some_and(|r| r.ends_with("_jwt") || r == "identity_mismatch") =>
+        {
+            format!(
+                "the token is refused, but as {} instead of {want}: invalid_jwt for form, alg, signature and claims, expired_jwt for exp, identity_mismatch for clear-text identity (J1-J3; {})",
+                reason.as_deref().unwrap_or("?"),
+                case.comment
+            )
         }
         _ => case_hint(case),
+    }
+}
+
+/// Why a JWT case that was verified must not be, by its flags (empty for other cases).
+fn jwt_bypass_hint(case: &PlannedCase) -> &'static str {
+    let has = |f| case.flags.contains(&f);
+    if case.group != ivconform_vectors::Group::Jwt {
+        ""
+    } else if has(Flag::Algorithm) {
+        ": only alg HS256 is accepted (alg none, RS256, HS512 and case variants must be refused, J1)"
+    } else if has(Flag::Expiry) {
+        ": the token's exp is past, beyond the 60 s leeway (J2)"
+    } else if has(Flag::ClearText) {
+        ": the clear-text identity differs from the signed claims, and the claims are the identity (J3)"
+    } else if has(Flag::WrongSecret) {
+        ": the token is signed with another platform's or workspace's secret, or the API key (J1, V2)"
+    } else if has(Flag::Enforcement) {
+        ": JWT mode is enforced and no valid token was sent (J4)"
+    } else {
+        ": the token is malformed or its signature is wrong (J1, J2)"
     }
 }
 
@@ -318,5 +421,21 @@ mod tests {
         };
         let Grade::Fail { hint, .. } = grade(sign, &upper) else { panic!("must fail") };
         assert!(hint.contains("lowercase"), "{hint}");
+
+        // JWT: accepting alg none is named as such; a token with the claims in another order too.
+        let none = cases.iter().find(|c| c.id == "jwt-alg-none").unwrap();
+        let bypass = Response::user(1, true, "user_id", "35363738".into());
+        let Grade::Fail { hint, .. } = grade(none, &bypass) else { panic!("must fail") };
+        assert!(hint.contains("AUTH_BYPASS") && hint.contains("alg"), "{hint}");
+        let signer = cases.iter().find(|c| c.id == "jwt-sign-user-id-email-exp").unwrap();
+        let Response::SignJwt { token: Some(token), .. } = ivconform_protocol::reference::handle(&signer.request)
+        else {
+            panic!()
+        };
+        let mut parts: Vec<&str> = token.split('.').collect();
+        parts[1] = "eyJlbWFpbCI6ImFubkBleGFtcGxlLmNvbSIsInVzZXJfaWQiOiI1Njc4In0";
+        let reordered = Response::SignJwt { seq: 1, token: Some(parts.join(".")), error: None };
+        let Grade::Fail { hint, .. } = grade(signer, &reordered) else { panic!("must fail") };
+        assert!(hint.contains("claims must be exactly"), "{hint}");
     }
 }

@@ -3,7 +3,7 @@
 use ivconform_core::hex::encode_lower;
 use ivconform_core::Rule;
 use ivconform_protocol::{Capability, Request};
-use ivconform_vectors::{Field, Flag, Group, SignExpected, Suite, VerifyExpected};
+use ivconform_vectors::{Field, Flag, Group, JwtCase, JwtSignExpected, SignExpected, Suite, VerifyExpected};
 
 /// What a correct implementation answers.
 #[derive(Debug, Clone, PartialEq)]
@@ -29,6 +29,8 @@ pub enum Expect {
     Sign(SignExpected),
     /// A verifying outcome.
     Verify(VerifyExpected),
+    /// A JWT signing outcome: the token byte for byte, or an error class.
+    SignJwt(JwtSignExpected),
 }
 
 /// One case ready to run.
@@ -108,7 +110,7 @@ fn config_secrets(config: &ivconform_core::Config) -> Vec<LeakNeedle> {
     out
 }
 
-/// Every case of the suite, in file order (hmac, sign, payload, verify).
+/// Every case of the suite, in file order (hmac, sign, payload, verify, jwt).
 pub fn plan(suite: &Suite) -> Vec<PlannedCase> {
     let mut out = Vec::with_capacity(suite.len());
     for c in &suite.hmac.cases {
@@ -163,13 +165,63 @@ pub fn plan(suite: &Suite) -> Vec<PlannedCase> {
                         .clone(),
                     platform: c.platform.as_str().into(),
                     payload_hex: encode_lower(&c.payload_bytes()).into(),
+                    now: None,
                 },
                 expect: Expect::Verify(c.expected.clone()),
                 secrets: config_secrets(config),
             });
         }
     }
+    plan_jwt(suite, &mut out);
     out
+}
+
+/// jwt.json's cases: verify cases (with `now`) need `verify_jwt`, sign cases `sign_jwt`, so an implementation
+/// that does not claim JWT mode gets them skipped.
+fn plan_jwt(suite: &Suite, out: &mut Vec<PlannedCase>) {
+    let mut configs = std::collections::HashMap::new();
+    for case in &suite.jwt.cases {
+        let meta = case.meta();
+        let (capability, request, expect, secrets) = match case {
+            JwtCase::Verify(c) => {
+                let config = suite.config_for(Group::Jwt, c);
+                let request = Request::Verify {
+                    seq: 0,
+                    config: configs
+                        .entry(c.config.clone())
+                        .or_insert_with(|| std::sync::Arc::new(config_json(config)))
+                        .clone(),
+                    platform: c.platform.as_str().into(),
+                    payload_hex: encode_lower(&c.payload_bytes()).into(),
+                    now: c.now,
+                };
+                (Capability::VerifyJwt, request, Expect::Verify(c.expected.clone()), config_secrets(config))
+            }
+            JwtCase::Sign(c) => {
+                let secret = c.secret_bytes();
+                let request = Request::SignJwt {
+                    seq: 0,
+                    secret_hex: encode_lower(&secret),
+                    user_id: c.claims.user_id.clone(),
+                    email: c.claims.email.clone(),
+                    exp: c.claims.exp,
+                };
+                let secrets = LeakNeedle::new(&secret, "the signing secret".into()).into_iter().collect();
+                (Capability::SignJwt, request, Expect::SignJwt(c.expected.clone()), secrets)
+            }
+        };
+        out.push(PlannedCase {
+            group: Group::Jwt,
+            id: meta.id.clone(),
+            comment: meta.comment.clone(),
+            rules: meta.rules.clone(),
+            flags: meta.flags.clone(),
+            capability,
+            request,
+            expect,
+            secrets,
+        });
+    }
 }
 
 /// Every hash a case expects (tags, user hashes, expected MACs), for the oracle-leak scan.
@@ -185,9 +237,12 @@ pub fn expected_hashes(suite: &Suite) -> Vec<(String, String)> {
             out.push((user_hash.clone(), c.meta.id.clone()));
         }
     }
-    for c in suite.payload.cases.iter().chain(&suite.verify.cases) {
+    for c in suite.payload.cases.iter().chain(&suite.verify.cases).chain(suite.jwt_verify_cases()) {
         if let Some(mac) = &c.expected_mac_hex {
             out.push((mac.clone(), c.meta.id.clone()));
+        }
+        if let Some(sig) = &c.expected_signature_hex {
+            out.push((sig.clone(), c.meta.id.clone()));
         }
     }
     out

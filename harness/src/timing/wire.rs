@@ -121,6 +121,7 @@ fn requests(batch: &Batch, config: &Arc<serde_json::Value>) -> Vec<Request> {
                 config: Arc::clone(config),
                 platform: "web".into(),
                 payload_hex: encode_lower(payload.as_bytes()).into(),
+                now: None,
             }
         })
         .collect()

@@ -198,6 +198,7 @@ mod tests {
             config: config.into(),
             platform: "web".into(),
             payload_hex: ivconform_core::hex::encode_lower(br#"{"app_id":"ws"}"#).into(),
+            now: None,
         }
     }
 

@@ -232,6 +232,7 @@ mod tests {
             config: config.clone().into(),
             platform: "web".into(),
             payload_hex: hex(payload.to_string().as_bytes()).into(),
+            now: None,
         };
         vec![
             Request::Hello { seq: 1, protocol: PROTOCOL.into(), suite_version: "1.0.0".into() },

@@ -97,6 +97,7 @@ pub fn decode_response(request: &Request, raw: &[u8]) -> Result<Exchange, CallEr
             | (Request::Hmac { .. }, Response::Hmac { .. })
             | (Request::Sign { .. }, Response::Sign { .. })
             | (Request::Verify { .. }, Response::Verify { .. })
+            | (Request::SignJwt { .. }, Response::SignJwt { .. })
             | (Request::Bye { .. }, Response::Bye { .. })
             | (_, Response::Error { .. })
     );
