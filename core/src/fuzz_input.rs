@@ -7,7 +7,7 @@
 //! (`vectors/tests/fuzz_replay.rs`), which must decode the bytes exactly as the targets do. The fuzz crate
 //! lives outside the workspace and links libFuzzer, so a test cannot use it; this module can, and the
 //! `arbitrary` feature keeps core's default build free of the dependency. The targets in `fuzz/` are one line
-//! each: they call [`payload_parse`], [`verify`], [`sign`] or [`json_self_differential`].
+//! each: they call [`payload_parse`], [`verify`], [`sign`], [`json_self_differential`] or [`jwt`].
 //!
 //! # Byte layout
 //!
@@ -30,11 +30,12 @@ use sha2::Sha256;
 pub type Target = fn(&[u8]);
 
 /// The fuzz targets by name (the names of `fuzz/fuzz_targets/*.rs` and `fuzz/corpus/*`), for the replay test.
-pub const TARGETS: [(&str, Target); 4] = [
+pub const TARGETS: [(&str, Target); 5] = [
     ("payload_parse", payload_parse),
     ("verify", verify),
     ("sign", sign),
     ("json_self_differential", json_self_differential),
+    ("jwt", jwt),
 ];
 
 /// Target `payload_parse`: raw bytes into the payload parser ([`invariants::payload_round_trip`]).
@@ -59,9 +60,17 @@ pub fn json_self_differential(data: &[u8]) {
     invariants::json_shapes_agree(&decode_json(data));
 }
 
+/// Target `jwt`: a secret, a token (raw, or built with the mistakes J1–J3 name), a current time and
+/// clear-text identifiers ([`invariants::jwt_properties`]).
+pub fn jwt(data: &[u8]) {
+    let input = crate::fuzz_jwt::decode_jwt(data);
+    let rotation = data.iter().fold(0usize, |h, &b| h.wrapping_mul(31).wrapping_add(usize::from(b)));
+    invariants::jwt_properties(input.secret.as_deref(), &input.token, input.now, &input.clear, rotation);
+}
+
 // ---- header reading: byte by byte, so the encoders below can write the same layout -------------------------
 
-fn byte(u: &mut Unstructured) -> u8 {
+pub(crate) fn byte(u: &mut Unstructured) -> u8 {
     u.bytes(1).map_or(0, |b| b[0])
 }
 
@@ -73,13 +82,13 @@ fn u32_le(u: &mut Unstructured) -> u32 {
     u32::from_le_bytes([byte(u), byte(u), byte(u), byte(u)])
 }
 
-fn i64_le(u: &mut Unstructured) -> i64 {
+pub(crate) fn i64_le(u: &mut Unstructured) -> i64 {
     let mut b = [0u8; 8];
     b.iter_mut().for_each(|x| *x = byte(u));
     i64::from_le_bytes(b)
 }
 
-fn take<'a>(u: &mut Unstructured<'a>, len: usize) -> &'a [u8] {
+pub(crate) fn take<'a>(u: &mut Unstructured<'a>, len: usize) -> &'a [u8] {
     u.bytes(len.min(u.len())).unwrap_or(&[])
 }
 

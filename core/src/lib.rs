@@ -17,6 +17,8 @@ pub mod diagnose;
 pub mod fastmac;
 #[cfg(feature = "arbitrary")]
 pub mod fuzz_input;
+#[cfg(feature = "arbitrary")]
+pub mod fuzz_jwt;
 pub mod hex;
 pub mod identifier;
 pub mod invariants;

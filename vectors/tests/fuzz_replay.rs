@@ -10,6 +10,7 @@
 //! ```
 
 use ivconform_core::fuzz_input::{self, SignInput, TARGETS};
+use ivconform_core::fuzz_jwt::{decode_jwt, encode_jwt, JwtInput};
 use ivconform_core::identifier::{Identifiers, UserId};
 use ivconform_vectors::{default_dir, load_dir, Field, Group, Suite};
 use sha2::{Digest, Sha256};
@@ -48,7 +49,9 @@ fn sign_input(secret: Vec<u8>, user_id: &Field, email: &Field) -> SignInput {
 }
 
 /// Every seed, by target: vector payloads for `payload_parse`, `verify` (with their configuration and
-/// platform) and `json_self_differential`; sign cases and the HMAC cases' keys and messages for `sign`.
+/// platform) and `json_self_differential`; sign cases and the HMAC cases' keys and messages for `sign`; for
+/// `jwt`, every token of jwt.json (the platform's secret, `now`, the clear-text identifiers) and every signed
+/// token with its secret.
 fn seeds(s: &Suite) -> BTreeMap<&'static str, Vec<Vec<u8>>> {
     let mut out: BTreeMap<&'static str, Vec<Vec<u8>>> = BTreeMap::new();
     for group in [Group::Payload, Group::Verify] {
@@ -81,6 +84,28 @@ fn seeds(s: &Suite) -> BTreeMap<&'static str, Vec<Vec<u8>>> {
             );
             out.entry("json_self_differential").or_default().push(json);
             out.entry("payload_parse").or_default().push(payload);
+        }
+    }
+    for c in s.jwt_verify_cases() {
+        let Ok(p) = ivconform_core::BootPayload::parse(&c.payload_bytes()) else { continue };
+        let Some(token) = p.jwt.clone() else { continue };
+        let config = s.config_for(Group::Jwt, c);
+        let secret =
+            config.apps.get(&p.app_id).and_then(|a| a.platform(c.platform).secret).map(|s| s.expose().to_vec());
+        let input = JwtInput { secret, token, now: c.now, clear: p.identifiers.clone() };
+        let bytes = encode_jwt(&input).unwrap_or_else(|e| panic!("{}: cannot encode as a jwt seed: {e}", c.meta.id));
+        assert_eq!(decode_jwt(&bytes), input, "{}: the jwt seed does not decode back", c.meta.id);
+        out.entry("jwt").or_default().push(bytes);
+    }
+    for c in s.jwt_sign_cases() {
+        if let ivconform_vectors::JwtSignExpected::Token { token, .. } = &c.expected {
+            let input = JwtInput {
+                secret: Some(c.secret_bytes()),
+                token: token.clone(),
+                now: c.claims.exp.map(|e| e - 1),
+                clear: Identifiers::default(),
+            };
+            out.entry("jwt").or_default().push(encode_jwt(&input).expect("a signed token encodes"));
         }
     }
     let mut sign = Vec::new();
