@@ -7,6 +7,9 @@
 //! NFC/NFD-normalised, HTML-escaped, the empty string, previous identifiers, an integer printed as a float),
 //! with key and message in either order, against the supplied hash decoded as hex or base64. The explanation
 //! with the fewest mistakes wins. Secrets are never part of the output, only which one matched.
+//!
+//! JWT mode ([`diagnose_jwt`]): the token is checked as the verifier checks it (J1–J3), and a signature that
+//! fails is checked under every other key of the configuration, so the answer names the key that signed it.
 
 use crate::config::{Config, Secret};
 use crate::hex::decode_tag;
@@ -330,5 +333,122 @@ impl fmt::Display for Diagnosis {
             Diagnosis::CannotCheck { reason } => write!(f, "cannot check: {reason}"),
             Diagnosis::Unexplained { advice, .. } => write!(f, "unexplained: {advice}"),
         }
+    }
+}
+
+// ---- JWT mode ----------------------------------------------------------------------------------------------
+
+/// What is wrong with a JWT (J1–J3), found by checking it as the verifier does and, when its signature fails,
+/// by checking it under every other key of the configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JwtDiagnosis {
+    /// The token is valid for what was sent.
+    Valid {
+        /// The verified `user_id` claim.
+        user_id: String,
+    },
+    /// The token is signed with another key of the configuration (named, never shown).
+    SignedWith {
+        /// The mistake: another platform's or workspace's secret, or the API key.
+        mistake: Mistake,
+        /// What matched, e.g. "ios secret of ws_prod".
+        matched: String,
+    },
+    /// The token breaks a rule; the error says which and how.
+    Refused(crate::jwt::JwtError),
+    /// Nothing can be checked (unknown app).
+    CannotCheck {
+        /// Why, with the fix.
+        reason: String,
+    },
+}
+
+impl JwtDiagnosis {
+    /// The fix, in one or two sentences.
+    pub fn explain(&self, platform: Platform, app: &str) -> String {
+        use crate::jwt::JwtError as E;
+        match self {
+            JwtDiagnosis::Valid { user_id } => format!("valid: the token verifies for user_id {user_id:?}."),
+            JwtDiagnosis::SignedWith { mistake, .. } => match mistake {
+                Mistake::OtherPlatformSecret { used } => format!("this token is signed with the {used} secret; the {platform} messenger needs the {platform} secret of {app}."),
+                Mistake::OtherWorkspaceSecret { app: other, platform: p } => format!("this token is signed with the {p} secret of workspace {other}; requests to {app} need {app}'s own secret (test and production workspaces have separate secrets)."),
+                Mistake::ApiKey { app: other } => format!("this token is signed with the REST API key of {other}; sign with the identity-verification secret, never the API key."),
+                other => other.explain(platform, app),
+            },
+            JwtDiagnosis::CannotCheck { reason } => reason.clone(),
+            JwtDiagnosis::Refused(e) => {
+                let fix = match e {
+                    E::AlgNone | E::AlgUnsupported { .. } | E::AlgMissing => "sign with HS256 (HMAC-SHA256) and the header {\"alg\":\"HS256\",\"typ\":\"JWT\"}; unsigned (alg none) and other algorithms are refused.",
+                    E::Crit => "remove crit from the header: no JWS extension is understood.",
+                    E::Typ | E::Kid => "send typ \"JWT\" (or none) and kid, if any, as a string.",
+                    E::SegmentCount { .. } | E::EmptySegment(_) => "send the compact form header.claims.signature exactly as your JWT library produced it.",
+                    E::Base64 { .. } => "use unpadded base64url (RFC 7515): no '=' padding, '-' and '_' instead of '+' and '/', no spaces or newlines.",
+                    E::Json { .. } | E::NotObject(_) => "header and claims must each be one JSON object without repeated keys.",
+                    E::NoSecret => "configure this platform's identity-verification secret.",
+                    E::SignatureLength { .. } | E::SignatureMismatch => "sign with this platform's identity-verification secret (it may have been regenerated; check the configuration lists every secret).",
+                    E::Claim { claim: "exp", .. } => "send exp as an integer number of seconds since the epoch.",
+                    E::Claim { .. } => "send user_id as a non-empty string (at most 1,024 bytes) and email, if any, as a string.",
+                    E::NoCurrentTime => "the checker needs the current time to judge exp.",
+                    E::Expired { .. } => "sign a fresh token for each page load (or session) with exp a little in the future; check the server clock.",
+                    E::IdentityMismatch { .. } => "send the same user_id and email in the clear as in the token, or leave them out: the token's claims are the identity.",
+                };
+                let how_long = e.expired_by().map(|s| format!(" (by {s} s past the 60 s leeway)")).unwrap_or_default();
+                format!("{e}{how_long}; {fix}")
+            }
+        }
+    }
+}
+
+/// Diagnoses a JWT sent to `app_id` on `platform` at `now`, with the clear-text identifiers `clear`.
+pub fn diagnose_jwt(
+    config: &Config,
+    app_id: &str,
+    platform: Platform,
+    token: &str,
+    now: Option<i64>,
+    clear: &Identifiers,
+) -> JwtDiagnosis {
+    use crate::jwt::{verify_token, JwtError};
+    let Some(app) = config.apps.get(app_id) else {
+        return JwtDiagnosis::CannotCheck {
+            reason: format!("app_id {app_id:?} is not in the configuration; check the app_id you boot with."),
+        };
+    };
+    let secret = app.platform(platform).secret;
+    let checked =
+        verify_token(secret.as_ref().map(Secret::expose), token, now).and_then(|c| c.check_identity(clear).map(|()| c));
+    match checked {
+        Ok(c) => JwtDiagnosis::Valid { user_id: c.user_id },
+        Err(JwtError::SignatureMismatch | JwtError::NoSecret) => {
+            for (other_app, a) in &config.apps {
+                let mut keys: Vec<(Secret, String, Mistake)> = a
+                    .platforms
+                    .iter()
+                    .filter(|(p, _)| !(other_app == app_id && **p == platform))
+                    .filter_map(|(p, s)| {
+                        let mistake = if other_app == app_id {
+                            Mistake::OtherPlatformSecret { used: *p }
+                        } else {
+                            Mistake::OtherWorkspaceSecret { app: other_app.clone(), platform: *p }
+                        };
+                        s.secret.clone().map(|k| (k, format!("{p} secret of {other_app}"), mistake))
+                    })
+                    .collect();
+                if let Some(k) = &a.api_key {
+                    keys.push((
+                        k.clone(),
+                        format!("REST API key of {other_app}"),
+                        Mistake::ApiKey { app: other_app.clone() },
+                    ));
+                }
+                for (key, matched, mistake) in keys {
+                    if crate::jwt::parse(token).is_ok_and(|t| t.check_signature(key.expose()).is_ok()) {
+                        return JwtDiagnosis::SignedWith { mistake, matched };
+                    }
+                }
+            }
+            JwtDiagnosis::Refused(checked.expect_err("matched an error above"))
+        }
+        Err(e) => JwtDiagnosis::Refused(e),
     }
 }

@@ -340,3 +340,144 @@ fn unknown_app_cannot_be_checked() {
     let d = diagnose(&config, "ws_nope", Platform::Web, &ids(text("1"), None), &hex(mac("x", "1")), &[]);
     assert!(matches!(&d, Diagnosis::CannotCheck { reason } if reason.contains("ws_nope")), "{d:?}");
 }
+
+// ---- JWT mode: tokens built here with hmac + a local base64url, the finding written by hand ----------------
+
+fn b64url_any(bytes: &[u8]) -> String {
+    const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = chunk.iter().fold(0u32, |acc, &b| acc << 8 | u32::from(b)) << (8 * (3 - chunk.len()));
+        for i in 0..=chunk.len() {
+            out.push(A[(n >> (18 - 6 * i) & 63) as usize] as char);
+        }
+    }
+    out
+}
+
+fn jwt(header: &str, claims: &str, key: &str) -> String {
+    let input = format!("{}.{}", b64url_any(header.as_bytes()), b64url_any(claims.as_bytes()));
+    format!("{input}.{}", b64url_any(&mac(key, &input)))
+}
+
+const HS: &str = r#"{"alg":"HS256","typ":"JWT"}"#;
+const NOW: i64 = 1_800_000_000;
+
+#[derive(Debug)]
+enum JwtExpect {
+    Valid,
+    Signed(Mistake),
+    Refused(&'static str),
+}
+
+#[test]
+fn jwt_rows_get_their_finding() {
+    use ivconform_core::diagnose::{diagnose_jwt, JwtDiagnosis};
+    use JwtExpect::*;
+    use Mistake::*;
+    use Platform::*;
+    let config = Config::from_toml_str(CONFIG).unwrap();
+    let w = "prod-web-secret-0001";
+    let uid = r#"{"user_id":"5678"}"#;
+    let rows: Vec<(&str, Platform, String, Identifiers, JwtExpect)> = vec![
+        ("jwt-valid", Web, jwt(HS, uid, w), ids(text("5678"), None), Valid),
+        ("jwt-valid-ios", Ios, jwt(HS, uid, "prod-ios-secret-0002"), ids(None, None), Valid),
+        (
+            "jwt-ios-secret-on-web",
+            Web,
+            jwt(HS, uid, "prod-ios-secret-0002"),
+            ids(None, None),
+            Signed(OtherPlatformSecret { used: Ios }),
+        ),
+        (
+            "jwt-android-secret-on-web",
+            Web,
+            jwt(HS, uid, "prod-android-secret-0003"),
+            ids(None, None),
+            Signed(OtherPlatformSecret { used: Android }),
+        ),
+        (
+            "jwt-test-secret",
+            Web,
+            jwt(HS, uid, "test-web-secret-0004"),
+            ids(None, None),
+            Signed(OtherWorkspaceSecret { app: "ws_test".into(), platform: Web }),
+        ),
+        (
+            "jwt-test-ios-secret",
+            Ios,
+            jwt(HS, uid, "test-ios-secret-0005"),
+            ids(None, None),
+            Signed(OtherWorkspaceSecret { app: "ws_test".into(), platform: Ios }),
+        ),
+        (
+            "jwt-api-key",
+            Web,
+            jwt(HS, uid, "dG9rOnByb2QtYXBpLWtleQ=="),
+            ids(None, None),
+            Signed(ApiKey { app: "ws_prod".into() }),
+        ),
+        (
+            "jwt-api-key-ios",
+            Ios,
+            jwt(HS, uid, "dG9rOnByb2QtYXBpLWtleQ=="),
+            ids(None, None),
+            Signed(ApiKey { app: "ws_prod".into() }),
+        ),
+        (
+            "jwt-alg-none",
+            Web,
+            format!("{}.{}.", b64url_any(br#"{"alg":"none"}"#), b64url_any(uid.as_bytes())),
+            ids(None, None),
+            Refused("alg is none"),
+        ),
+        ("jwt-alg-rs256", Web, jwt(r#"{"alg":"RS256"}"#, uid, w), ids(None, None), Refused("only \"HS256\"")),
+        (
+            "jwt-expired",
+            Web,
+            jwt(HS, r#"{"user_id":"5678","exp":1799999000}"#, w),
+            ids(None, None),
+            Refused("by 940 s"),
+        ),
+        (
+            "jwt-expired-edge",
+            Web,
+            jwt(HS, r#"{"user_id":"5678","exp":1799999940}"#, w),
+            ids(None, None),
+            Refused("by 0 s"),
+        ),
+        ("jwt-mismatch-user-id", Web, jwt(HS, uid, w), ids(text("5679"), None), Refused("clear-text user_id")),
+        ("jwt-mismatch-email", Web, jwt(HS, uid, w), ids(None, Some("ann@example.com")), Refused("clear-text email")),
+        ("jwt-padded", Web, format!("{}=", jwt(HS, uid, w)), ids(None, None), Refused("unpadded base64url")),
+        (
+            "jwt-two-segments",
+            Web,
+            jwt(HS, uid, w).rsplit_once('.').unwrap().0.to_string(),
+            ids(None, None),
+            Refused("3 dot-separated"),
+        ),
+        (
+            "jwt-unknown-key",
+            Web,
+            jwt(HS, uid, "prod-web-secret-OLD"),
+            ids(None, None),
+            Refused("signature is not HMAC"),
+        ),
+    ];
+    for (id, platform, token, clear, want) in rows {
+        let d = diagnose_jwt(&config, "ws_prod", platform, &token, Some(NOW), &clear);
+        let text = d.explain(platform, "ws_prod");
+        match (&want, &d) {
+            (Valid, JwtDiagnosis::Valid { .. }) => {}
+            (Signed(m), JwtDiagnosis::SignedWith { mistake, .. }) => assert_eq!(mistake, m, "{id}: {text}"),
+            (Refused(needle), JwtDiagnosis::Refused(_)) => assert!(text.contains(needle), "{id}: {text}"),
+            _ => panic!("{id}: expected {want:?}, got {d:?} ({text})"),
+        }
+        let shown = format!("{text} {d:?}");
+        for secret in
+            ["prod-web-secret-0001", "prod-ios-secret-0002", "test-web-secret-0004", "dG9rOnByb2QtYXBpLWtleQ=="]
+        {
+            assert!(!shown.contains(secret), "{id}: the diagnosis shows a secret: {shown}");
+        }
+    }
+}

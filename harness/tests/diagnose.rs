@@ -88,6 +88,53 @@ fn explains_a_payload_and_fields() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// A compact HS256 token, built with Python's standard library (not ivconform).
+fn jwt_token(key: &str, claims: &str) -> String {
+    let program = "import base64,hmac,hashlib,sys\n\
+        e=lambda b: base64.urlsafe_b64encode(b).rstrip(b'=').decode()\n\
+        s=e(b'{\"alg\":\"HS256\",\"typ\":\"JWT\"}')+'.'+e(sys.argv[2].encode())\n\
+        print(s+'.'+e(hmac.new(sys.argv[1].encode(),s.encode(),hashlib.sha256).digest()))";
+    let out = Command::new("python3").args(["-c", program, key, claims]).output().expect("python3 runs");
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+#[test]
+fn explains_a_jwt_payload() {
+    let dir = setup("jwt");
+    let write = |token: String, extra: &str| {
+        std::fs::write(dir.join("boot.json"), format!(r#"{{"app_id":"ws_prod"{extra},"intercom_user_jwt":"{token}"}}"#))
+            .unwrap()
+    };
+    write(jwt_token(SECRET_IOS, r#"{"user_id":"5678"}"#), "");
+    let (code, text) = run(&["--config", "ws.toml", "--payload", "boot.json"], &dir);
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("signed with the ios secret") && text.contains("web secret of ws_prod"), "{text}");
+
+    write(jwt_token(SECRET_WEB, r#"{"user_id":"5678","exp":1000}"#), "");
+    let (code, text) = run(&["--config", "ws.toml", "--payload", "boot.json"], &dir);
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("expired") && text.contains("s past the 60 s leeway"), "{text}");
+
+    write(jwt_token(SECRET_WEB, r#"{"user_id":"5678"}"#), r#","user_id":"5679""#);
+    let (code, text) = run(&["--config", "ws.toml", "--payload", "boot.json"], &dir);
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("clear-text user_id"), "{text}");
+
+    write(
+        format!("eyJhbGciOiJub25lIn0.{}.", jwt_token(SECRET_WEB, r#"{"user_id":"5678"}"#).split('.').nth(1).unwrap()),
+        "",
+    );
+    let (code, text) = run(&["--config", "ws.toml", "--payload", "boot.json"], &dir);
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("alg is none"), "{text}");
+
+    write(jwt_token(SECRET_WEB, r#"{"user_id":"5678"}"#), "");
+    let (code, text) = run(&["--config", "ws.toml", "--payload", "boot.json"], &dir);
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("valid"), "{text}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[test]
 fn bad_input_is_a_usage_error() {
     let dir = setup("usage");

@@ -61,6 +61,9 @@ pub fn diagnose(args: DiagnoseArgs) -> ExitCode {
                 return ExitCode::from(super::EXIT_NONCONFORMANT);
             }
         };
+        if let Some(token) = &payload.jwt {
+            return explain_jwt(&config, &payload, platform, token);
+        }
         let Some(hash) = payload.user_hash.clone() else {
             println!("The payload has no user_hash: with identity verification enforced, a logged-in user without one is refused (missing_user_hash). Compute it on your server and send it as user_hash.");
             return ExitCode::from(super::EXIT_NONCONFORMANT);
@@ -121,4 +124,28 @@ pub fn explain(
         }
     }
     (valid, out)
+}
+
+/// JWT mode: the token of a payload, checked at the current time of this machine (the diagnosis is a person's
+/// tool; the verifier's rules take the time as an input). Exit 0 when valid, 1 when not.
+fn explain_jwt(config: &Config, payload: &BootPayload, platform: Platform, token: &str) -> ExitCode {
+    use ivconform_core::diagnose::{diagnose_jwt, JwtDiagnosis};
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).ok();
+    let d = diagnose_jwt(config, &payload.app_id, platform, token, now, &payload.identifiers);
+    let app = &payload.app_id;
+    println!("Checking {} for {app} on {platform} (now = {}):", ivconform_core::jwt::PAYLOAD_KEY, now.unwrap_or(0));
+    match &d {
+        JwtDiagnosis::Valid { .. } => println!("  {}", d.explain(platform, app)),
+        JwtDiagnosis::SignedWith { matched, .. } => {
+            println!("  invalid, and here is why (the signature verifies under the {matched}):");
+            println!("  - {}", d.explain(platform, app));
+        }
+        JwtDiagnosis::Refused(_) => println!("  invalid: {}", d.explain(platform, app)),
+        JwtDiagnosis::CannotCheck { .. } => println!("  cannot check: {}", d.explain(platform, app)),
+    }
+    ExitCode::from(if matches!(d, JwtDiagnosis::Valid { .. }) {
+        super::EXIT_CONFORMANT
+    } else {
+        super::EXIT_NONCONFORMANT
+    })
 }
