@@ -79,12 +79,18 @@ fn a_duplicate_key_bug_is_found_shrunk_saved_and_replayed() {
     let vector = files.iter().find(|p| p.extension().is_some_and(|e| e == "json")).unwrap();
     let raw = std::fs::read(files.iter().find(|p| p.extension().is_some_and(|e| e == "payload")).unwrap()).unwrap();
 
-    // Shrunk: the printed sizes say so, and the payload keeps the duplicated key and little else.
+    // Shrunk: "minimal reproducer <id>: <n> bytes (from <m>, <k> checks)", n < m, and the saved payload is
+    // those n bytes, still showing the bug: a key repeated (P2), which the reference refuses.
     let line = t.lines().find(|l| l.starts_with("minimal reproducer")).expect("a size line");
-    let sizes: Vec<usize> = line.split(|c: char| !c.is_ascii_digit()).filter_map(|w| w.parse().ok()).collect();
-    assert!(sizes[1] < sizes[2], "not smaller than the original: {line}");
-    assert_eq!(sizes[1], raw.len(), "{line}");
-    assert!(raw.len() < 200, "{}", String::from_utf8_lossy(&raw));
+    let after = line.split_once(": ").expect("id: sizes").1;
+    let number = |s: &str| s.trim_matches(|c: char| !c.is_ascii_digit()).parse::<usize>().expect("a number");
+    let mut words = after.split_whitespace();
+    let small = number(words.next().unwrap());
+    let original = number(words.nth(2).unwrap());
+    assert!(small < original, "not smaller than the original: {line}");
+    assert_eq!(small, raw.len(), "{line}");
+    let refused = ivconform_core::payload::BootPayload::parse(&raw).expect_err("the reproducer is malformed");
+    assert_eq!(refused.rule, ivconform_core::Rule::P2, "{refused:?}: {}", String::from_utf8_lossy(&raw));
 
     // The vector file loads as golden-vector data, and the reference decides its payload as it says.
     #[derive(serde::Deserialize)]
@@ -122,6 +128,20 @@ fn a_crashing_implementation_is_a_finding_not_a_harness_failure() {
     assert!(t.contains("actual:   no answer"), "{t}");
     assert!(dir.read_dir().unwrap().count() == 2, "the reproducer is saved");
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn an_implementation_without_jwt_mode_is_not_sent_tokens() {
+    let proxy = root().join("harness/tests/fixtures/iut/proxy.py");
+    let cmd = format!("python3 {} no-jwt", proxy.display());
+    let out = fuzz(&["--cmd", &cmd, "--iterations", "3000", "--duration", "600", "--seed", "5"]);
+    let t = text(&out);
+    // The proxy answers any payload mentioning a JWT with an error: exit 0 means none was sent.
+    assert_eq!(out.status.code(), Some(0), "{t}");
+    let skipped =
+        t.lines().find(|l| l.contains("does not claim verify_jwt")).expect("the skipped payloads are counted");
+    let n: u64 = skipped.trim().trim_start_matches('(').split_whitespace().next().unwrap().parse().unwrap();
+    assert!(n > 0, "{skipped}");
 }
 
 #[test]

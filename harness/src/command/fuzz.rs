@@ -13,6 +13,7 @@ use crate::props::check::Session;
 use crate::props::{verify_probe_bytes, Probe, Vector};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use ivconform_core::payload::BootPayload;
 use ivconform_protocol::Capability;
 use ivconform_vectors::VerifyExpected;
 use std::collections::BTreeMap;
@@ -85,6 +86,16 @@ fn probe_for(seed: &Seed, payload: &[u8]) -> Probe {
     );
     let id = probe.case.id.replacen("props-fuzz-", "fuzz-", 1);
     probe.with_id(id)
+}
+
+/// Whether a payload carries (or names) a JWT: `jwt` anywhere in its bytes, a token the parser reads (even
+/// under an escaped key), or a parse error about the token's key.
+fn mentions_jwt(payload: &[u8]) -> bool {
+    payload.windows(3).any(|w| w.eq_ignore_ascii_case(b"jwt"))
+        || match BootPayload::parse(payload) {
+            Ok(p) => p.jwt.is_some(),
+            Err(e) => e.reason.contains(ivconform_core::jwt::PAYLOAD_KEY),
+        }
 }
 
 /// Runs the command.
@@ -193,6 +204,10 @@ fn campaign(args: &FuzzArgs, session: &Session<'_>, vector_seeds: &[Seed], iut: 
     );
     let mut tally: BTreeMap<String, u64> = BTreeMap::new();
     let mut sent: u64 = 0;
+    // JWT mode is optional (capability verify_jwt): an implementation without it treats a token as a custom
+    // attribute, which is no disagreement, so payloads that carry one are not sent to it.
+    let jwt_claimed = session.hello.capabilities.contains(&Capability::VerifyJwt);
+    let mut skipped_jwt: u64 = 0;
     let found = loop {
         if Instant::now() >= deadline || args.iterations.is_some_and(|n| sent >= n) {
             break None;
@@ -214,6 +229,10 @@ fn campaign(args: &FuzzArgs, session: &Session<'_>, vector_seeds: &[Seed], iut: 
             refresh_hash(&mut rng, &s, &mut p);
             (s, p)
         };
+        if !jwt_claimed && mentions_jwt(&payload) {
+            skipped_jwt += 1;
+            continue;
+        }
         let probe = probe_for(&seed, &payload);
         sent += 1;
         *tally.entry(decision_of(&probe)).or_default() += 1;
@@ -227,6 +246,9 @@ fn campaign(args: &FuzzArgs, session: &Session<'_>, vector_seeds: &[Seed], iut: 
     println!("{sent} payloads in {took:.1} s ({:.0}/s); the reference's decisions:", sent as f64 / took.max(1e-9));
     for (decision, n) in &tally {
         println!("  {n:>9}  {decision}");
+    }
+    if skipped_jwt > 0 {
+        println!("  ({skipped_jwt} payloads with an intercom_user_jwt not sent: the implementation does not claim verify_jwt)");
     }
     let Some((seed, payload, expected, actual, hint)) = found else {
         println!("\nNo disagreement: the implementation decided every payload as the reference did.");
