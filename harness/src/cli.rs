@@ -238,7 +238,7 @@ pub struct DiagnoseArgs {
     #[arg(long, value_name = "PLATFORM", default_value = "web")]
     pub platform: String,
     /// The boot payload as sent (JSON file, or - for stdin): app_id, user_id/email and user_hash come from it.
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["app", "hash", "user_id", "numeric_user_id", "email"])]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["app", "hash", "jwt", "user_id", "numeric_user_id", "email"])]
     pub payload: Option<PathBuf>,
     /// The app_id sent.
     #[arg(long, value_name = "APP_ID")]
@@ -253,8 +253,14 @@ pub struct DiagnoseArgs {
     #[arg(long, value_name = "EMAIL")]
     pub email: Option<String>,
     /// The user_hash sent.
-    #[arg(long, value_name = "HASH")]
+    #[arg(long, value_name = "HASH", conflicts_with = "jwt")]
     pub hash: Option<String>,
+    /// The intercom_user_jwt sent (JWT mode, J1-J4); --user-id/--email are then the clear-text fields.
+    #[arg(long, value_name = "TOKEN")]
+    pub jwt: Option<String>,
+    /// The current time for a token's exp, in Unix seconds (default: this machine's clock).
+    #[arg(long, value_name = "SECS", allow_negative_numbers = true)]
+    pub now: Option<i64>,
     /// An identifier the user had before (repeatable): recognises stale or cached hashes.
     #[arg(long, value_name = "ID")]
     pub previous: Vec<String>,

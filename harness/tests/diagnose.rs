@@ -132,6 +132,23 @@ fn explains_a_jwt_payload() {
     let (code, text) = run(&["--config", "ws.toml", "--payload", "boot.json"], &dir);
     assert_eq!(code, 0, "{text}");
     assert!(text.contains("valid"), "{text}");
+
+    // Field by field, with the time given: exp 1000 is valid at now 1000 and at 1059, expired at 1060 (60 s leeway).
+    let token = jwt_token(SECRET_WEB, r#"{"user_id":"5678","exp":1000}"#);
+    let fields = |now: &str| {
+        run(&["--config", "ws.toml", "--app", "ws_prod", "--user-id", "5678", "--jwt", &token, "--now", now], &dir)
+    };
+    for (now, want) in [("1000", 0), ("1059", 0), ("1060", 1)] {
+        let (code, text) = fields(now);
+        assert_eq!(code, want, "now {now}: {text}");
+        assert!(text.contains(&format!("now = {now}")), "{text}");
+    }
+    let (code, text) =
+        run(&["--config", "ws.toml", "--app", "ws_prod", "--user-id", "5679", "--jwt", &token, "--now", "1000"], &dir);
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("clear-text user_id"), "{text}");
+    let (code, text) = run(&["--config", "ws.toml", "--app", "ws_prod", "--jwt", &token, "--hash", "00"], &dir);
+    assert_eq!(code, 2, "--jwt and --hash together: {text}");
     let _ = std::fs::remove_dir_all(&dir);
 }
 

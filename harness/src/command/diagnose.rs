@@ -62,7 +62,7 @@ pub fn diagnose(args: DiagnoseArgs) -> ExitCode {
             }
         };
         if let Some(token) = &payload.jwt {
-            return explain_jwt(&config, &payload, platform, token);
+            return explain_jwt(&config, &payload.app_id, &payload.identifiers, platform, token, args.now);
         }
         let Some(hash) = payload.user_hash.clone() else {
             println!("The payload has no user_hash: with identity verification enforced, a logged-in user without one is refused (missing_user_hash). Compute it on your server and send it as user_hash.");
@@ -71,9 +71,8 @@ pub fn diagnose(args: DiagnoseArgs) -> ExitCode {
         (payload.app_id.clone(), payload.identifiers.clone(), hash)
     } else {
         let Some(app) = args.app.clone() else {
-            return usage("give --payload FILE, or --app with --hash and --user-id/--email");
+            return usage("give --payload FILE, or --app with --hash (or --jwt) and --user-id/--email");
         };
-        let Some(hash) = args.hash.clone() else { return usage("--hash is required without --payload") };
         let user_id = match (&args.user_id, args.numeric_user_id) {
             (Some(_), Some(_)) => return usage("give --user-id or --numeric-user-id, not both"),
             (Some(s), None) => Some(UserId::Text(s.clone())),
@@ -87,7 +86,12 @@ pub fn diagnose(args: DiagnoseArgs) -> ExitCode {
             },
             (None, None) => None,
         };
-        (app, Identifiers { user_id, email: args.email.clone() }, hash)
+        let ids = Identifiers { user_id, email: args.email.clone() };
+        if let Some(token) = &args.jwt {
+            return explain_jwt(&config, &app, &ids, platform, token, args.now);
+        }
+        let Some(hash) = args.hash.clone() else { return usage("--hash (or --jwt) is required without --payload") };
+        (app, ids, hash)
     };
     let (valid, text) = explain(&config, &app_id, platform, &ids, &hash, &args.previous);
     print!("{text}");
@@ -128,11 +132,20 @@ pub fn explain(
 
 /// JWT mode: the token of a payload, checked at the current time of this machine (the diagnosis is a person's
 /// tool; the verifier's rules take the time as an input). Exit 0 when valid, 1 when not.
-fn explain_jwt(config: &Config, payload: &BootPayload, platform: Platform, token: &str) -> ExitCode {
+fn explain_jwt(
+    config: &Config,
+    app: &str,
+    ids: &Identifiers,
+    platform: Platform,
+    token: &str,
+    now: Option<i64>,
+) -> ExitCode {
     use ivconform_core::diagnose::{diagnose_jwt, JwtDiagnosis};
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).ok();
-    let d = diagnose_jwt(config, &payload.app_id, platform, token, now, &payload.identifiers);
-    let app = &payload.app_id;
+    // The time is an input of the rules; the command line's default is this machine's clock.
+    let now = now.or_else(|| {
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).ok()
+    });
+    let d = diagnose_jwt(config, app, platform, token, now, ids);
     println!("Checking {} for {app} on {platform} (now = {}):", ivconform_core::jwt::PAYLOAD_KEY, now.unwrap_or(0));
     match &d {
         JwtDiagnosis::Valid { .. } => println!("  {}", d.explain(platform, app)),
