@@ -7,6 +7,7 @@ use crate::cli::IutArgs;
 use crate::fuzz::corpus::{self, Seed};
 use crate::fuzz::finding::{self, Finding};
 use crate::fuzz::mutate::{dictionary, mutate, refresh_hash};
+use crate::fuzz::resign::HashBinding;
 use crate::fuzz::shrink::shrink;
 use crate::fuzz::Rng;
 use crate::props::check::Session;
@@ -39,7 +40,7 @@ pub struct FuzzArgs {
     /// Where a finding's files go: <ID>.payload (raw bytes) and <ID>.json (configuration + case).
     #[arg(long, value_name = "DIR", default_value = "ivconform-fuzz")]
     pub out: PathBuf,
-    /// Most checks (requests to the IUT) spent shrinking a disagreement.
+    /// Most checks spent shrinking a disagreement (one request each, two when a re-signed hash is tried).
     #[arg(long, value_name = "N", default_value_t = 2000)]
     pub max_shrink: usize,
     /// Seconds to wait for each answer.
@@ -256,11 +257,16 @@ fn campaign(args: &FuzzArgs, session: &Session<'_>, vector_seeds: &[Seed], iut: 
     };
     println!("\nDISAGREEMENT after {sent} payloads ({} bytes); shrinking...", payload.len());
     let want = (class(&expected), class(&actual));
-    let (small, checks) = shrink(
-        &payload,
-        args.max_shrink,
-        |candidate| matches!(session.ask(&probe_for(&seed, candidate)), Err((e, a, _)) if (class(&e), class(&a)) == want),
-    );
+    let fails = |bytes: &[u8]| matches!(session.ask(&probe_for(&seed, bytes)), Err((e, a, _)) if (class(&e), class(&a)) == want);
+    // A hash bound to the identifier is re-signed as the identifier shrinks (see fuzz::resign).
+    let binding = HashBinding::find(&seed.config, &payload);
+    let (small, checks) = shrink(&payload, args.max_shrink, |candidate| {
+        if fails(candidate) {
+            return Some(candidate.to_vec());
+        }
+        let resigned = binding.as_ref()?.resign(candidate)?;
+        (resigned != candidate && fails(&resigned)).then_some(resigned)
+    });
     // The shrunk payload, asked once more for the report (an IUT that is not deterministic may pass it).
     let probe = probe_for(&seed, &small);
     let (expected, actual, hint) = match session.ask(&probe) {

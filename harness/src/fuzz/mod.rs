@@ -7,12 +7,14 @@
 //! property-test strategies; [`mutate`] applies byte, dictionary and JSON-value mutations, then often
 //! refreshes `user_hash` so the mutated identity still carries a correct (or another platform's) hash and
 //! the verified path gets exercised, not just the parser's error paths; [`shrink`] minimises a
-//! disagreement by deleting chunks while the implementation keeps disagreeing the same way; [`finding`]
+//! disagreement by deleting chunks while the implementation keeps disagreeing the same way, with [`resign`]
+//! keeping a bound `user_hash` right for the shrinking identifier; [`finding`]
 //! writes the reproducer (raw payload and a ready-to-paste vector) and replays it.
 
 pub mod corpus;
 pub mod finding;
 pub mod mutate;
+pub mod resign;
 pub mod shrink;
 
 /// A small seeded random source (proptest's ChaCha `TestRng`), so a seed replays a run exactly.

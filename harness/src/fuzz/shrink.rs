@@ -3,8 +3,11 @@
 //! delta debugging (Zeller's ddmin, complement-only) deletes chunks, halving their size when no deletion
 //! keeps it failing, then members once more.
 
-/// The smallest input found that still `fails`, and the number of checks spent (at most `budget`).
-pub fn shrink(input: &[u8], budget: usize, mut fails: impl FnMut(&[u8]) -> bool) -> (Vec<u8>, usize) {
+/// The smallest input found that still fails, and the number of checks spent (at most `budget`).
+///
+/// `check` says whether a candidate still fails by returning the failing bytes: the candidate itself, or a
+/// repaired version of it (a re-signed `user_hash`), which then replaces the current input.
+pub fn shrink(input: &[u8], budget: usize, mut fails: impl FnMut(&[u8]) -> Option<Vec<u8>>) -> (Vec<u8>, usize) {
     let mut spent = 0;
     let current = drop_members(input.to_vec(), budget, &mut spent, &mut fails);
     let (current, used) = ddmin(&current, budget - spent, &mut fails);
@@ -18,7 +21,7 @@ fn drop_members(
     mut current: Vec<u8>,
     budget: usize,
     spent: &mut usize,
-    fails: &mut impl FnMut(&[u8]) -> bool,
+    fails: &mut impl FnMut(&[u8]) -> Option<Vec<u8>>,
 ) -> Vec<u8> {
     let mut k = members(&current).len();
     while k > 0 && *spent < budget {
@@ -28,8 +31,8 @@ fn drop_members(
         let mut candidate = current[..start].to_vec();
         candidate.extend_from_slice(&current[end..]);
         *spent += 1;
-        if fails(&candidate) {
-            current = candidate;
+        if let Some(failing) = fails(&candidate) {
+            current = failing;
         }
     }
     current
@@ -86,7 +89,7 @@ fn members(bytes: &[u8]) -> Vec<(usize, usize)> {
 }
 
 /// ddmin over bytes; the smallest input found and the checks spent (at most `budget`).
-fn ddmin(input: &[u8], budget: usize, fails: &mut impl FnMut(&[u8]) -> bool) -> (Vec<u8>, usize) {
+fn ddmin(input: &[u8], budget: usize, fails: &mut impl FnMut(&[u8]) -> Option<Vec<u8>>) -> (Vec<u8>, usize) {
     let mut current = input.to_vec();
     let mut spent = 0;
     let mut parts = 2usize;
@@ -100,8 +103,8 @@ fn ddmin(input: &[u8], budget: usize, fails: &mut impl FnMut(&[u8]) -> bool) -> 
             candidate.extend_from_slice(&current[..start]);
             candidate.extend_from_slice(&current[end..]);
             spent += 1;
-            if fails(&candidate) {
-                current = candidate;
+            if let Some(failing) = fails(&candidate) {
+                current = failing;
                 reduced = true;
                 // Same position: the next chunk has moved into it.
             } else {
@@ -123,19 +126,24 @@ fn ddmin(input: &[u8], budget: usize, fails: &mut impl FnMut(&[u8]) -> bool) -> 
 mod tests {
     use super::*;
 
+    /// A plain predicate as a check that repairs nothing.
+    fn keep(pred: impl Fn(&[u8]) -> bool) -> impl FnMut(&[u8]) -> Option<Vec<u8>> {
+        move |b| pred(b).then(|| b.to_vec())
+    }
+
     #[test]
     fn finds_the_one_relevant_byte_and_keeps_to_the_budget() {
         let input: Vec<u8> = (0..200u8).collect();
-        let (small, spent) = shrink(&input, 10_000, |b| b.contains(&137));
+        let (small, spent) = shrink(&input, 10_000, keep(|b| b.contains(&137)));
         assert_eq!(small, vec![137]);
         assert!(spent < 400, "{spent} checks");
-        let (_, spent) = shrink(&input, 5, |b| b.contains(&137));
+        let (_, spent) = shrink(&input, 5, keep(|b| b.contains(&137)));
         assert_eq!(spent, 5);
     }
 
-    fn drop_members_only(input: &[u8], mut fails: impl FnMut(&[u8]) -> bool) -> (Vec<u8>, usize) {
+    fn drop_members_only(input: &[u8], fails: impl Fn(&[u8]) -> bool) -> (Vec<u8>, usize) {
         let mut spent = 0;
-        (drop_members(input.to_vec(), 100, &mut spent, &mut fails), spent)
+        (drop_members(input.to_vec(), 100, &mut spent, &mut keep(fails)), spent)
     }
 
     #[test]
@@ -148,7 +156,7 @@ mod tests {
         let needed = |b: &[u8]| {
             b.windows(14).any(|w| w == br#""user_id":true"#) && b.windows(13).any(|w| w == br#""app_id":"ws""#)
         };
-        let (small, _) = shrink(payload, 100, needed);
+        let (small, _) = shrink(payload, 100, keep(needed));
         assert!(needed(&small));
         // Both needles, sharing at most their quote: nothing else is left.
         assert!(small.len() <= 27, "{}", String::from_utf8_lossy(&small));
@@ -166,9 +174,17 @@ mod tests {
     fn keeps_bytes_that_matter_together() {
         let input = br#"{"app_id":"ws_prod","name":"x","user_id":-0,"custom":[1,2,3]}"#;
         let needle = br#""user_id":-0"#;
-        let (small, _) = shrink(input, 10_000, |b| b.windows(needle.len()).any(|w| w == needle));
+        let (small, _) = shrink(input, 10_000, keep(|b| b.windows(needle.len()).any(|w| w == needle)));
         assert_eq!(small, br#""user_id":-0"#.to_vec());
-        let (unchanged, _) = shrink(b"abc", 100, |_| false);
+        let (unchanged, _) = shrink(b"abc", 100, keep(|_| false));
         assert_eq!(unchanged, b"abc".to_vec());
+    }
+
+    #[test]
+    fn a_repaired_candidate_replaces_the_current_input() {
+        // The check accepts candidates of at least 3 bytes, repaired to uppercase: the result is both.
+        let (small, _) = shrink(b"abcdefgh", 1000, |b| (b.len() >= 3).then(|| b.to_ascii_uppercase()));
+        assert_eq!(small.len(), 3);
+        assert!(small.iter().all(u8::is_ascii_uppercase), "{}", String::from_utf8_lossy(&small));
     }
 }
