@@ -117,14 +117,7 @@ fn def(
     payload: String,
     expect: Expect,
 ) -> VerifierDef {
-    VerifierDef {
-        meta: meta(id, comment, rules, flags),
-        config,
-        platform,
-        payload: payload.into_bytes(),
-        expect,
-        now: Some(NOW),
-    }
+    VerifierDef { now: Some(NOW), ..super::verify::def(id, comment, rules, flags, config, platform, payload, expect) }
 }
 
 /// A production-web case of the standard configuration at [`NOW`].

@@ -12,8 +12,9 @@ use ivconform_core::Source::{Email, UserId as Uid};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
+/// A verifier case without a current time (HMAC mode); JWT definitions add theirs.
 #[allow(clippy::too_many_arguments)]
-fn def(
+pub(super) fn def(
     id: &str,
     comment: &str,
     rules: &[Rule],
