@@ -421,7 +421,7 @@ def verify_jwt(secret: bytes | None, token: str, now: int | None, user_id, email
     if not unsigned:
         if secret is None:
             raise JwtRefused("invalid_jwt")  # no secret configured: nothing verifies
-        expected = hmac_sha256(secret, f"{parts[0]}.{parts[1]}".encode("ascii"))
+        expected = hmac_sha256(secret, f"{parts[0]}.{parts[1]}".encode("utf-8"))  # not ascii: any text may arrive
         if not signatures_equal(expected, b64url_decode(parts[2])):
             raise JwtRefused("invalid_jwt")  # J1
     claims = jwt_object(b64url_decode(parts[1]))

@@ -6,7 +6,7 @@ use super::{EXIT_CONFORMANT, EXIT_NONCONFORMANT, EXIT_UNREACHABLE, EXIT_USAGE};
 use crate::cli::IutArgs;
 use crate::fuzz::corpus::{self, Seed};
 use crate::fuzz::finding::{self, Finding};
-use crate::fuzz::mutate::{dictionary, mutate, refresh_hash};
+use crate::fuzz::mutate::{dictionary, mutate, refresh_hash, reshape};
 use crate::fuzz::resign::HashBinding;
 use crate::fuzz::shrink::shrink;
 use crate::fuzz::Rng;
@@ -82,6 +82,7 @@ fn probe_for(seed: &Seed, payload: &[u8]) -> Probe {
         &seed.config,
         seed.platform,
         payload,
+        seed.now,
         &[],
         &[],
     );
@@ -213,8 +214,13 @@ fn campaign(args: &FuzzArgs, session: &Session<'_>, vector_seeds: &[Seed], iut: 
         if Instant::now() >= deadline || args.iterations.is_some_and(|n| sent >= n) {
             break None;
         }
-        // A third fresh structured payloads, the rest mutations of the pool (vectors and earlier ones).
-        let (seed, payload) = if rng.chance(1, 3) || pool.is_empty() {
+        // A sixth golden-vector payloads in a new shape (surrounding whitespace: the same document), a
+        // third fresh structured payloads, the rest mutations of the pool (vectors and earlier ones).
+        let (seed, payload) = if rng.chance(1, 6) && !vector_seeds.is_empty() {
+            let s = rng.pick(vector_seeds).clone();
+            let p = reshape(&mut rng, &s.payload);
+            (s, p)
+        } else if rng.chance(2, 5) || pool.is_empty() {
             let s = corpus::structured(&mut rng);
             let p = s.payload.clone();
             if pool.len() < recent_from + 4096 {

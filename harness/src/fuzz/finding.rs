@@ -4,7 +4,7 @@
 
 use crate::props::{verify_probe_bytes, Probe};
 use ivconform_core::config::ConfigDoc;
-use ivconform_vectors::VerifyCase;
+use ivconform_vectors::{JwtCase, VerifyCase};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -53,12 +53,20 @@ pub fn save(dir: &Path, finding: &Finding) -> std::io::Result<Saved> {
     Ok(Saved { payload, vector })
 }
 
-/// A saved reproducer (or any fragment of `verify.json` with `configs` and `cases`).
+/// A saved reproducer (or any fragment of `verify.json` or `jwt.json` with `configs` and `cases`).
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Fragment {
     configs: BTreeMap<String, ConfigDoc>,
-    cases: Vec<VerifyCase>,
+    cases: Vec<AnyCase>,
+}
+
+/// A verifier case as `verify.json` writes it, or as `jwt.json` does (tagged with its kind).
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum AnyCase {
+    Jwt(JwtCase),
+    Plain(VerifyCase),
 }
 
 /// The probes of a reproducer file, rebuilt with today's reference as the oracle; errors name the file.
@@ -76,6 +84,12 @@ pub fn load(path: &Path) -> Result<Vec<Probe>, String> {
     }
     let mut probes = Vec::new();
     for case in &fragment.cases {
+        let case = match case {
+            AnyCase::Plain(c) | AnyCase::Jwt(JwtCase::Verify(c)) => c,
+            AnyCase::Jwt(JwtCase::Sign(s)) => {
+                return Err(format!("{name}: case {:?} is a signing case; only verifier cases replay", s.meta.id))
+            }
+        };
         let doc = fragment.configs.get(&case.config).ok_or_else(|| {
             format!("{name}: case {:?} names configuration {:?}, which is not in the file", case.meta.id, case.config)
         })?;
@@ -86,6 +100,7 @@ pub fn load(path: &Path) -> Result<Vec<Probe>, String> {
             &config,
             case.platform,
             &case.payload_bytes(),
+            case.now,
             &case.meta.rules,
             &case.meta.flags,
         );

@@ -82,6 +82,16 @@ const VALUES: &[&str] = &[
     "\"ws_unknown\"",
 ];
 
+/// The same document in another shape: JSON whitespace added before and after it (P1 allows it), so a
+/// golden vector's payload is sent as-is in meaning but not in bytes.
+pub fn reshape(rng: &mut Rng, payload: &[u8]) -> Vec<u8> {
+    let ws = |rng: &mut Rng| -> Vec<u8> { (0..rng.below(3)).map(|_| *rng.pick(b" \t\n\r")).collect() };
+    let mut out = ws(rng);
+    out.extend_from_slice(payload);
+    out.extend(ws(rng));
+    out
+}
+
 /// Mutates `seed.payload` one to four times; `others` are splice partners.
 pub fn mutate(rng: &mut Rng, seed: &Seed, others: &[Seed], dict: &[Vec<u8>]) -> Vec<u8> {
     let mut out = seed.payload.clone();
@@ -286,6 +296,7 @@ mod tests {
             config: Arc::new(config),
             platform: Platform::Web,
             payload: br#"{"app_id":"ws_prod","user_id":"5678","user_hash":"00"}"#.to_vec(),
+            now: None,
         };
         let mut rng = Rng::new(7);
         let mut verified = 0;

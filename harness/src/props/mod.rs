@@ -15,11 +15,12 @@ use ivconform_core::hex::encode_lower;
 use ivconform_core::identifier::{Identifiers, UserId};
 use ivconform_core::mac::hmac_sha256;
 use ivconform_core::payload::BootPayload;
-use ivconform_core::verify::{verify, Identity, Outcome};
+use ivconform_core::verify::{verify_at, Identity, Outcome};
 use ivconform_core::{Config, Platform, Rule, Signer};
 use ivconform_protocol::{Capability, Request};
 use ivconform_vectors::{
-    As, Bytes, CaseMeta, ExpectedIdentifier, Field, Flag, Group, SignCase, SignExpected, VerifyCase, VerifyExpected,
+    As, Bytes, CaseMeta, ExpectedIdentifier, Field, Flag, Group, JwtCase, SignCase, SignExpected, VerifyCase,
+    VerifyExpected,
 };
 use std::sync::Arc;
 
@@ -222,7 +223,12 @@ impl Vector {
                 // Written by hand so the fields keep the vector files' order (serde_json's maps would sort them).
                 let indent = |text: String, by: &str| text.replace('\n', &format!("\n{by}"));
                 let config = indent(serde_json::to_string_pretty(config).expect("configurations serialise"), "    ");
-                let case = indent(serde_json::to_string_pretty(case).expect("cases serialise"), "    ");
+                // A case with a current time belongs in jwt.json, whose cases say their kind.
+                let case = match case.now {
+                    Some(_) => serde_json::to_string_pretty(&JwtCase::Verify(case.clone())),
+                    None => serde_json::to_string_pretty(case),
+                };
+                let case = indent(case.expect("cases serialise"), "    ");
                 let name = serde_json::to_string(config_name).expect("strings serialise");
                 format!("{{\n  \"configs\": {{\n    {name}: {config}\n  }},\n  \"cases\": [\n    {case}\n  ]\n}}")
             }
@@ -233,6 +239,7 @@ impl Vector {
     pub fn file(&self) -> &'static str {
         match self {
             Vector::Sign(_) => "vectors/sign.json",
+            Vector::Verify { case, .. } if case.now.is_some() => "vectors/jwt.json",
             Vector::Verify { .. } => "vectors/verify.json",
         }
     }
@@ -380,21 +387,24 @@ pub fn verify_probe(property: &str, comment: &str, input: &VerifyInput, rules: &
     let (u, e) = (field("user_id").unwrap_or(IdField::Absent), field("email").unwrap_or(IdField::Absent));
     let mut all_flags = flags.to_vec();
     all_flags.extend(text_flags(&[&u, &e]));
-    verify_probe_bytes(property, comment, &input.config, input.platform, &input.payload(), rules, &all_flags)
+    verify_probe_bytes(property, comment, &input.config, input.platform, &input.payload(), None, rules, &all_flags)
 }
 
-/// The probe for raw payload bytes (which need not be JSON): the reference's decision, as a verify vector.
-/// `ivconform fuzz` builds its probes here, since its mutated payloads have no structure to describe.
+/// The probe for raw payload bytes (which need not be JSON) at an optional current time (JWT mode): the
+/// reference's decision, as a verify vector (a `jwt.json` one when a time is given). `ivconform fuzz` builds
+/// its probes here, since its mutated payloads have no structure to describe.
+#[allow(clippy::too_many_arguments)]
 pub fn verify_probe_bytes(
     property: &str,
     comment: &str,
     config: &Config,
     platform: Platform,
     payload: &[u8],
+    now: Option<i64>,
     rules: &[Rule],
     flags: &[Flag],
 ) -> Probe {
-    let decision = verify(config, platform, payload);
+    let decision = verify_at(config, platform, payload, now);
     let expected = match &decision.outcome {
         Outcome::Accept(Identity::Visitor) => {
             VerifyExpected::Accept { as_: As::Visitor, verified: None, identifier: None }
@@ -442,7 +452,7 @@ pub fn verify_probe_bytes(
         expected: expected.clone(),
         expected_mac_hex,
         parsed: None,
-        now: None,
+        now,
         expected_signature_hex: None,
     };
     let secrets = config
@@ -454,19 +464,21 @@ pub fn verify_probe_bytes(
             })
         })
         .collect();
+    let (group, capability) =
+        if now.is_some() { (Group::Jwt, Capability::VerifyJwt) } else { (Group::Verify, Capability::Verify) };
     let planned = PlannedCase {
-        group: Group::Verify,
+        group,
         id: meta.id,
         comment: meta.comment,
         rules: meta.rules,
         flags: meta.flags,
-        capability: Capability::Verify,
+        capability,
         request: Request::Verify {
             seq: 0,
             config: Arc::new(config_json(config)),
             platform: platform.as_str().into(),
             payload_hex: encode_lower(payload).into(),
-            now: None,
+            now,
         },
         expect: Expect::Verify(expected),
         secrets,

@@ -516,6 +516,15 @@ fn verifier_defs() -> Vec<VerifierDef> {
     let value = ALPHABET.find(last).expect("base64url");
     let sloppy = format!("{input}.{}{}", &sig[..sig.len() - 1], &ALPHABET[value + 1..value + 2]);
     v.push(pw("jwt-base64-trailing-bits", "The signature's last character with non-zero unused bits (a lenient decoder reads the same 32 bytes): refused, non-canonical.", &[J2], &[Base64url], only(&sloppy), reject(InvalidJwt)));
+    let (head, _) = input.split_once('.').expect("header.claims");
+    v.push(pw(
+        "jwt-base64-non-ascii-segment",
+        "A claims segment holding a non-ASCII character (é), the signature over the text as sent: not base64url, refused as invalid_jwt, never an error. Found by ivconform fuzz in the Python adapter, which failed to encode the signing input as ASCII.",
+        &[J2],
+        &[Base64url, Encoding],
+        only(&signed(head, "\u{e9}", PROD_WEB.as_bytes())),
+        reject(InvalidJwt),
+    ));
     v.push(pw(
         "jwt-claims-not-json",
         "A claims segment that is base64url of text, not JSON, signed as sent: refused.",
