@@ -381,6 +381,28 @@ pub enum VerifyExpected {
     },
 }
 
+impl VerifyExpected {
+    /// A verifier's decision in the vector files' form (the reference's answer, when comparing with a case).
+    pub fn of(outcome: &ivconform_core::verify::Outcome) -> Self {
+        use ivconform_core::verify::{Identity, Outcome};
+        match outcome {
+            Outcome::Accept(Identity::Visitor) => {
+                VerifyExpected::Accept { as_: As::Visitor, verified: None, identifier: None }
+            }
+            Outcome::Accept(Identity::User { verified, identifier }) => VerifyExpected::Accept {
+                as_: As::User,
+                verified: Some(*verified),
+                identifier: Some(ExpectedIdentifier {
+                    source: identifier.source,
+                    value: identifier.text.clone(),
+                    message_hex: ivconform_core::hex::encode_lower(identifier.message()),
+                }),
+            },
+            Outcome::Reject(r) => VerifyExpected::Reject { reason: *r },
+        }
+    }
+}
+
 /// The typed parse a `payload.json` case expects when the payload is accepted.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -4,7 +4,7 @@ use ivconform_core::hex::{decode, encode_lower};
 use ivconform_core::identifier::{Identifiers, UserId};
 use ivconform_core::mac::hmac_sha256;
 use ivconform_core::payload::BootPayload;
-use ivconform_core::verify::{verify_at, Identity, Outcome};
+use ivconform_core::verify::verify_at;
 use ivconform_vectors::*;
 use std::collections::BTreeSet;
 
@@ -59,21 +59,7 @@ fn check_verifier_group(s: &Suite, group: Group) -> usize {
         let config = s.config_for(group, c);
         let payload = c.payload_bytes();
         let d = verify_at(config, c.platform, &payload, c.now);
-        let got = match d.outcome {
-            Outcome::Accept(Identity::Visitor) => {
-                VerifyExpected::Accept { as_: As::Visitor, verified: None, identifier: None }
-            }
-            Outcome::Accept(Identity::User { verified, identifier }) => VerifyExpected::Accept {
-                as_: As::User,
-                verified: Some(verified),
-                identifier: Some(ExpectedIdentifier {
-                    source: identifier.source,
-                    value: identifier.text.clone(),
-                    message_hex: encode_lower(identifier.message()),
-                }),
-            },
-            Outcome::Reject(reason) => VerifyExpected::Reject { reason },
-        };
+        let got = VerifyExpected::of(&d.outcome);
         assert_eq!(got, c.expected, "{}: {} ({})", c.meta.id, d.detail, d.rule);
         if let Some(parsed) = &c.parsed {
             let p = BootPayload::parse(&payload).unwrap();

@@ -15,12 +15,11 @@ use ivconform_core::hex::encode_lower;
 use ivconform_core::identifier::{Identifiers, UserId};
 use ivconform_core::mac::hmac_sha256;
 use ivconform_core::payload::BootPayload;
-use ivconform_core::verify::{verify_at, Identity, Outcome};
+use ivconform_core::verify::verify_at;
 use ivconform_core::{Config, Platform, Rule, Signer};
 use ivconform_protocol::{Capability, Request};
 use ivconform_vectors::{
-    As, Bytes, CaseMeta, ExpectedIdentifier, Field, Flag, Group, JwtCase, SignCase, SignExpected, VerifyCase,
-    VerifyExpected,
+    Bytes, CaseMeta, Field, Flag, Group, JwtCase, SignCase, SignExpected, VerifyCase, VerifyExpected,
 };
 use std::sync::Arc;
 
@@ -405,21 +404,7 @@ pub fn verify_probe_bytes(
     flags: &[Flag],
 ) -> Probe {
     let decision = verify_at(config, platform, payload, now);
-    let expected = match &decision.outcome {
-        Outcome::Accept(Identity::Visitor) => {
-            VerifyExpected::Accept { as_: As::Visitor, verified: None, identifier: None }
-        }
-        Outcome::Accept(Identity::User { verified, identifier }) => VerifyExpected::Accept {
-            as_: As::User,
-            verified: Some(*verified),
-            identifier: Some(ExpectedIdentifier {
-                source: identifier.source,
-                value: identifier.text.clone(),
-                message_hex: encode_lower(identifier.message()),
-            }),
-        },
-        Outcome::Reject(r) => VerifyExpected::Reject { reason: *r },
-    };
+    let expected = VerifyExpected::of(&decision.outcome);
     let expected_mac_hex = BootPayload::parse(payload).ok().and_then(|p| {
         let secret = config.apps.get(&p.app_id)?.platform(platform).secret?;
         let identifier = p.identifiers.select()?;

@@ -22,7 +22,7 @@ use ivconform_core::hex::encode_lower;
 use ivconform_core::identifier::UserId;
 use ivconform_core::mac::hmac_sha256;
 use ivconform_core::payload::BootPayload;
-use ivconform_core::verify::{verify_at, Identity, Outcome};
+use ivconform_core::verify::verify_at;
 use ivconform_core::{Platform, RejectReason, Rule, Source};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -223,21 +223,7 @@ pub(crate) fn build_verifier_case(
 
     // The reference must agree with the hand-written judgement.
     let decision = verify_at(config, d.platform, &d.payload, d.now);
-    let reference = match &decision.outcome {
-        Outcome::Accept(Identity::Visitor) => {
-            VerifyExpected::Accept { as_: As::Visitor, verified: None, identifier: None }
-        }
-        Outcome::Accept(Identity::User { verified, identifier }) => VerifyExpected::Accept {
-            as_: As::User,
-            verified: Some(*verified),
-            identifier: Some(ExpectedIdentifier {
-                source: identifier.source,
-                value: identifier.text.clone(),
-                message_hex: encode_lower(identifier.message()),
-            }),
-        },
-        Outcome::Reject(r) => VerifyExpected::Reject { reason: *r },
-    };
+    let reference = VerifyExpected::of(&decision.outcome);
     if reference != expected {
         return Err(format!(
             "{id}: the definition expects {expected:?} but the reference decides {reference:?} ({} : {})",
