@@ -34,48 +34,11 @@ pub fn config() -> ivconform_core::Config {
     .expect("valid configuration")
 }
 
-/// The golden-vector suite as protocol requests, as `ivconform run` sends them (a compact copy of the
-/// harness's planner: hmac, sign, then payload and verify cases with their configurations).
+/// The golden-vector suite as protocol requests, exactly as `ivconform run` sends them (the harness's own
+/// planner: every group, JWT included).
 pub fn suite_requests() -> Vec<ivconform_protocol::Request> {
-    use ivconform_protocol::Request;
-    use ivconform_vectors::{Field, Group};
     let suite = ivconform_vectors::load_dir(&ivconform_vectors::default_dir()).expect("the vectors load");
-    let field = |f: &Field| match f {
-        Field::Missing => None,
-        Field::Sent(v) => Some(v.clone()),
-    };
-    let mut out = Vec::new();
-    for c in &suite.hmac.cases {
-        out.push(Request::Hmac { seq: 0, key_hex: c.key_hex.clone(), msg_hex: c.msg_hex.clone() });
-    }
-    for c in &suite.sign.cases {
-        out.push(Request::Sign {
-            seq: 0,
-            secret_hex: encode_lower(&c.secret_bytes()),
-            user_id: field(&c.user_id),
-            email: field(&c.email),
-        });
-    }
-    for group in [Group::Payload, Group::Verify] {
-        for c in suite.verifier_cases(group) {
-            let mut doc = suite.config_for(group, c).to_doc();
-            for app in doc.apps.values_mut() {
-                for p in [&mut app.web, &mut app.ios, &mut app.android].into_iter().flatten() {
-                    if let Some(text) = p.secret.take() {
-                        p.secret_hex = Some(encode_lower(text.as_bytes()));
-                    }
-                }
-            }
-            out.push(Request::Verify {
-                seq: 0,
-                config: std::sync::Arc::new(serde_json::to_value(doc).expect("serialises")),
-                platform: c.platform.as_str().into(),
-                payload_hex: encode_lower(&c.payload_bytes()).into(),
-                now: None,
-            });
-        }
-    }
-    out
+    ivconform_harness::suite::plan::plan(&suite).into_iter().map(|case| case.request).collect()
 }
 
 /// Peer implementations, behind the `peers` feature.

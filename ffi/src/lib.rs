@@ -15,8 +15,7 @@ use ivconform_core::mac::{tags_equal, Keyed};
 use ivconform_core::Signer;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-/// The ABI version of `include/ivconform.h` this library implements.
-pub const ABI_VERSION: u32 = 1;
+pub use ivconform_protocol::abi::ABI_VERSION;
 
 /// Returns the ABI version (1).
 #[no_mangle]

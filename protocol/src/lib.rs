@@ -6,7 +6,9 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod abi;
 pub mod messages;
+pub mod wire;
 pub mod reference;
 
 pub use messages::*;

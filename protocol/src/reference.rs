@@ -4,7 +4,7 @@ use crate::messages::*;
 use ivconform_core::config::ConfigDoc;
 use ivconform_core::hex::{decode, encode_lower};
 use ivconform_core::identifier::{Identifiers, UserId};
-use ivconform_core::verify::{verify_at, Identity, Outcome};
+use ivconform_core::{verify_at, Identity, Outcome};
 use ivconform_core::{Platform, Signer};
 use serde::Deserialize;
 

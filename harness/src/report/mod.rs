@@ -1,5 +1,6 @@
 //! Reports of a run: for people ([`human`]), for CI systems ([`junit`]) and for tools ([`json`]).
 
+pub mod diagnosis;
 pub mod human;
 pub mod json;
 pub mod junit;

@@ -1,6 +1,7 @@
 //! Serving the reference as an implementation under test: over stdio (JSON lines) and HTTP.
 
 pub mod http;
+pub mod diagnose_page;
 pub mod stdio;
 
 /// Largest request a server reads (bytes): the largest vector payload, hex-encoded, plus its configuration.

@@ -3,7 +3,7 @@
 use ivconform_core::hex::encode_lower;
 use ivconform_core::Rule;
 use ivconform_protocol::{Capability, Request};
-use ivconform_vectors::{Field, Flag, Group, JwtCase, JwtSignExpected, SignExpected, Suite, VerifyExpected};
+use ivconform_vectors::{CaseMeta, Field, Flag, Group, JwtCase, JwtSignExpected, SignExpected, Suite, VerifyExpected};
 
 /// What a correct implementation answers.
 #[derive(Debug, Clone, PartialEq)]
@@ -56,6 +56,21 @@ pub struct PlannedCase {
     pub secrets: Vec<LeakNeedle>,
 }
 
+impl PlannedCase {
+    /// A case from its vector metadata (id, comment, rules, flags) and what to send and expect.
+    pub fn new(
+        group: Group,
+        meta: CaseMeta,
+        capability: Capability,
+        request: Request,
+        expect: Expect,
+        secrets: Vec<LeakNeedle>,
+    ) -> PlannedCase {
+        let CaseMeta { id, comment, rules, flags } = meta;
+        PlannedCase { group, id, comment, rules, flags, capability, request, expect, secrets }
+    }
+}
+
 /// A secret in the forms an answer could leak it in, with a description that never shows it.
 #[derive(Debug, Clone)]
 pub struct LeakNeedle {
@@ -85,18 +100,7 @@ fn field(f: &Field) -> Option<serde_json::Value> {
     }
 }
 
-/// A configuration as the protocol sends it: every secret as `secret_hex`.
-pub fn config_json(config: &ivconform_core::Config) -> serde_json::Value {
-    let mut doc = config.to_doc();
-    for app in doc.apps.values_mut() {
-        for p in [&mut app.web, &mut app.ios, &mut app.android].into_iter().flatten() {
-            if let Some(text) = p.secret.take() {
-                p.secret_hex = Some(encode_lower(text.as_bytes()));
-            }
-        }
-    }
-    serde_json::to_value(doc).expect("configurations serialise")
-}
+use ivconform_protocol::wire::config_json;
 
 fn config_secrets(config: &ivconform_core::Config) -> Vec<LeakNeedle> {
     let mut out = Vec::new();
@@ -114,50 +118,41 @@ fn config_secrets(config: &ivconform_core::Config) -> Vec<LeakNeedle> {
 pub fn plan(suite: &Suite) -> Vec<PlannedCase> {
     let mut out = Vec::with_capacity(suite.len());
     for c in &suite.hmac.cases {
-        out.push(PlannedCase {
-            group: Group::HmacSha256,
-            id: c.meta.id.clone(),
-            comment: c.meta.comment.clone(),
-            rules: c.meta.rules.clone(),
-            flags: c.meta.flags.clone(),
-            capability: Capability::Hmac,
-            request: Request::Hmac { seq: 0, key_hex: c.key_hex.clone(), msg_hex: c.msg_hex.clone() },
-            expect: Expect::Tag { hex: c.tag_hex.clone(), bits: c.tag_bits },
-            secrets: Vec::new(),
-        });
+        out.push(PlannedCase::new(
+            Group::HmacSha256,
+            c.meta.clone(),
+            Capability::Hmac,
+            Request::Hmac { seq: 0, key_hex: c.key_hex.clone(), msg_hex: c.msg_hex.clone() },
+            Expect::Tag { hex: c.tag_hex.clone(), bits: c.tag_bits },
+            Vec::new(),
+        ));
     }
     for c in &suite.sign.cases {
         let secret = c.secret_bytes();
-        out.push(PlannedCase {
-            group: Group::Sign,
-            id: c.meta.id.clone(),
-            comment: c.meta.comment.clone(),
-            rules: c.meta.rules.clone(),
-            flags: c.meta.flags.clone(),
-            capability: Capability::Sign,
-            request: Request::Sign {
+        out.push(PlannedCase::new(
+            Group::Sign,
+            c.meta.clone(),
+            Capability::Sign,
+            Request::Sign {
                 seq: 0,
                 secret_hex: encode_lower(&secret),
                 user_id: field(&c.user_id),
                 email: field(&c.email),
             },
-            expect: Expect::Sign(c.expected.clone()),
-            secrets: LeakNeedle::new(&secret, "the signing secret".into()).into_iter().collect(),
-        });
+            Expect::Sign(c.expected.clone()),
+            LeakNeedle::new(&secret, "the signing secret".into()).into_iter().collect(),
+        ));
     }
     for group in [Group::Payload, Group::Verify] {
         // One shared copy of each configuration per group.
         let mut configs = std::collections::HashMap::new();
         for c in suite.verifier_cases(group) {
             let config = suite.config_for(group, c);
-            out.push(PlannedCase {
+            out.push(PlannedCase::new(
                 group,
-                id: c.meta.id.clone(),
-                comment: c.meta.comment.clone(),
-                rules: c.meta.rules.clone(),
-                flags: c.meta.flags.clone(),
-                capability: Capability::Verify,
-                request: Request::Verify {
+                c.meta.clone(),
+                Capability::Verify,
+                Request::Verify {
                     seq: 0,
                     config: configs
                         .entry(c.config.clone())
@@ -167,9 +162,9 @@ pub fn plan(suite: &Suite) -> Vec<PlannedCase> {
                     payload_hex: encode_lower(&c.payload_bytes()).into(),
                     now: None,
                 },
-                expect: Expect::Verify(c.expected.clone()),
-                secrets: config_secrets(config),
-            });
+                Expect::Verify(c.expected.clone()),
+                config_secrets(config),
+            ));
         }
     }
     plan_jwt(suite, &mut out);
@@ -210,17 +205,7 @@ fn plan_jwt(suite: &Suite, out: &mut Vec<PlannedCase>) {
                 (Capability::SignJwt, request, Expect::SignJwt(c.expected.clone()), secrets)
             }
         };
-        out.push(PlannedCase {
-            group: Group::Jwt,
-            id: meta.id.clone(),
-            comment: meta.comment.clone(),
-            rules: meta.rules.clone(),
-            flags: meta.flags.clone(),
-            capability,
-            request,
-            expect,
-            secrets,
-        });
+        out.push(PlannedCase::new(Group::Jwt, meta.clone(), capability, request, expect, secrets));
     }
 }
 

@@ -24,11 +24,11 @@ impl FfiConnector {
     /// A connector for the library at `lib`, hosted by this executable (`ivconform ffi-host`), waiting at
     /// most `timeout` for each answer.
     pub fn new(lib: PathBuf, timeout: Duration) -> Self {
-        match std::env::current_exe() {
+        match crate::helper::exe() {
             Ok(exe) => Self::with_host(exe, lib, timeout),
             Err(e) => FfiConnector {
                 label: label(&lib),
-                inner: Err(format!("cannot find the ivconform executable to host {}: {e}", lib.display())),
+                inner: Err(format!("{e} (to host {})", lib.display())),
                 lib,
             },
         }

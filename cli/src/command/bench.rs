@@ -1,0 +1,364 @@
+//! `ivconform bench`: drive an implementation's signing and verifying at full speed, report throughput and
+//! latency percentiles, calibrate against the reference over the same transport, compare with a baseline.
+
+use crate::exit::{self, usage, CommandResult, Failure};
+use ivconform_perf::bench::drive::{over_connector, Limit};
+use ivconform_perf::bench::ffi_child::over_ffi;
+use ivconform_perf::bench::pipeline::{over_stdio, Launch};
+use ivconform_perf::bench::svg::{self, short_ns, Panel, Series};
+use ivconform_perf::bench::workload::Op;
+use super::iut::{IutArgs, ReferenceMode};
+use ivconform_perf::bench::{baseline, OpReport, Report, Stats, FORMAT};
+
+use ivconform_harness::transport::http::HttpConnector;
+use ivconform_harness::transport::stdio::StdioConnector;
+use ivconform_harness::transport::Connector;
+use clap::Args;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+/// `ivconform bench`: what to measure, how long, what to compare with.
+#[derive(Args, Debug)]
+pub struct BenchArgs {
+    /// The implementation under test (over FFI, `ivc_sign_raw` and `ivc_verify_raw` are called directly
+    /// when the library exports them, else `ivc_call`).
+    #[command(flatten)]
+    pub iut: IutArgs,
+
+    /// Operation to measure (repeatable): sign, verify [default: both].
+    #[arg(long = "op", value_enum, value_name = "OP", help_heading = "Measuring")]
+    pub ops: Vec<Op>,
+    /// Seconds to measure each operation (for the IUT and again for the calibration).
+    #[arg(long, value_name = "SECS", default_value = "3", value_parser = crate::value::seconds, help_heading = "Measuring")]
+    pub duration: Duration,
+    /// Measure exactly this many calls per operation instead of a time.
+    #[arg(long, value_name = "N", help_heading = "Measuring")]
+    pub count: Option<u64>,
+    /// Unrecorded warm-up before each measurement, in seconds.
+    #[arg(long, value_name = "SECS", default_value = "0.5", value_parser = crate::value::seconds_or_zero, help_heading = "Measuring")]
+    pub warmup: Duration,
+    /// Parallel connections: threads for stdio, HTTP and in-process (a child process each for stdio), child
+    /// processes for FFI [default: 4 for HTTP, 1 otherwise].
+    #[arg(long, value_name = "N", help_heading = "Measuring")]
+    pub connections: Option<usize>,
+    /// stdio only: requests in flight per connection (written in bursts, answered in order), to measure an
+    /// implementation's throughput rather than its round-trip time; 1 sends one request at a time.
+    #[arg(long, value_name = "N", default_value_t = 1, help_heading = "Measuring")]
+    pub pipeline: usize,
+    /// Skip the calibration run of the reference (baselines then compare absolute throughput).
+    #[arg(long, help_heading = "Measuring")]
+    pub no_calibration: bool,
+    /// Seconds to wait for each answer (stdio, HTTP).
+    #[arg(long, value_name = "SECS", default_value = "5", value_parser = crate::value::seconds, help_heading = "Measuring")]
+    pub timeout: Duration,
+
+    /// Write the results as JSON (`-` for stdout, instead of the human summary).
+    #[arg(long, value_name = "FILE", help_heading = "Reports and baselines")]
+    pub json: Option<PathBuf>,
+    /// Save the results as a baseline file.
+    #[arg(long, value_name = "FILE", help_heading = "Reports and baselines")]
+    pub save_baseline: Option<PathBuf>,
+    /// Compare with a saved baseline; exit 1 when an operation's throughput (as a ratio to the reference
+    /// measured in the same invocation) fell by more than --max-regression percent.
+    #[arg(long, value_name = "FILE", help_heading = "Reports and baselines")]
+    pub baseline: Option<PathBuf>,
+    /// Largest allowed slowdown against the baseline, in percent.
+    #[arg(long, value_name = "PCT", default_value_t = 10.0, help_heading = "Reports and baselines")]
+    pub max_regression: f64,
+    /// Draw the latency histograms (IUT and reference, per operation) to this SVG file.
+    #[arg(long, value_name = "FILE", help_heading = "Reports and baselines")]
+    pub plot: Option<PathBuf>,
+}
+
+/// Where calls go: a connector (stdio, HTTP, in-process) or a library driven in children.
+enum Target {
+    Connector { connector: Box<dyn Connector>, _guard: Option<super::iut::ReferenceIut> },
+    Ffi(PathBuf),
+    Pipelined { launch: Launch, label: String, depth: usize, timeout: Duration },
+}
+
+impl Target {
+    fn describe(&self) -> String {
+        match self {
+            Target::Connector { connector, .. } => connector.describe(),
+            Target::Ffi(lib) => format!("ffi: {}", lib.display()),
+            Target::Pipelined { label, depth, .. } => format!("{label} (pipelined, {depth} in flight)"),
+        }
+    }
+
+    fn measure(&self, op: Op, limit: &Limit, connections: usize) -> Result<Stats, String> {
+        match self {
+            Target::Connector { connector, .. } => {
+                over_connector(connector.as_ref(), op, limit, connections).map(|m| Stats::of(m, None))
+            }
+            Target::Ffi(lib) => over_ffi(lib, op, limit, connections).map(|(m, raw)| Stats::of(m, Some(raw))),
+            Target::Pipelined { launch, depth, timeout, .. } => {
+                over_stdio(launch, op, limit, connections, *depth, *timeout).map(|m| Stats::of(m, None))
+            }
+        }
+    }
+}
+
+fn reference_target(mode: ReferenceMode, timeout: Duration, pipeline: usize) -> Result<Target, String> {
+    if mode == ReferenceMode::Ffi {
+        return super::iut::reference_library().map(Target::Ffi);
+    }
+    if mode == ReferenceMode::Stdio && pipeline > 1 {
+        let exe = ivconform_harness::helper::exe()?;
+        return Ok(Target::Pipelined {
+            launch: Launch::Program(exe, vec!["serve".into(), "--stdio".into()]),
+            label: "stdio: ivconform serve --stdio".into(),
+            depth: pipeline,
+            timeout,
+        });
+    }
+    let mut iut = super::iut::connect_reference(mode, timeout)?;
+    let connector = std::mem::replace(&mut iut.connector, Box::new(ivconform_harness::transport::inproc::InProcess));
+    Ok(Target::Connector { connector, _guard: Some(iut) })
+}
+
+
+/// A latency for tables: `812 ns`, `81.2 µs`, `1.23 ms`.
+fn ns(v: u64) -> String {
+    short_ns(v as f64)
+}
+
+fn human(report: &Report) -> String {
+    let mut s = String::new();
+    let limit = match report.limit.count {
+        Some(n) => format!("{n} calls"),
+        None => format!("{:.1} s", report.limit.seconds),
+    };
+    s.push_str(&format!(
+        "ivconform bench: {}\n  {} connection(s), {limit} per run after {:.1} s warm-up{}\n\n",
+        report.iut,
+        report.connections,
+        report.limit.warmup,
+        report.calibration.as_ref().map_or(String::new(), |c| format!("; calibration: {c}"))
+    ));
+    s.push_str(&format!(
+        "{:<7} {:<10} {:>12} {:>10} {:>10} {:>10} {:>10} {:>8}\n",
+        "op", "run", "calls/s", "p50", "p90", "p99", "max", "errors"
+    ));
+    for o in &report.ops {
+        for (who, st) in [("iut", Some(&o.iut)), ("reference", o.reference.as_ref())] {
+            let Some(st) = st else { continue };
+            let l = &st.latency_ns;
+            s.push_str(&format!(
+                "{:<7} {:<10} {:>12.0} {:>10} {:>10} {:>10} {:>10} {:>8}\n",
+                o.op.as_str(),
+                who,
+                st.ops_per_sec,
+                ns(l.p50),
+                ns(l.p90),
+                ns(l.p99),
+                ns(l.max),
+                st.errors
+            ));
+        }
+        if let Some(r) = o.ratio_to_reference {
+            s.push_str(&format!(
+                "{:<7} {:<10} {:>12.3}   (IUT throughput / reference throughput)\n",
+                o.op.as_str(),
+                "ratio",
+                r
+            ));
+        }
+        if let Some(e) = &o.iut.first_error {
+            s.push_str(&format!("        first IUT error: {e}\n"));
+        }
+        if o.iut.ffi_raw == Some(false) {
+            s.push_str("        (the library has no raw entry point for this: measured through ivc_call)\n");
+        }
+    }
+    if let Some(v) = &report.baseline {
+        s.push_str(&format!("\nbaseline {} (max regression {:.1}%):\n", v.file, v.max_regression_pct));
+        for c in &v.comparisons {
+            s.push_str(&format!(
+                "  {:<7} {:<19} {:>12.4} -> {:>12.4}  {:>+7.1}%  {}\n",
+                c.op.as_str(),
+                c.metric,
+                c.baseline,
+                c.current,
+                c.change_pct,
+                if c.regressed { "REGRESSION" } else { "ok" }
+            ));
+        }
+        for n in &v.notes {
+            s.push_str(&format!("  note: {n}\n"));
+        }
+        s.push_str(if v.regressed { "\nREGRESSION\n" } else { "\nwithin the baseline\n" });
+    }
+    s
+}
+
+/// Runs the command.
+pub fn bench(args: BenchArgs) -> CommandResult {
+    if !(args.max_regression.is_finite() && args.max_regression >= 0.0) {
+        return usage(format!("--max-regression must be a percentage of zero or more, not {}", args.max_regression));
+    }
+    if args.count == Some(0) || args.connections == Some(0) || args.pipeline == 0 {
+        return usage("--count, --connections and --pipeline must be at least 1");
+    }
+    let stdio = args.iut.cmd.is_some() || args.iut.reference == Some(ReferenceMode::Stdio);
+    if args.pipeline > 1 && !stdio {
+        return usage("--pipeline applies to stdio implementations (--cmd, --reference stdio); use --connections for HTTP and FFI");
+    }
+    let timeout = args.timeout;
+    let baseline_report = match &args.baseline {
+        Some(path) => match baseline::load(path) {
+            Ok(b) => Some(b),
+            Err(e) => return usage(e),
+        },
+        None => None,
+    };
+
+    // The IUT, and which reference mode calibrates it (the same transport).
+    let (iut, mode, default_connections) = if let Some(cmd) = &args.iut.cmd {
+        let target = if args.pipeline > 1 {
+            Target::Pipelined {
+                launch: Launch::Shell(cmd.clone()),
+                label: format!("stdio: {cmd}"),
+                depth: args.pipeline,
+                timeout,
+            }
+        } else {
+            Target::Connector { connector: Box::new(StdioConnector::shell(cmd, timeout)), _guard: None }
+        };
+        (Ok(target), ReferenceMode::Stdio, 1)
+    } else if let Some(url) = &args.iut.url {
+        match HttpConnector::new(url, timeout) {
+            Ok(c) => (Ok(Target::Connector { connector: Box::new(c), _guard: None }), ReferenceMode::Http, 4),
+            Err(e) => return usage(e),
+        }
+    } else if let Some(lib) = &args.iut.lib {
+        if !lib.is_file() {
+            return usage(format!("--lib {}: no such file", lib.display()));
+        }
+        (Ok(Target::Ffi(lib.clone())), ReferenceMode::Ffi, 1)
+    } else if let Some(mode) = args.iut.reference {
+        (reference_target(mode, timeout, args.pipeline), mode, if mode == ReferenceMode::Http { 4 } else { 1 })
+    } else {
+        return usage(
+            "say which implementation to measure: --reference, --cmd COMMAND, --url URL or --lib PATH (see --help)",
+        );
+    };
+    let iut = match iut {
+        Ok(t) => t,
+        Err(e) => {
+            return Err(Failure::unreachable(format!("{e}")));
+        }
+    };
+    let calibration = if args.no_calibration {
+        None
+    } else {
+        match reference_target(mode, timeout, args.pipeline) {
+            Ok(t) => Some(t),
+            Err(e) => {
+                return Err(Failure::unreachable(format!("cannot start the calibration reference: {e}")));
+            }
+        }
+    };
+    let connections = args.connections.unwrap_or(default_connections);
+    let limit = Limit { seconds: args.duration.as_secs_f64(), count: args.count, warmup: args.warmup.as_secs_f64() };
+    let ops: Vec<Op> = if args.ops.is_empty() {
+        Op::ALL.to_vec()
+    } else {
+        Op::ALL.into_iter().filter(|o| args.ops.contains(o)).collect()
+    };
+
+    let mut report = Report {
+        format: FORMAT.into(),
+        iut: iut.describe(),
+        calibration: calibration.as_ref().map(Target::describe),
+        connections,
+        limit,
+        ops: Vec::new(),
+        baseline: None,
+    };
+    for op in ops {
+        // The reference first, then the IUT, back to back, so both see the same machine.
+        let reference = match &calibration {
+            Some(c) => match c.measure(op, &limit, connections) {
+                Ok(s) => Some(s),
+                Err(e) => {
+                    return Err(Failure::unreachable(format!("the calibration reference could not be reached: {e}")));
+                }
+            },
+            None => None,
+        };
+        let stats = match iut.measure(op, &limit, connections) {
+            Ok(s) => s,
+            Err(e) => {
+                return Err(Failure::unreachable(format!("the implementation could not be started or reached: {e}")));
+            }
+        };
+        let ratio_to_reference =
+            reference.as_ref().filter(|r| r.ops_per_sec > 0.0).map(|r| stats.ops_per_sec / r.ops_per_sec);
+        report.ops.push(OpReport { op, iut: stats, reference, ratio_to_reference });
+    }
+    if let (Some(path), Some(b)) = (&args.baseline, &baseline_report) {
+        report.baseline = Some(baseline::compare(path, b, &report, args.max_regression));
+    }
+
+    // Outputs.
+    match args.json.as_deref() {
+        Some(p) if p.as_os_str() == "-" => {
+            println!("{}", serde_json::to_string_pretty(&report).expect("reports serialise"));
+        }
+        other => {
+            print!("{}", human(&report));
+            if let Some(path) = other {
+                let text = serde_json::to_string_pretty(&report).expect("reports serialise") + "\n";
+                if let Err(e) = std::fs::write(path, text) {
+                    return usage(format!("cannot write {}: {e}", path.display()));
+                }
+            }
+        }
+    }
+    if let Some(path) = &args.plot {
+        let panels: Vec<Panel<'_>> = report
+            .ops
+            .iter()
+            .map(|o| {
+                let mut series =
+                    vec![Series { label: format!("IUT: {}", report.iut), latency: &o.iut.histogram, color: "#1f77b4" }];
+                if let Some(r) = &o.reference {
+                    series.push(Series {
+                        label: "reference (calibration)".into(),
+                        latency: &r.histogram,
+                        color: "#ff7f0e",
+                    });
+                }
+                Panel {
+                    title: format!(
+                        "{}: {:.0} calls/s, p50 {}, p90 {}, p99 {}, max {}",
+                        o.op.as_str(),
+                        o.iut.ops_per_sec,
+                        ns(o.iut.latency_ns.p50),
+                        ns(o.iut.latency_ns.p90),
+                        ns(o.iut.latency_ns.p99),
+                        ns(o.iut.latency_ns.max)
+                    ),
+                    series,
+                }
+            })
+            .collect();
+        let text = svg::render(&format!("ivconform bench: {}", report.iut), &panels);
+        if let Err(e) = std::fs::write(path, text) {
+            return usage(format!("cannot write {}: {e}", path.display()));
+        }
+    }
+    if let Some(path) = &args.save_baseline {
+        if let Err(e) = baseline::save(path, &report) {
+            return usage(e);
+        }
+    }
+    let errors: u64 = report.ops.iter().map(|o| o.iut.errors).sum();
+    if errors > 0 {
+        eprintln!("ivconform bench: the implementation failed or answered wrongly {errors} call(s) during the bench");
+    }
+    let regressed = report.baseline.as_ref().is_some_and(|v| v.regressed);
+    Ok(ExitCode::from(if regressed || errors > 0 { exit::NONCONFORMANT } else { exit::CONFORMANT }))
+}

@@ -1,0 +1,304 @@
+//! `ivconform fuzz`: differential fuzzing of an implementation's verifier against the reference; the first
+//! disagreement is shrunk and saved as a raw payload and a ready-to-paste vector.
+
+use super::iut::{connect_iut, iut_flags};
+use crate::exit::{self, usage, CommandResult, Failure};
+use super::iut::IutArgs;
+
+use ivconform_differential::fuzz::corpus::{self, Seed};
+use ivconform_differential::fuzz::finding::{self, Finding};
+use ivconform_differential::fuzz::mutate::{dictionary, mutate, refresh_hash, reshape};
+use ivconform_differential::fuzz::resign::HashBinding;
+use ivconform_differential::fuzz::shrink::shrink;
+use ivconform_differential::fuzz::Rng;
+use ivconform_differential::props::check::Session;
+use ivconform_differential::props::{verify_probe_bytes, Probe, Vector};
+use clap::Args;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use ivconform_core::payload::BootPayload;
+use ivconform_protocol::Capability;
+use ivconform_vectors::VerifyExpected;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+/// `ivconform fuzz`: which implementation, how long, where findings go.
+#[derive(Args, Debug)]
+pub struct FuzzArgs {
+    /// The implementation under test.
+    #[command(flatten)]
+    pub iut: IutArgs,
+    /// Seconds to fuzz (the run also ends at --iterations or at the first disagreement).
+    #[arg(long, value_name = "SECS", default_value = "60", value_parser = crate::value::seconds)]
+    pub duration: Duration,
+    /// Stop after this many payloads.
+    #[arg(long, value_name = "N")]
+    pub iterations: Option<u64>,
+    /// Seed of the generator: the same seed and IUT replay the same payloads.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub seed: u64,
+    /// Where a finding's files go: <ID>.payload (raw bytes) and <ID>.json (configuration + case).
+    #[arg(long, value_name = "DIR", default_value = "ivconform-fuzz")]
+    pub out: PathBuf,
+    /// Most checks spent shrinking a disagreement (one request each, two when a re-signed hash is tried).
+    #[arg(long, value_name = "N", default_value_t = 2000)]
+    pub max_shrink: usize,
+    /// Seconds to wait for each answer.
+    #[arg(long, value_name = "SECS", default_value = "5", value_parser = crate::value::seconds)]
+    pub timeout: Duration,
+    /// Send the cases of a saved reproducer (<ID>.json) again, and say whether the IUT still disagrees.
+    #[arg(long, value_name = "FILE")]
+    pub replay: Option<PathBuf>,
+    /// Golden vectors to seed from (default: the bundled vectors/).
+    #[arg(long, value_name = "DIR")]
+    pub vectors: Option<PathBuf>,
+}
+
+/// The class of a grader's text, without the values that change while shrinking: `reject
+/// malformed_payload`, `accept as user verified`, `no answer: crash` (the text before any quote or paren).
+fn class(text: &str) -> String {
+    let cut = text.find(['(', '"', '[']).unwrap_or(text.len());
+    let words: Vec<&str> = text[..cut].split_whitespace().take(4).collect();
+    words.join(" ")
+}
+
+/// What the reference decided, for the outcome tally.
+fn decision_of(probe: &Probe) -> String {
+    match &probe.vector {
+        Vector::Verify { case, .. } => match &case.expected {
+            VerifyExpected::Accept { verified: Some(true), .. } => "verified user".into(),
+            VerifyExpected::Accept { verified: Some(false), .. } => "unverified user".into(),
+            VerifyExpected::Accept { .. } => "visitor".into(),
+            VerifyExpected::Reject { reason } => format!("reject {reason}"),
+        },
+        Vector::Sign(_) => "sign".into(),
+    }
+}
+
+fn probe_for(seed: &Seed, payload: &[u8]) -> Probe {
+    let probe = verify_probe_bytes(
+        "fuzz",
+        "found by ivconform fuzz: the implementation's decision differs from the reference's",
+        &seed.config,
+        seed.platform,
+        payload,
+        seed.now,
+        &[],
+        &[],
+    );
+    let id = probe.case.id.replacen("props-fuzz-", "fuzz-", 1);
+    probe.with_id(id)
+}
+
+/// Whether a payload carries (or names) a JWT: `jwt` anywhere in its bytes, a token the parser reads (even
+/// under an escaped key), or a parse error about the token's key.
+fn mentions_jwt(payload: &[u8]) -> bool {
+    payload.windows(3).any(|w| w.eq_ignore_ascii_case(b"jwt"))
+        || match BootPayload::parse(payload) {
+            Ok(p) => p.jwt.is_some(),
+            Err(e) => e.reason.contains(ivconform_core::payload::JWT_KEY),
+        }
+}
+
+/// Runs the command.
+pub fn fuzz(args: FuzzArgs) -> CommandResult {
+    let replayed = match &args.replay {
+        Some(path) => match finding::load(path) {
+            Ok(p) => Some(p),
+            Err(e) => return usage(e),
+        },
+        None => None,
+    };
+    let seeds = if replayed.is_some() {
+        Vec::new()
+    } else {
+        let dir = args.vectors.clone().unwrap_or_else(ivconform_vectors::default_dir);
+        match ivconform_vectors::load_dir(&dir) {
+            Ok(suite) => corpus::from_vectors(&suite),
+            Err(e) => return usage(format!("bad vectors: {e}")),
+        }
+    };
+    let iut = match connect_iut(&args.iut, args.timeout) {
+        Ok(i) => i,
+        Err(failure) => return Err(failure),
+    };
+    let session = match Session::open(iut.connector.as_ref()) {
+        Ok(s) => s,
+        Err(e) => {
+            return Err(Failure::unreachable(format!("the implementation could not be started or reached: {}: {e}",
+                iut.connector.describe())));
+        }
+    };
+    if !session.hello.capabilities.contains(&Capability::Verify) {
+        session.close();
+        return usage(format!(
+            "{} does not claim the verify capability, which fuzzing drives",
+            iut.connector.describe()
+        ));
+    }
+    let code = match replayed {
+        Some(probes) => replay(&session, &probes),
+        None => campaign(&args, &session, &seeds, &iut.connector.describe()),
+    };
+    session.close();
+    Ok(ExitCode::from(code))
+}
+
+fn replay(session: &Session<'_>, probes: &[Probe]) -> u8 {
+    let mut disagreements = 0;
+    for probe in probes {
+        match session.ask(probe) {
+            Ok(()) => println!("agrees    {}", probe.case.id),
+            Err((expected, actual, hint)) => {
+                disagreements += 1;
+                println!(
+                    "DISAGREES {}\n  expected: {expected}\n  actual:   {actual}\n  hint:     {hint}",
+                    probe.case.id
+                );
+            }
+        }
+    }
+    if disagreements == 0 {
+        println!("The implementation agrees with the reference on all {} case(s).", probes.len());
+        exit::CONFORMANT
+    } else {
+        println!("The implementation still disagrees on {disagreements} of {} case(s).", probes.len());
+        exit::NONCONFORMANT
+    }
+}
+
+fn campaign(args: &FuzzArgs, session: &Session<'_>, vector_seeds: &[Seed], iut: &str) -> u8 {
+    let dict = dictionary();
+    let mut rng = Rng::new(args.seed);
+    let mut pool: Vec<Seed> = vector_seeds.to_vec();
+    let recent_from = pool.len();
+    let started = Instant::now();
+    let deadline = started + args.duration;
+    println!(
+        "ivconform fuzz: {iut} ({} {}), seed {}, {} s{}, {} seed payloads from the vectors",
+        session.hello.name,
+        session.hello.version,
+        args.seed,
+        args.duration.as_secs_f64(),
+        args.iterations.map(|n| format!(" or {n} payloads")).unwrap_or_default(),
+        vector_seeds.len()
+    );
+    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {elapsed_precise} {pos} payloads ({per_sec}) {msg}")
+            .expect("a valid template"),
+    );
+    let mut tally: BTreeMap<String, u64> = BTreeMap::new();
+    let mut sent: u64 = 0;
+    // JWT mode is optional (capability verify_jwt): an implementation without it treats a token as a custom
+    // attribute, which is no disagreement, so payloads that carry one are not sent to it.
+    let jwt_claimed = session.hello.capabilities.contains(&Capability::VerifyJwt);
+    let mut skipped_jwt: u64 = 0;
+    let found = loop {
+        if Instant::now() >= deadline || args.iterations.is_some_and(|n| sent >= n) {
+            break None;
+        }
+        // A sixth golden-vector payloads in a new shape (surrounding whitespace: the same document), a
+        // third fresh structured payloads, the rest mutations of the pool (vectors and earlier ones).
+        let (seed, payload) = if rng.chance(1, 6) && !vector_seeds.is_empty() {
+            let s = rng.pick(vector_seeds).clone();
+            let p = reshape(&mut rng, &s.payload);
+            (s, p)
+        } else if rng.chance(2, 5) || pool.is_empty() {
+            let s = corpus::structured(&mut rng);
+            let p = s.payload.clone();
+            if pool.len() < recent_from + 4096 {
+                pool.push(s.clone());
+            } else {
+                let slot = recent_from + rng.below(4096);
+                pool[slot] = s.clone();
+            }
+            (s, p)
+        } else {
+            let s = rng.pick(&pool).clone();
+            let mut p = mutate(&mut rng, &s, &pool, &dict);
+            refresh_hash(&mut rng, &s, &mut p);
+            (s, p)
+        };
+        if !jwt_claimed && mentions_jwt(&payload) {
+            skipped_jwt += 1;
+            continue;
+        }
+        let probe = probe_for(&seed, &payload);
+        sent += 1;
+        *tally.entry(decision_of(&probe)).or_default() += 1;
+        bar.inc(1);
+        if let Err((expected, actual, hint)) = session.ask(&probe) {
+            break Some((seed, payload, expected, actual, hint));
+        }
+    };
+    bar.finish_and_clear();
+    let took = started.elapsed().as_secs_f64();
+    println!("{sent} payloads in {took:.1} s ({:.0}/s); the reference's decisions:", sent as f64 / took.max(1e-9));
+    for (decision, n) in &tally {
+        println!("  {n:>9}  {decision}");
+    }
+    if skipped_jwt > 0 {
+        println!("  ({skipped_jwt} payloads with an intercom_user_jwt not sent: the implementation does not claim verify_jwt)");
+    }
+    let Some((seed, payload, expected, actual, hint)) = found else {
+        println!("\nNo disagreement: the implementation decided every payload as the reference did.");
+        return exit::CONFORMANT;
+    };
+    println!("\nDISAGREEMENT after {sent} payloads ({} bytes); shrinking...", payload.len());
+    let want = (class(&expected), class(&actual));
+    let fails = |bytes: &[u8]| matches!(session.ask(&probe_for(&seed, bytes)), Err((e, a, _)) if (class(&e), class(&a)) == want);
+    // A hash bound to the identifier is re-signed as the identifier shrinks (see fuzz::resign).
+    let binding = HashBinding::find(&seed.config, &payload);
+    let (small, checks) = shrink(&payload, args.max_shrink, |candidate| {
+        if fails(candidate) {
+            return Some(candidate.to_vec());
+        }
+        let resigned = binding.as_ref()?.resign(candidate)?;
+        (resigned != candidate && fails(&resigned)).then_some(resigned)
+    });
+    // The shrunk payload, asked once more for the report (an IUT that is not deterministic may pass it).
+    let probe = probe_for(&seed, &small);
+    let (expected, actual, hint) = match session.ask(&probe) {
+        Err(detail) => detail,
+        Ok(()) => {
+            println!("(the shrunk payload passed when asked again: the implementation is not deterministic)");
+            (expected, actual, hint)
+        }
+    };
+    let finding = Finding { probe, expected, actual, hint, original_len: payload.len(), shrink_checks: checks };
+    report(args, &finding);
+    exit::NONCONFORMANT
+}
+
+fn payload_len(probe: &Probe) -> usize {
+    match &probe.case.request {
+        ivconform_protocol::Request::Verify { payload_hex, .. } => payload_hex.len() / 2,
+        _ => 0,
+    }
+}
+
+fn report(args: &FuzzArgs, f: &Finding) {
+    let id = &f.probe.case.id;
+    println!(
+        "minimal reproducer {id}: {} bytes (from {}, {} checks)",
+        payload_len(&f.probe),
+        f.original_len,
+        f.shrink_checks
+    );
+    println!("  expected: {}", f.expected);
+    println!("  actual:   {}", f.actual);
+    println!("  hint:     {}", f.hint);
+    println!("  as a vector for {}:", f.probe.vector.file());
+    for line in f.probe.vector.render().lines() {
+        println!("    {line}");
+    }
+    match finding::save(&args.out, f) {
+        Ok(saved) => {
+            println!("  saved: {} and {}", saved.payload.display(), saved.vector.display());
+            println!("  replay: ivconform fuzz {} --replay {}", iut_flags(&args.iut), saved.vector.display());
+        }
+        Err(e) => eprintln!("ivconform fuzz: could not save the finding in {}: {e}", args.out.display()),
+    }
+}

@@ -1,0 +1,10 @@
+//! The subcommands: each module owns its arguments and returns a [`crate::exit::CommandResult`].
+
+pub mod bench;
+pub mod diagnose;
+pub mod fuzz;
+pub mod iut;
+pub mod props;
+pub mod run;
+pub mod serve;
+pub mod timing;

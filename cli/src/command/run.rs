@@ -1,0 +1,205 @@
+//! `ivconform run`: load, select, connect, run, report, exit with a CI-readable code.
+
+use super::iut::connect_iut;
+use crate::exit::{self, usage, CommandResult, Failure};
+
+use ivconform_harness::leak::Scanner;
+use ivconform_harness::report::{human, json, junit, Report};
+use ivconform_harness::runner::{self, RunOptions};
+use ivconform_harness::suite::expectations::Expectations;
+use ivconform_harness::suite::plan::{expected_hashes, plan};
+use ivconform_harness::suite::select::Selection;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::io::IsTerminal;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+use clap::Args;
+use super::iut::{IutArgs, ReferenceMode};
+use std::path::PathBuf;
+
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    /// The implementation under test.
+    #[command(flatten)]
+    pub iut: IutArgs,
+
+    /// Run a Project Wycheproof MAC test file (HMACSHA256, e.g. hmac_sha256_test.json) against the
+    /// implementation's hmac capability, instead of the golden vectors.
+    #[arg(long, value_name = "FILE", help_heading = "Selecting cases")]
+    pub wycheproof: Option<PathBuf>,
+    /// Directory of vector files [default: the vectors/ directory of this source tree].
+    #[arg(long, value_name = "DIR", help_heading = "Selecting cases")]
+    pub vectors: Option<PathBuf>,
+    /// Run only cases whose id matches this glob (repeatable).
+    #[arg(long = "case", value_name = "GLOB", help_heading = "Selecting cases")]
+    pub cases: Vec<String>,
+    /// Run only this group: hmac_sha256, sign, payload, verify (repeatable).
+    #[arg(long = "group", value_name = "GROUP", help_heading = "Selecting cases")]
+    pub groups: Vec<String>,
+    /// Run only cases exercising this rule, e.g. S2, P6, V7 (repeatable).
+    #[arg(long = "rule", value_name = "RULE", help_heading = "Selecting cases")]
+    pub rules: Vec<String>,
+    /// Run only cases with this flag, e.g. PRECEDENCE, AUTH_BYPASS (repeatable).
+    #[arg(long = "flag", value_name = "FLAG", help_heading = "Selecting cases")]
+    pub flags: Vec<String>,
+    /// Leave out cases whose id matches this glob (repeatable).
+    #[arg(long = "exclude", value_name = "GLOB", help_heading = "Selecting cases")]
+    pub exclude: Vec<String>,
+    /// Print the selected cases and exit without running anything.
+    #[arg(long, help_heading = "Selecting cases")]
+    pub list: bool,
+    /// TOML file of known deviations: [[expected_failure]] case = GLOB, reason = "...", link = "...".
+    #[arg(long, value_name = "FILE", help_heading = "Selecting cases")]
+    pub expectations: Option<PathBuf>,
+
+    /// Seconds to wait for each answer.
+    #[arg(long, value_name = "SECS", default_value = "5", value_parser = crate::value::seconds, help_heading = "Running")]
+    pub timeout: Duration,
+    /// Seconds for the whole run; cases not started by then end as timeouts.
+    #[arg(long, value_name = "SECS", value_parser = crate::value::seconds, help_heading = "Running")]
+    pub run_timeout: Option<Duration>,
+    /// Parallel connections [default: 4 for HTTP, 1 otherwise].
+    #[arg(long, value_name = "N", help_heading = "Running")]
+    pub jobs: Option<usize>,
+
+    /// Write a JUnit XML report (one test suite per vector group).
+    #[arg(long, value_name = "FILE", help_heading = "Reports")]
+    pub junit: Option<PathBuf>,
+    /// Write a JSON report (outcomes with expected and actual, timings, the IUT's hello).
+    #[arg(long, value_name = "FILE", help_heading = "Reports")]
+    pub json: Option<PathBuf>,
+    /// Print only the failures and the verdict.
+    #[arg(short, long, conflicts_with = "verbose", help_heading = "Reports")]
+    pub quiet: bool,
+    /// Also print one line per case.
+    #[arg(short, long, help_heading = "Reports")]
+    pub verbose: bool,
+    /// Leave timings out of every report (reproducible output).
+    #[arg(long, help_heading = "Reports")]
+    pub no_timings: bool,
+}
+
+
+
+/// Runs the command.
+pub fn run(args: RunArgs) -> CommandResult {
+    let (timeout, run_timeout) = (args.timeout, args.run_timeout);
+    let dir = args.vectors.clone().unwrap_or_else(ivconform_vectors::default_dir);
+    let suite = match ivconform_vectors::load_dir(&dir) {
+        Ok(s) => s,
+        Err(e) => return usage(format!("bad vectors: {e}")),
+    };
+    let expectations = match &args.expectations {
+        Some(path) => match Expectations::load(path) {
+            Ok(x) => x,
+            Err(e) => return usage(e),
+        },
+        None => Expectations::default(),
+    };
+    let selection = match Selection::new(&args.cases, &args.exclude, &args.groups, &args.rules, &args.flags) {
+        Ok(s) => s,
+        Err(e) => return usage(e),
+    };
+    let (all, hashes) = match &args.wycheproof {
+        Some(file) => match ivconform_harness::suite::wycheproof::load(file) {
+            Ok(cases) => {
+                let hashes = ivconform_harness::suite::wycheproof::expected_hashes(&cases);
+                (cases, hashes)
+            }
+            Err(e) => return usage(format!("bad Wycheproof file: {e}")),
+        },
+        None => (plan(&suite), expected_hashes(&suite)),
+    };
+    let all_ids: Vec<&str> = all.iter().map(|c| c.id.as_str()).collect();
+    let stale: Vec<String> = expectations
+        .unmatched(&all_ids)
+        .iter()
+        .map(|e| format!("line {}: case = {:?} ({})", e.line, e.pattern, e.reason))
+        .collect();
+    let cases: Vec<_> = all.iter().filter(|c| selection.matches(c)).cloned().collect();
+    if cases.is_empty() {
+        return usage("no case matches the selection (try --list without filters to see the ids)");
+    }
+    if args.list {
+        for c in &cases {
+            let rules: Vec<&str> = c.rules.iter().map(|r| r.id()).collect();
+            let flags: Vec<&str> = c.flags.iter().map(|f| f.as_str()).collect();
+            println!("{:<11} {:<52} {:<14} {}", c.group.as_str(), c.id, rules.join(","), flags.join(","));
+        }
+        eprintln!("{} of {} cases selected", cases.len(), all.len());
+        return Ok(ExitCode::from(exit::CONFORMANT));
+    }
+
+    // Reach the implementation.
+    let default_jobs = if args.iut.url.is_some() || args.iut.reference == Some(ReferenceMode::Http) { 4 } else { 1 };
+    let (connector, _reference_guard) = match connect_iut(&args.iut, timeout) {
+        Ok(iut) => (iut.connector, iut.guard),
+        Err(failure) => return Err(failure),
+    };
+
+    let interactive = std::io::stderr().is_terminal() && !args.quiet;
+    let bar = ProgressBar::with_draw_target(
+        Some(cases.len() as u64),
+        if interactive { ProgressDrawTarget::stderr() } else { ProgressDrawTarget::hidden() },
+    );
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} [{bar:40}] {pos}/{len} {msg}")
+            .expect("valid template")
+            .progress_chars("=> "),
+    );
+    let bar_cb = bar.clone();
+    let options = RunOptions {
+        jobs: args.jobs.unwrap_or(default_jobs),
+        run_timeout,
+        on_case: Some(Arc::new(move |case, outcome| {
+            bar_cb.inc(1);
+            if outcome.is_bad() {
+                bar_cb.set_message(format!("last failure: {}", case.id));
+            }
+        })),
+    };
+    let scanner = Scanner::new(hashes);
+    let result = runner::run(connector.as_ref(), &cases, &scanner, &expectations, &options);
+    bar.finish_and_clear();
+    let result = match result {
+        Ok(r) => r,
+        Err(e) => {
+            return Err(Failure::unreachable(format!("the implementation could not be started or reached: {}", e.0)));
+        }
+    };
+    let suite_label = match &args.wycheproof {
+        Some(file) => format!(
+            "Wycheproof {}",
+            file.file_name().map_or_else(|| file.display().to_string(), |n| n.to_string_lossy().into_owned())
+        ),
+        None => format!("golden vectors {}", ivconform_vectors::SUITE_VERSION),
+    };
+    let report = Report {
+        cases: &cases,
+        run: &result,
+        transport: connector.describe(),
+        suite: suite_label,
+        stale_expectations: stale,
+    };
+    let timings = !args.no_timings;
+    let verbosity = if args.quiet {
+        human::Verbosity::Quiet
+    } else if args.verbose {
+        human::Verbosity::Verbose
+    } else {
+        human::Verbosity::Normal
+    };
+    print!("{}", human::render(&report, verbosity, std::io::stdout().is_terminal(), timings));
+    for (path, text) in [
+        (&args.junit, args.junit.as_ref().map(|_| junit::render(&report, timings))),
+        (&args.json, args.json.as_ref().map(|_| json::render(&report, timings))),
+    ] {
+        if let (Some(path), Some(text)) = (path, text) {
+            if let Err(e) = std::fs::write(path, text) {
+                return usage(format!("cannot write {}: {e}", path.display()));
+            }
+        }
+    }
+    Ok(ExitCode::from(if report.conformant() { exit::CONFORMANT } else { exit::NONCONFORMANT }))
+}

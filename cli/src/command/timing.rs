@@ -1,0 +1,221 @@
+//! `ivconform timing`: the constant-time suite (V9) over FFI (in-process timing of `ivc_verify_raw` in a
+//! disposable child) or over HTTP/stdio (round trips of `verify` messages, with a measured floor); and the
+//! hidden helpers it starts: `ffi-timing` (the measuring child) and `timing-control` (the control IUT).
+
+use crate::exit::{self, usage, CommandResult, Failure};
+
+use ivconform_perf::timing::report::{decide, TimingReport, Verdict};
+use ivconform_perf::timing::{control as ctl, ffi, wire};
+use std::io::Write;
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::Duration;
+use clap::Args;
+use super::iut::{IutArgs, ReferenceMode};
+use std::path::PathBuf;
+
+/// `ivconform timing`: what to measure, how long, where to write the report.
+#[derive(Args, Debug)]
+pub struct TimingArgs {
+    /// The implementation under test.
+    #[command(flatten)]
+    pub iut: IutArgs,
+    /// Measurements of the IUT in total (both class pairs); each control gets as many.
+    #[arg(long, value_name = "N", default_value_t = 100_000)]
+    pub samples: u64,
+    /// Seed of the inputs and of the class order.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub seed: u64,
+    /// |t| (and decile |z|) above which a difference counts as a leak (dudect's "probably not constant time").
+    #[arg(long, value_name = "T", default_value_t = 10.0)]
+    pub threshold: f64,
+    /// HTTP/stdio only: the known delays (microseconds) injected into the early-exit controls to measure the
+    /// detection floor.
+    #[arg(long, value_name = "US,US,...", value_delimiter = ',', default_value = "0.5,1,2,4,8,16,32")]
+    pub ladder: Vec<f64>,
+    /// Seconds to wait for each answer (HTTP/stdio).
+    #[arg(long, value_name = "SECS", default_value = "5", value_parser = crate::value::seconds)]
+    pub timeout: Duration,
+    /// Write the whole result (verdict, controls, statistics per class pair) as JSON.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+}
+
+/// `ivconform timing-control` (hidden): serve the delayed control IUT.
+#[derive(Args, Debug)]
+#[command(group(clap::ArgGroup::new("mode").required(true).args(["stdio", "http"])))]
+pub struct TimingControlArgs {
+    /// Speak JSON lines on stdin/stdout.
+    #[arg(long)]
+    pub stdio: bool,
+    /// Listen for HTTP on this address (port 0: any free port; the address is printed).
+    #[arg(long, value_name = "ADDR")]
+    pub http: Option<String>,
+    /// Nanoseconds to busy-wait when the supplied hash's first byte is right (0: the plain reference).
+    #[arg(long, value_name = "DELAY", default_value_t = 0)]
+    pub delay_ns: u64,
+}
+
+
+
+
+/// Runs the command.
+pub fn timing(args: TimingArgs) -> CommandResult {
+    if args.samples < 1_000 {
+        return usage("--samples must be at least 1000 (both class pairs share them)");
+    }
+    if !(args.threshold.is_finite() && args.threshold > 0.0) {
+        return usage(format!("--threshold must be a positive number, not {}", args.threshold));
+    }
+    if args.ladder.is_empty() || args.ladder.iter().any(|d| !(d.is_finite() && *d > 0.0 && *d < 1e6)) {
+        return usage("--ladder takes positive delays in microseconds, e.g. 0.5,1,2,4");
+    }
+    let timeout = args.timeout;
+    let iut = &args.iut;
+    // Over FFI: a library, the reference cdylib, or the reference linked into the measuring child.
+    let ffi_target = if let Some(lib) = &iut.lib {
+        if !lib.is_file() {
+            return usage(format!("--lib {}: no such file", lib.display()));
+        }
+        Some((Some(lib.clone()), format!("ffi: {} (ivc_verify_raw, timed in a child process)", lib.display())))
+    } else {
+        match iut.reference {
+            Some(ReferenceMode::Ffi) => match super::iut::reference_library() {
+                Ok(lib) => {
+                    let label = format!("ffi: {} (the reference's ivc_verify_raw)", lib.display());
+                    Some((Some(lib), label))
+                }
+                Err(e) => {
+                    return Err(Failure::unreachable(format!("{e}")));
+                }
+            },
+            Some(ReferenceMode::Inproc) => {
+                Some((None, "in-process: the reference's ivc_verify_raw, linked into the measuring child".into()))
+            }
+            _ => None,
+        }
+    };
+    let (transport, timer, outcome) = match ffi_target {
+        Some((lib, label)) => {
+            let plan = ffi::Plan { samples: args.samples, seed: args.seed, batch: 10_000 };
+            match ffi::run(lib, &plan, args.threshold) {
+                Ok(run) => (label, run.timer, Ok((run.targets, run.seconds))),
+                Err(e) => (label, "rdtsc (in the child)".into(), Err(e)),
+            }
+        }
+        None => {
+            let kind = if iut.url.is_some() || iut.reference == Some(ReferenceMode::Http) {
+                wire::Kind::Http
+            } else {
+                wire::Kind::Stdio
+            };
+            let connected = match super::iut::connect_iut(iut, timeout) {
+                Ok(c) => c,
+                Err(failure) => return Err(failure),
+            };
+            let label = connected.connector.describe();
+            let ladder: Vec<u64> = args.ladder.iter().map(|us| (us * 1000.0).round() as u64).collect();
+            let connector = connected.connector;
+            let _guard = connected.guard;
+            let timer = "monotonic clock around each round trip (ns)".to_string();
+            match wire::run(connector, kind, args.samples, args.seed, &ladder, args.threshold, timeout) {
+                Ok(run) => (label, timer, Ok((run.targets, run.seconds))),
+                Err(wire::WireError::Unreachable(m)) => {
+                    return Err(Failure::unreachable(format!("the implementation could not be started or reached: {m}")));
+                }
+                Err(wire::WireError::Broken(m)) => (label, timer, Err(format!("stopped answering: {m}"))),
+            }
+        }
+    };
+    let report = match outcome {
+        Ok((targets, seconds)) => {
+            let mut problems = Vec::new();
+            if targets[0].unexpected_answers > 0 {
+                problems.push(format!(
+                    "the implementation did not refuse {} of the wrong hashes it was timed on",
+                    targets[0].unexpected_answers
+                ));
+            }
+            let (verdict, reason, controls_ok, control_notes, floor_ns) = decide(&targets, args.threshold, &problems);
+            let detectable_ns = targets[0]
+                .pairs
+                .iter()
+                .filter_map(|a| a.detectable_ns)
+                .fold(None, |m: Option<f64>, d| Some(m.map_or(d, |m| m.max(d))));
+            TimingReport {
+                transport,
+                timer,
+                samples: args.samples,
+                seed: args.seed,
+                threshold: args.threshold,
+                seconds,
+                verdict,
+                reason,
+                controls_ok,
+                control_notes,
+                floor_ns,
+                detectable_ns,
+                targets,
+                problems,
+            }
+        }
+        Err(problem) => TimingReport {
+            transport,
+            timer,
+            samples: args.samples,
+            seed: args.seed,
+            threshold: args.threshold,
+            seconds: 0.0,
+            verdict: Verdict::Inconclusive,
+            reason: format!("no measurement: {problem}"),
+            controls_ok: false,
+            control_notes: Vec::new(),
+            floor_ns: None,
+            detectable_ns: None,
+            targets: Vec::new(),
+            problems: vec![problem],
+        },
+    };
+    print!("{}", report.human());
+    if let Some(path) = &args.json {
+        let text = serde_json::to_string_pretty(&report).expect("reports serialise");
+        if let Err(e) = std::fs::write(path, text + "\n") {
+            return usage(format!("cannot write {}: {e}", path.display()));
+        }
+    }
+    Ok(ExitCode::from(match report.verdict {
+        Verdict::Pass => exit::CONFORMANT,
+        Verdict::Fail => exit::NONCONFORMANT,
+        Verdict::Inconclusive => exit::INCONCLUSIVE,
+    }))
+}
+
+/// `ivconform ffi-timing` (hidden): the measuring child.
+pub fn ffi_child(lib: Option<&Path>) -> CommandResult {
+    match ffi::child_main(lib) {
+        Ok(()) => Ok(ExitCode::SUCCESS),
+        Err(e) => usage(e),
+    }
+}
+
+/// `ivconform timing-control` (hidden): the reference with a data-dependent delay, over stdio or HTTP.
+pub fn control(args: TimingControlArgs) -> CommandResult {
+    ctl::set_delay_ns(args.delay_ns);
+    if args.stdio {
+        let (stdin, stdout) = (std::io::stdin(), std::io::stdout());
+        return match ivconform_harness::serve::stdio::serve_lines(stdin.lock(), stdout.lock(), ctl::handle) {
+            Ok(()) => Ok(ExitCode::SUCCESS),
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(ExitCode::SUCCESS),
+            Err(e) => usage(e),
+        };
+    }
+    let addr = args.http.expect("clap requires --stdio or --http");
+    let result = ivconform_harness::serve::http::serve_with(&addr, 1, ctl::handle, |bound| {
+        println!("listening on http://{bound}/");
+        let _ = std::io::stdout().flush();
+    });
+    match result {
+        Ok(()) => Ok(ExitCode::SUCCESS),
+        Err(e) => usage(format!("{e:#}")),
+    }
+}

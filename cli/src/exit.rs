@@ -1,0 +1,54 @@
+//! Exit codes, and the one place that turns a command's failure into one (see [`Failure`]).
+
+use std::process::ExitCode;
+
+/// Exit code: every case conformant (for `timing`: Pass; for `diagnose`: the hash is valid).
+pub const CONFORMANT: u8 = 0;
+/// Exit code: at least one failure, error, crash, timeout, unexpected pass, stale expectation or finding.
+pub const NONCONFORMANT: u8 = 1;
+/// Exit code: bad command line, vector, expectations or configuration file.
+pub const USAGE: u8 = 2;
+/// Exit code: the implementation could not be started or reached.
+pub const UNREACHABLE: u8 = 3;
+/// Exit code of `timing`: the controls or the statistics left the verdict open.
+pub const INCONCLUSIVE: u8 = 4;
+
+/// Why a command could not give a verdict: the exit code and the message printed as `ivconform CMD: ...`.
+#[derive(Debug)]
+pub struct Failure {
+    /// The exit code ([`USAGE`] or [`UNREACHABLE`]).
+    pub code: u8,
+    /// What went wrong, for the user.
+    pub message: String,
+}
+
+impl Failure {
+    /// Bad input: a flag, a vector, expectations or configuration file (exit 2).
+    pub fn usage(message: impl std::fmt::Display) -> Failure {
+        Failure { code: USAGE, message: message.to_string() }
+    }
+
+    /// The implementation could not be started or reached (exit 3).
+    pub fn unreachable(message: impl std::fmt::Display) -> Failure {
+        Failure { code: UNREACHABLE, message: message.to_string() }
+    }
+}
+
+/// What every command returns: the exit code of its verdict, or why there is none.
+pub type CommandResult = Result<ExitCode, Failure>;
+
+/// The exit code for a command's result, printing the failure's message (`ivconform CMD: message`).
+pub fn report(command: &str, result: CommandResult) -> ExitCode {
+    match result {
+        Ok(code) => code,
+        Err(failure) => {
+            eprintln!("ivconform {command}: {}", failure.message);
+            ExitCode::from(failure.code)
+        }
+    }
+}
+
+/// `Err(Failure::usage(message))`, for `return usage(...)` in a command body.
+pub fn usage<T>(message: impl std::fmt::Display) -> Result<T, Failure> {
+    Err(Failure::usage(message))
+}

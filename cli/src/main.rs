@@ -1,0 +1,40 @@
+//! `ivconform`: the conformance harness for identity verification (`user_hash` and JWT mode).
+//!
+//! A thin binary: [`cli`] is the command line, [`command`] holds one module per subcommand (its arguments
+//! and its body, which calls the libraries), [`exit`] maps every result to an exit code in one place, and
+//! [`value`] parses the values several commands share. The work happens in the library crates:
+//! `ivconform-harness` (vectors to verdict), `ivconform-differential` (props, fuzz), `ivconform-perf`
+//! (timing, bench).
+#![forbid(unsafe_code)]
+
+mod cli;
+mod command;
+mod exit;
+mod value;
+
+use clap::Parser;
+use cli::Command;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    let (name, result) = match cli.command {
+        Command::Run(args) => ("run", command::run::run(args)),
+        Command::Serve(args) => ("serve", command::serve::serve(args)),
+        Command::Diagnose(args) => ("diagnose", command::diagnose::diagnose(args)),
+        Command::Props(args) => ("props", command::props::props(args)),
+        Command::Fuzz(args) => ("fuzz", command::fuzz::fuzz(args)),
+        Command::Timing(args) => ("timing", command::timing::timing(args)),
+        Command::FfiTiming { lib } => ("ffi-timing", command::timing::ffi_child(lib.as_deref())),
+        Command::TimingControl(args) => ("timing-control", command::timing::control(args)),
+        Command::Bench(args) => ("bench", command::bench::bench(args)),
+        Command::FfiBench(args) => ("ffi-bench", Ok(ivconform_perf::bench::ffi_child::child(&args))),
+        Command::FfiHost { lib } => (
+            "ffi-host",
+            ivconform_harness::transport::ffi_host::run(&lib)
+                .map(|()| ExitCode::SUCCESS)
+                .map_err(|e| exit::Failure::unreachable(format!("{e:#}"))),
+        ),
+    };
+    exit::report(name, result)
+}

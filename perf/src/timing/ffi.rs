@@ -1,0 +1,315 @@
+//! Timing over FFI: a library's `ivc_verify_raw`, timed in-process inside a disposable child
+//! (`ivconform ffi-timing`), next to the two built-in controls measured in the same child and the same
+//! batches. A crash, hang or abort in the library ends only the child; the harness reports it.
+//!
+//! The child reads a [`Plan`] (one JSON line) on stdin, measures, and writes one [`ChildReport`] line on
+//! stdout: per target and class pair, the streaming [`Analysis`](super::stats::Analysis) (a few kilobytes),
+//! never the raw timings.
+
+use super::report::{Role, Target};
+use super::stats::Analysis;
+use super::{control_constant, control_early_exit, generate, Batch, Rng, VerifyRaw, MSG_LEN};
+use ivconform_core::hex::encode_lower_into;
+use ivconform_harness::transport::abi::AbiLibrary;
+use ivconform_core::mac::Keyed;
+use serde::{Deserialize, Serialize};
+use std::io::{BufRead, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// What the child is asked to measure.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Plan {
+    /// Measurements of each target (the IUT and each control), both pairs together.
+    pub samples: u64,
+    /// Seed of the inputs and class order.
+    pub seed: u64,
+    /// Measurements per batch (inputs generated together, targets measured in rotating order).
+    pub batch: usize,
+}
+
+/// One target's statistics, as the child sends them.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ChildTarget {
+    /// Name for reports.
+    pub name: String,
+    /// `iut`, `constant` or `early-exit`.
+    pub role: String,
+    /// One analysis per class pair.
+    pub pairs: Vec<Analysis>,
+    /// Answers other than 0 to wrong hashes.
+    pub unexpected: u64,
+}
+
+/// The child's answer.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum ChildReport {
+    /// Measured.
+    Done {
+        /// IUT first, then the controls.
+        targets: Vec<ChildTarget>,
+        /// Nanoseconds per timer unit.
+        ns_per_unit: f64,
+        /// The timer used.
+        timer: String,
+        /// Seconds spent measuring.
+        seconds: f64,
+    },
+    /// Could not measure (missing symbol, wrong ABI, a verifier that rejects right hashes).
+    Failed {
+        /// Why.
+        message: String,
+    },
+}
+
+/// The timer: the time-stamp counter between load fences on x86-64 (cycle resolution), else the monotonic
+/// clock in nanoseconds.
+#[inline(always)]
+fn ticks(origin: Instant) -> u64 {
+    #[cfg(target_arch = "x86_64")]
+    {
+        let _ = origin;
+        // SAFETY: lfence and rdtsc have no preconditions on x86-64.
+        unsafe {
+            std::arch::x86_64::_mm_lfence();
+            let t = std::arch::x86_64::_rdtsc();
+            std::arch::x86_64::_mm_lfence();
+            t
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        origin.elapsed().as_nanos() as u64
+    }
+}
+
+const TIMER: &str =
+    if cfg!(target_arch = "x86_64") { "rdtsc (in the child)" } else { "monotonic clock (in the child)" };
+
+/// Times `f` on every input of the batch; returns how many answers were not 0.
+#[inline(never)]
+fn measure(f: VerifyRaw, secret: &[u8], batch: &Batch, times: &mut [u64], origin: Instant) -> u64 {
+    let mut unexpected = 0;
+    for (i, slot) in times.iter_mut().enumerate().take(batch.len()) {
+        let (msg, hash) = (batch.msg(i).as_ptr(), batch.hash(i).as_ptr());
+        let t0 = ticks(origin);
+        // SAFETY: the buffers are valid for the lengths passed; `f` is the library's ivc_verify_raw (whose
+        // misbehaviour is contained by this child process) or a control.
+        let r = unsafe { f(secret.as_ptr(), secret.len(), msg, MSG_LEN, hash, 64) };
+        let t1 = ticks(origin);
+        *slot = t1.wrapping_sub(t0);
+        unexpected += u64::from(r != 0);
+    }
+    unexpected
+}
+
+/// Loads the library's `ivc_verify_raw` (or takes the linked reference's), keeping the library loaded.
+fn resolve(lib: Option<&Path>) -> Result<(VerifyRaw, Option<AbiLibrary>, String), String> {
+    let Some(lib) = lib else {
+        return Ok((ivconform_ffi::ivc_verify_raw as VerifyRaw, None, "the reference (linked)".into()));
+    };
+    let library = AbiLibrary::load(lib)?;
+    let f = library.verify_raw().ok_or_else(|| {
+        format!(
+            "{} does not export ivc_verify_raw (optional in include/ivconform.h, but timing over FFI needs it; \
+             time verify messages with --cmd or --url instead)",
+            lib.display()
+        )
+    })?;
+    Ok((f, Some(library), format!("ivc_verify_raw of {}", lib.display())))
+}
+
+/// Checks that a verifier accepts the right hash and refuses a wrong one (else timing it means nothing).
+fn sanity(f: VerifyRaw, secret: &[u8], key: &Keyed) -> Result<(), String> {
+    let msg = b"u-sanity-check-1";
+    let mut hex = [0u8; 64];
+    encode_lower_into(&key.mac(msg), &mut hex);
+    // SAFETY: valid buffers of the stated lengths.
+    let right = unsafe { f(secret.as_ptr(), secret.len(), msg.as_ptr(), msg.len(), hex.as_ptr(), 64) };
+    hex[0] = if hex[0] == b'0' { b'1' } else { b'0' };
+    // SAFETY: as above.
+    let wrong = unsafe { f(secret.as_ptr(), secret.len(), msg.as_ptr(), msg.len(), hex.as_ptr(), 64) };
+    if right != 1 || wrong != 0 {
+        return Err(format!(
+            "ivc_verify_raw answered {right} to the right hash and {wrong} to a wrong one (expected 1 and 0): \
+             it does not verify, so its timing means nothing"
+        ));
+    }
+    Ok(())
+}
+
+fn run_child(plan: &Plan, lib: Option<&Path>) -> ChildReport {
+    let (iut, _library, label) = match resolve(lib) {
+        Ok(x) => x,
+        Err(message) => return ChildReport::Failed { message },
+    };
+    let mut rng = Rng::new(plan.seed, 1);
+    let secret: Vec<u8> = (0..4).flat_map(|_| rng.next().to_le_bytes()).collect();
+    let key = Keyed::new(&secret);
+    if let Err(message) = sanity(iut, &secret, &key) {
+        return ChildReport::Failed { message };
+    }
+    let targets: [(String, &str, VerifyRaw); 3] = [
+        (label, "iut", iut),
+        (
+            "early-exit control (the reference with a byte loop that returns at the first difference)".into(),
+            "early-exit",
+            control_early_exit,
+        ),
+        ("constant-time control (the reference's subtle compare)".into(), "constant", control_constant),
+    ];
+    let origin = Instant::now();
+    let batch_size = plan.batch.max(100);
+    let mut times = vec![0u64; batch_size];
+    // Warm-up, thrown away (as dudect does): twice per target, since the first pass after loading is slow
+    // (cold caches, page faults, clock ramp-up); the second pass sets the histograms' bin width.
+    let warm_n = batch_size.min((plan.samples as usize / 10).max(2_000));
+    let warm = generate(&mut rng, &key, warm_n);
+    let mut analyses: Vec<Vec<Analysis>> = Vec::new();
+    for (_, _, f) in &targets {
+        measure(*f, &secret, &warm, &mut times, origin);
+    }
+    for (_, _, f) in &targets {
+        measure(*f, &secret, &warm, &mut times, origin);
+        let per_pair = (0..2)
+            .map(|pair| {
+                let xs: Vec<f64> =
+                    (0..warm.len()).filter(|&i| warm.codes[i] as usize / 2 == pair).map(|i| times[i] as f64).collect();
+                Analysis::new(if xs.is_empty() { &[1.0] } else { &xs })
+            })
+            .collect();
+        analyses.push(per_pair);
+    }
+    let (start_instant, start_ticks) = (Instant::now(), ticks(origin));
+    let mut unexpected = [0u64; 3];
+    let mut left = plan.samples;
+    let mut round = 0usize;
+    while left > 0 {
+        let n = (left as usize).min(batch_size);
+        let batch = generate(&mut rng, &key, n);
+        for k in 0..3 {
+            let t = (round + k) % 3;
+            unexpected[t] += measure(targets[t].2, &secret, &batch, &mut times, origin);
+            for (pair, analysis) in analyses[t].iter_mut().enumerate() {
+                let mine: Vec<(usize, f64)> = (0..n)
+                    .filter(|&i| batch.codes[i] as usize / 2 == pair)
+                    .map(|i| (batch.codes[i] as usize % 2, times[i] as f64))
+                    .collect();
+                analysis.push_batch(&mine);
+            }
+        }
+        left -= n as u64;
+        round += 1;
+    }
+    let elapsed = start_instant.elapsed();
+    let spent_ticks = ticks(origin).wrapping_sub(start_ticks) as f64;
+    let ns_per_unit =
+        if cfg!(target_arch = "x86_64") && spent_ticks > 0.0 { elapsed.as_nanos() as f64 / spent_ticks } else { 1.0 };
+    let targets = targets
+        .into_iter()
+        .zip(analyses)
+        .zip(unexpected)
+        .map(|(((name, role, _), pairs), unexpected)| ChildTarget { name, role: role.into(), pairs, unexpected })
+        .collect();
+    ChildReport::Done { targets, ns_per_unit, timer: TIMER.into(), seconds: elapsed.as_secs_f64() }
+}
+
+/// `ivconform ffi-timing [--lib PATH]` (hidden): reads a plan on stdin, writes the report on stdout.
+pub fn child_main(lib: Option<&Path>) -> Result<(), String> {
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line).map_err(|e| format!("cannot read the plan: {e}"))?;
+    let plan: Plan = serde_json::from_str(&line).map_err(|e| format!("bad plan: {e}"))?;
+    let report = run_child(&plan, lib);
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer(&mut out, &report).map_err(|e| e.to_string())?;
+    out.write_all(b"\n").and_then(|()| out.flush()).map_err(|e| e.to_string())
+}
+
+/// What the parent got back: the targets assessed, or why there are none.
+pub struct FfiRun {
+    /// The IUT first, then the controls.
+    pub targets: Vec<Target>,
+    /// The timer, with its resolution.
+    pub timer: String,
+    /// Seconds the child measured for.
+    pub seconds: f64,
+}
+
+/// Starts the child for `lib` (or the linked reference), sends the plan, waits and assesses.
+pub fn run(lib: Option<PathBuf>, plan: &Plan, threshold: f64) -> Result<FfiRun, String> {
+    let exe = ivconform_harness::helper::exe()?;
+    let mut cmd = Command::new(exe);
+    cmd.arg("ffi-timing");
+    if let Some(lib) = &lib {
+        cmd.arg("--lib").arg(lib);
+    }
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot start the measuring child: {e}"))?;
+    let mut stdin = child.stdin.take().expect("piped");
+    let _ = writeln!(stdin, "{}", serde_json::to_string(plan).expect("plans serialise"));
+    drop(stdin);
+    let (mut stdout, mut stderr) = (child.stdout.take().expect("piped"), child.stderr.take().expect("piped"));
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = stdout.read_to_string(&mut text);
+        let _ = tx.send(text);
+    });
+    let err_reader = std::thread::spawn(move || {
+        let mut text = Vec::new();
+        let _ = (&mut stderr).take(64 * 1024).read_to_end(&mut text);
+        String::from_utf8_lossy(&text).into_owned()
+    });
+    // Generous: 50 µs per measurement of each of the three targets, plus a minute.
+    let deadline = Duration::from_secs(60) + Duration::from_micros(plan.samples.saturating_mul(150));
+    let text = match rx.recv_timeout(deadline) {
+        Ok(t) => t,
+        Err(_) => {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(format!("the measurement did not finish within {} s (killed)", deadline.as_secs()));
+        }
+    };
+    let status = child.wait().map_err(|e| e.to_string())?;
+    let said = err_reader.join().unwrap_or_default();
+    let last = said.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or_default().to_string();
+    let report: ChildReport = match serde_json::from_str(text.trim()) {
+        Ok(r) => r,
+        Err(_) => {
+            let how = ivconform_harness::transport::stdio::describe_status(status);
+            let tail = if last.is_empty() { String::new() } else { format!("; it said: {last}") };
+            return Err(format!("the library crashed while being timed ({how}){tail}"));
+        }
+    };
+    match report {
+        ChildReport::Failed { message } => Err(message),
+        ChildReport::Done { targets, ns_per_unit, timer, seconds } => {
+            let targets = targets
+                .into_iter()
+                .map(|t| Target {
+                    name: t.name,
+                    role: match t.role.as_str() {
+                        "iut" => Role::Iut,
+                        "constant" => Role::ConstantControl,
+                        _ => Role::EarlyExitControl,
+                    },
+                    delay_ns: None,
+                    pairs: t.pairs.iter().map(|a| a.assess(threshold, ns_per_unit)).collect(),
+                    unexpected_answers: t.unexpected,
+                })
+                .collect();
+            let timer = if cfg!(target_arch = "x86_64") {
+                format!("{timer}, {:.3} ticks/ns", 1.0 / ns_per_unit)
+            } else {
+                timer
+            };
+            Ok(FfiRun { targets, timer, seconds })
+        }
+    }
+}

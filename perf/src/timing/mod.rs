@@ -1,0 +1,237 @@
+//! The constant-time suite (`ivconform timing`, rule V9): does the time a verification takes depend on how
+//! much of the supplied hash is right?
+//!
+//! Two class pairs, every measurement of a wrong hash:
+//! * pair 1 (byte position): class A is right in every byte but the last, class B is wrong in the first;
+//! * pair 2 (first hex character): class A has the first character right and the second wrong, class B the
+//!   first character wrong.
+//!
+//! A wrong character is replaced by another of the same kind (digit by digit, letter by letter), so both
+//! classes decode the same way and differ only in *where* the hash goes wrong. Classes are drawn at random
+//! per measurement, and each batch's inputs for all classes are generated into one shared buffer before any
+//! is measured (separate pools per class were seen to produce false positives).
+//!
+//! [`stats`] holds the statistics (dudect's Welch t on raw and cropped timings, and a decile comparison);
+//! [`ffi`] measures a library's `ivc_verify_raw` inside a disposable child process, next to built-in
+//! controls; [`wire`] measures round trips of `verify` messages over HTTP or stdio next to control servers
+//! ([`control`]) with known injected delays, which measure the detection floor.
+
+pub mod control;
+pub mod ffi;
+pub mod report;
+pub mod stats;
+pub mod wire;
+
+use ivconform_core::hex::{decode_tag, encode_lower_into};
+use ivconform_core::mac::{tags_equal, Keyed};
+
+/// Length of the generated identifiers (bytes).
+pub const MSG_LEN: usize = 16;
+
+/// The two class pairs, for reports.
+pub const PAIRS: [&str; 2] = [
+    "pair 1: A right but the last byte, B wrong in the first byte",
+    "pair 2: A first hex character right, B first hex character wrong",
+];
+
+/// SplitMix64: a small seeded generator for inputs and class order (reproducible by `--seed`).
+#[derive(Debug, Clone)]
+pub struct Rng(u64);
+
+impl Rng {
+    /// A generator for `seed` and a stream label (so different uses of one seed do not correlate).
+    pub fn new(seed: u64, stream: u64) -> Self {
+        let mut r = Rng(seed ^ stream.wrapping_mul(0xd1b5_4a32_d192_ed03));
+        r.next();
+        r
+    }
+
+    /// The next 64 random bits.
+    pub fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+}
+
+/// One batch of inputs: per measurement a class code (0..4: pair = code / 2, class = code % 2), an
+/// identifier and the supplied hash, all in shared contiguous buffers.
+#[derive(Debug, Clone, Default)]
+pub struct Batch {
+    /// Class codes.
+    pub codes: Vec<u8>,
+    /// Identifiers, `MSG_LEN` bytes each.
+    pub msgs: Vec<u8>,
+    /// Supplied hashes, 64 lowercase hex characters each.
+    pub hashes: Vec<u8>,
+}
+
+impl Batch {
+    /// Measurements in the batch.
+    pub fn len(&self) -> usize {
+        self.codes.len()
+    }
+
+    /// The identifier of measurement `i`.
+    pub fn msg(&self, i: usize) -> &[u8] {
+        &self.msgs[i * MSG_LEN..(i + 1) * MSG_LEN]
+    }
+
+    /// The supplied hash of measurement `i`.
+    pub fn hash(&self, i: usize) -> &[u8] {
+        &self.hashes[i * 64..(i + 1) * 64]
+    }
+}
+
+/// Another hex digit of the same kind: a digit for a digit, a letter for a letter (so decoding costs the same).
+fn same_kind_other(c: u8, r: u64) -> u8 {
+    if c.is_ascii_digit() {
+        b'0' + ((c - b'0') as u64 + 1 + r % 9) as u8 % 10
+    } else {
+        b'a' + ((c - b'a') as u64 + 1 + r % 5) as u8 % 6
+    }
+}
+
+/// The position of the one wrong character for a class code.
+pub fn wrong_position(code: u8) -> usize {
+    match code {
+        0 => 63, // pair 1 A: the last byte wrong (its second character)
+        2 => 1,  // pair 2 A: the first character right, the second wrong
+        _ => 0,  // classes B: the first character wrong
+    }
+}
+
+/// Generates `n` measurements' inputs into one shared buffer: random class, random identifier, the right
+/// hash computed and then made wrong at the class's position.
+pub fn generate(rng: &mut Rng, key: &Keyed, n: usize) -> Batch {
+    let mut b = Batch { codes: vec![0; n], msgs: vec![0; n * MSG_LEN], hashes: vec![0; n * 64] };
+    const ALPHABET: &[u8; 36] = b"abcdefghijklmnopqrstuvwxyz0123456789";
+    for i in 0..n {
+        let r = rng.next();
+        b.codes[i] = (r & 3) as u8;
+        let msg = &mut b.msgs[i * MSG_LEN..(i + 1) * MSG_LEN];
+        msg[..2].copy_from_slice(b"u-");
+        let mut bits = rng.next();
+        for c in &mut msg[2..] {
+            *c = ALPHABET[(bits % 36) as usize];
+            bits /= 36;
+            if bits == 0 {
+                bits = rng.next();
+            }
+        }
+        let mut hex = [0u8; 64];
+        encode_lower_into(&key.mac(msg), &mut hex);
+        let at = wrong_position(b.codes[i]);
+        hex[at] = same_kind_other(hex[at], r >> 8);
+        b.hashes[i * 64..(i + 1) * 64].copy_from_slice(&hex);
+    }
+    b
+}
+
+/// The signature of `ivc_verify_raw` (include/ivconform.h).
+pub use ivconform_protocol::abi::VerifyRawFn as VerifyRaw;
+
+/// Views the control's arguments as slices.
+///
+/// # Safety
+/// Each pointer must be valid for its length (the measuring loop passes its own buffers).
+unsafe fn args<'a>(s: *const u8, sl: usize, m: *const u8, ml: usize, h: *const u8, hl: usize) -> [&'a [u8]; 3] {
+    // SAFETY: guaranteed by the caller.
+    unsafe { [std::slice::from_raw_parts(s, sl), std::slice::from_raw_parts(m, ml), std::slice::from_raw_parts(h, hl)] }
+}
+
+/// Control: the reference's verifier with an early-exit byte compare (returns at the first differing byte).
+/// It must be flagged; if it is not, the run could not have seen a leak of that size.
+///
+/// # Safety
+/// Each pointer must be valid for its length.
+#[inline(never)]
+pub unsafe extern "C" fn control_early_exit(
+    s: *const u8,
+    sl: usize,
+    m: *const u8,
+    ml: usize,
+    h: *const u8,
+    hl: usize,
+) -> i32 {
+    // SAFETY: the caller's contract.
+    let [secret, msg, hash] = unsafe { args(s, sl, m, ml, h, hl) };
+    let Some(supplied) = std::str::from_utf8(hash).ok().and_then(decode_tag) else { return 0 };
+    let expected = Keyed::new(secret).mac(msg);
+    for i in 0..expected.len() {
+        // black_box keeps the loop a byte loop: no vectorised compare, one branch per byte.
+        if std::hint::black_box(expected[i]) != std::hint::black_box(supplied[i]) {
+            return 0;
+        }
+    }
+    1
+}
+
+/// Control: the reference's verifier with its constant-time compare (`subtle`). It must pass; if it does
+/// not, the setup (inputs, machine, timer) makes differences of its own and no verdict can be trusted.
+///
+/// # Safety
+/// Each pointer must be valid for its length.
+#[inline(never)]
+pub unsafe extern "C" fn control_constant(
+    s: *const u8,
+    sl: usize,
+    m: *const u8,
+    ml: usize,
+    h: *const u8,
+    hl: usize,
+) -> i32 {
+    // SAFETY: the caller's contract.
+    let [secret, msg, hash] = unsafe { args(s, sl, m, ml, h, hl) };
+    let Some(supplied) = std::str::from_utf8(hash).ok().and_then(decode_tag) else { return 0 };
+    i32::from(tags_equal(&Keyed::new(secret).mac(msg), &supplied))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classes_are_wrong_exactly_where_they_say() {
+        let key = Keyed::new(b"timing secret");
+        let batch = generate(&mut Rng::new(1, 2), &key, 2_000);
+        let mut seen = [0usize; 4];
+        for i in 0..batch.len() {
+            let code = batch.codes[i];
+            seen[code as usize] += 1;
+            let mut right = [0u8; 64];
+            encode_lower_into(&key.mac(batch.msg(i)), &mut right);
+            let diff: Vec<usize> = (0..64).filter(|&j| right[j] != batch.hash(i)[j]).collect();
+            assert_eq!(diff, vec![wrong_position(code)], "code {code}");
+            let (a, b) = (right[diff[0]], batch.hash(i)[diff[0]]);
+            assert_eq!(a.is_ascii_digit(), b.is_ascii_digit(), "same kind of character");
+            assert!(b.is_ascii_hexdigit() && !b.is_ascii_uppercase());
+            // Every input is a wrong hash: both controls say no.
+            let call = |f: VerifyRaw| unsafe {
+                f(b"timing secret".as_ptr(), 13, batch.msg(i).as_ptr(), MSG_LEN, batch.hash(i).as_ptr(), 64)
+            };
+            assert_eq!(call(control_early_exit), 0);
+            assert_eq!(call(control_constant), 0);
+        }
+        // The four classes are drawn about equally often.
+        assert!(seen.iter().all(|&n| n > 400), "{seen:?}");
+        // The controls accept the right hash.
+        let mut right = [0u8; 64];
+        encode_lower_into(&key.mac(b"u-abc"), &mut right);
+        for f in [control_early_exit as VerifyRaw, control_constant] {
+            assert_eq!(unsafe { f(b"timing secret".as_ptr(), 13, b"u-abc".as_ptr(), 5, right.as_ptr(), 64) }, 1);
+        }
+    }
+
+    #[test]
+    fn the_generator_is_reproducible() {
+        let key = Keyed::new(b"k");
+        let a = generate(&mut Rng::new(42, 0), &key, 100);
+        let b = generate(&mut Rng::new(42, 0), &key, 100);
+        let c = generate(&mut Rng::new(43, 0), &key, 100);
+        assert_eq!((&a.codes, &a.msgs, &a.hashes), (&b.codes, &b.msgs, &b.hashes));
+        assert_ne!(a.hashes, c.hashes);
+    }
+}
