@@ -8,7 +8,8 @@
 
 use hmac::{Hmac, Mac};
 use ivconform_benches::{identifier, IDENTIFIER_LENGTHS, SECRET};
-use ivconform_core::hex::{encode_tag_into, TAG_HEX_LEN};
+use ivconform_core::hex::TAG_HEX_LEN;
+use ivconform_core::mac::encode_tag_into;
 use ivconform_core::Signer;
 use sha2::digest::generic_array::GenericArray;
 use sha2::Sha256;
@@ -187,7 +188,7 @@ fn main() {
     );
     for len in IDENTIFIER_LENGTHS {
         let k = format!("keyed/{len}");
-        let floor = if len <= ivconform_core::fastmac::SHORT_MAX { ratio(&k, Some("floor")) } else { None };
+        let floor = if len <= ivconform_core::mac::SHORT_MAX { ratio(&k, Some("floor")) } else { None };
         println!(
             "{:>5} {:>9} {:>10} {:>9} {:>12} {:>15} {:>9} {:>16}",
             len,

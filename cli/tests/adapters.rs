@@ -429,8 +429,8 @@ fn kill_matrix(mutants: &[Mutant], runs: &BTreeMap<String, MutantRun>, seconds: 
     let mut text = String::new();
     writeln!(
         text,
-        "Kill matrix: {} mutants of adapters/python/ivconform_adapter.py, each against the {} golden vectors over \
-         stdio ({seconds:.1} s)",
+        "Kill matrix: {} mutants of adapters/python/ivconform_adapter.py (adapters/mutants/python/mutants.py), each \
+         against the {} golden vectors over stdio ({seconds:.1} s)",
         mutants.len(),
         vector_count()
     )

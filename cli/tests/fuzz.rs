@@ -154,7 +154,7 @@ fn a_jwt_bug_is_found_from_the_jwt_vectors_and_saved_as_a_jwt_case() {
 #[test]
 fn a_crashing_implementation_is_a_finding_not_a_harness_failure() {
     let dir = scratch("abort");
-    let proxy = root().join("harness/tests/fixtures/iut/proxy.py");
+    let proxy = root().join("cli/tests/fixtures/iut/proxy.py");
     let cmd = format!("python3 {} abort", proxy.display());
     let out = fuzz(&["--cmd", &cmd, "--duration", "120", "--max-shrink", "20", "--out", dir.to_str().unwrap()]);
     let t = text(&out);
@@ -166,7 +166,7 @@ fn a_crashing_implementation_is_a_finding_not_a_harness_failure() {
 
 #[test]
 fn an_implementation_without_jwt_mode_is_not_sent_tokens() {
-    let proxy = root().join("harness/tests/fixtures/iut/proxy.py");
+    let proxy = root().join("cli/tests/fixtures/iut/proxy.py");
     let cmd = format!("python3 {} no-jwt", proxy.display());
     let out = fuzz(&["--cmd", &cmd, "--iterations", "3000", "--duration", "600", "--seed", "5"]);
     let t = text(&out);

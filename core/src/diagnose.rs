@@ -27,7 +27,7 @@ pub enum Mistake {
         /// The platform whose secret was used.
         used: Platform,
     },
-    /// The hash was made with a secret of another workspace (e.g. the [TEST] one).
+    /// The hash was made with a secret of another workspace (e.g. the `[TEST]` one).
     OtherWorkspaceSecret {
         /// The app id whose secret was used.
         app: String,

@@ -1,4 +1,7 @@
 //! Hex encoding of MAC tags: lowercase out (S1), either case in (V6), nothing else accepted.
+//!
+//! Portable and self-contained (it uses nothing else of the crate). The SIMD encoder of a tag,
+//! [`encode_tag_into`](crate::mac::encode_tag_into), lives with the SHA-NI code in [`crate::mac`].
 
 /// Length in characters of a hex-encoded HMAC-SHA256 tag.
 pub const TAG_HEX_LEN: usize = 64;
@@ -36,18 +39,6 @@ pub fn encode_lower_into(bytes: &[u8], out: &mut [u8]) {
 pub(crate) fn encode_words_into(words: &[u32; 8], out: &mut [u8; TAG_HEX_LEN]) {
     for (o, w) in out.chunks_exact_mut(8).zip(words) {
         o.copy_from_slice(&hex8(*w));
-    }
-}
-
-/// Lowercase hex of a 32-byte tag, on the fastest encoder this CPU has (SSSE3 shuffles when present).
-pub fn encode_tag_into(tag: &[u8; 32], out: &mut [u8; TAG_HEX_LEN]) {
-    let mut words = [0u32; 8];
-    for (w, b) in words.iter_mut().zip(tag.chunks_exact(4)) {
-        *w = u32::from_be_bytes([b[0], b[1], b[2], b[3]]);
-    }
-    match crate::shani::ShaNi::detect() {
-        Some(t) => t.hex_words(&words, out),
-        None => encode_words_into(&words, out),
     }
 }
 
@@ -118,8 +109,6 @@ mod tests {
             let simple: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
             prop_assert_eq!(encode_lower(&bytes), simple);
             let mut out = [0u8; TAG_HEX_LEN];
-            encode_tag_into(&tag, &mut out);
-            prop_assert_eq!(std::str::from_utf8(&out).unwrap(), encode_lower(&tag));
             let mut words = [0u32; 8];
             for (w, b) in words.iter_mut().zip(tag.chunks_exact(4)) {
                 *w = u32::from_be_bytes([b[0], b[1], b[2], b[3]]);

@@ -8,6 +8,10 @@ use std::fmt;
 /// Longest accepted identifier (`user_id` or `email`), in UTF-8 bytes (P6).
 pub const MAX_IDENTIFIER_BYTES: usize = 1024;
 
+/// The payload key that carries the JWT-mode token (the P4 analogue for JWT mode; the token itself is
+/// [`crate::jwt`]'s).
+pub const JWT_KEY: &str = "intercom_user_jwt";
+
 /// A boot payload that passed P1–P6.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BootPayload {
@@ -141,13 +145,13 @@ impl BootPayload {
                         ))
                     }
                 },
-                crate::jwt::PAYLOAD_KEY => match value {
+                JWT_KEY => match value {
                     Value::Null => {}
                     Value::String(s) => jwt = Some(s).filter(|s| !s.is_empty()),
                     other => {
                         return Err(malformed(
                             Rule::P4,
-                            format!("{} must be a string, found {}", crate::jwt::PAYLOAD_KEY, other.type_name()),
+                            format!("{} must be a string, found {}", JWT_KEY, other.type_name()),
                         ))
                     }
                 },
@@ -176,7 +180,7 @@ impl BootPayload {
             members.push(("user_hash".into(), Value::String(h.clone())));
         }
         if let Some(t) = &self.jwt {
-            members.push((crate::jwt::PAYLOAD_KEY.into(), Value::String(t.clone())));
+            members.push((JWT_KEY.into(), Value::String(t.clone())));
         }
         members.extend(self.custom.iter().cloned());
         Value::Object(members).to_json()

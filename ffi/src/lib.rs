@@ -10,6 +10,10 @@
 //! Every entry point runs its body inside `catch_unwind`: a panic never crosses the ABI (it would abort the
 //! process); it becomes the function's error return instead (`ivc_free` swallows it).
 
+// The whole crate is the C ABI (raw pointers, `#[no_mangle]` exports): unsafe code is allowed here, with a
+// SAFETY comment on every block, and nowhere else in the workspace without a module-level allow.
+#![allow(unsafe_code)]
+
 use ivconform_core::hex::decode_tag;
 use ivconform_core::mac::{tags_equal, Keyed};
 use ivconform_core::Signer;
@@ -225,34 +229,49 @@ mod tests {
     #[test]
     fn raw_entry_points() {
         let mut out = [0u8; 64];
-        // SAFETY (all calls below): valid buffers of the stated lengths, or NULL where a refusal is tested.
+        // Every unsafe call below passes valid buffers of the stated lengths, or NULL where a refusal is tested.
+        // SAFETY: a live local buffer of 64 bytes and byte-string literals of the lengths passed.
         assert_eq!(unsafe { ivc_sign_raw(b"key".as_ptr(), 3, b"u1".as_ptr(), 2, out.as_mut_ptr()) }, 0);
         assert_eq!(&out[..], Signer::new(b"key").unwrap().hash_message(b"u1").as_bytes());
         // RFC 4231 case 2 through the raw path.
         let mut rfc = [0u8; 64];
         let msg = b"what do ya want for nothing?";
+        // SAFETY: every pointer is a live local buffer of the length passed.
         assert_eq!(unsafe { ivc_sign_raw(b"Jefe".as_ptr(), 4, msg.as_ptr(), msg.len(), rfc.as_mut_ptr()) }, 0);
         assert_eq!(&rfc[..], b"5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
         // An empty message is fine (NULL with length 0 too).
+        // SAFETY: every pointer is a live local buffer of the length passed.
         assert_eq!(unsafe { ivc_sign_raw(b"key".as_ptr(), 3, std::ptr::null(), 0, rfc.as_mut_ptr()) }, 0);
 
+        // SAFETY: every pointer is a live local buffer of the length passed.
         let ok = unsafe { ivc_verify_raw(b"key".as_ptr(), 3, b"u1".as_ptr(), 2, out.as_ptr(), 64) };
         assert_eq!(ok, 1);
         let upper = std::str::from_utf8(&out).unwrap().to_uppercase();
+        // SAFETY: every pointer is a live local buffer of the length passed.
         assert_eq!(unsafe { ivc_verify_raw(b"key".as_ptr(), 3, b"u1".as_ptr(), 2, upper.as_ptr(), 64) }, 1);
+        // SAFETY: every pointer is a live local buffer of the length passed.
         assert_eq!(unsafe { ivc_verify_raw(b"key".as_ptr(), 3, b"u2".as_ptr(), 2, out.as_ptr(), 64) }, 0);
         let mut wrong = out;
         wrong[63] ^= 1;
+        // SAFETY: every pointer is a live local buffer of the length passed.
         assert_eq!(unsafe { ivc_verify_raw(b"key".as_ptr(), 3, b"u1".as_ptr(), 2, wrong.as_ptr(), 64) }, 0);
+        // SAFETY: every pointer is a live local buffer of the length passed.
         assert_eq!(unsafe { ivc_verify_raw(b"key".as_ptr(), 3, b"u1".as_ptr(), 2, out.as_ptr(), 63) }, 0);
         let not_utf8 = [0xffu8; 64];
+        // SAFETY: every pointer is a live local buffer of the length passed.
         assert_eq!(unsafe { ivc_verify_raw(b"key".as_ptr(), 3, b"u1".as_ptr(), 2, not_utf8.as_ptr(), 64) }, 0);
 
+        // SAFETY: every pointer is a live local buffer of the length passed.
         assert_eq!(unsafe { ivc_sign_raw(b"".as_ptr(), 0, b"u1".as_ptr(), 2, out.as_mut_ptr()) }, -1);
+        // SAFETY: every pointer is a live local buffer of the length passed.
         assert_eq!(unsafe { ivc_sign_raw(b"key".as_ptr(), 3, b"u1".as_ptr(), 2, std::ptr::null_mut()) }, -1);
+        // SAFETY: every pointer is a live local buffer of the length passed.
         assert_eq!(unsafe { ivc_sign_raw(b"key".as_ptr(), 3, std::ptr::null(), 2, out.as_mut_ptr()) }, -1);
+        // SAFETY: every pointer is a live local buffer of the length passed.
         assert_eq!(unsafe { ivc_verify_raw(std::ptr::null(), 3, b"u1".as_ptr(), 2, out.as_ptr(), 64) }, -1);
+        // SAFETY: every pointer is a live local buffer of the length passed.
         assert_eq!(unsafe { ivc_verify_raw(b"".as_ptr(), 0, b"u1".as_ptr(), 2, out.as_ptr(), 64) }, -1);
+        // SAFETY: every pointer is a live local buffer of the length passed.
         assert_eq!(unsafe { ivc_verify_raw(b"key".as_ptr(), 3, b"u1".as_ptr(), 2, std::ptr::null(), 64) }, -1);
     }
 }

@@ -5,5 +5,5 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    ivconform_core::fuzz_input::json_self_differential(data);
+    ivconform_fuzzing::targets::json_self_differential(data);
 });

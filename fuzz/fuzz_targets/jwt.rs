@@ -8,5 +8,5 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    ivconform_core::fuzz_input::jwt(data);
+    ivconform_fuzzing::targets::jwt(data);
 });

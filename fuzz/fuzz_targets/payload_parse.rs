@@ -4,5 +4,5 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    ivconform_core::invariants::payload_round_trip(data);
+    ivconform_fuzzing::targets::payload_parse(data);
 });

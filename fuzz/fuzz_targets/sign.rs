@@ -5,5 +5,5 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    ivconform_core::fuzz_input::sign(data);
+    ivconform_fuzzing::targets::sign(data);
 });

@@ -1,13 +1,5 @@
-//! What the fuzz targets feed to [`crate::invariants`]: fuzzer bytes decoded into configurations, payloads,
-//! secrets and identifiers, and JSON rendered in several shapes. Behind the `arbitrary` feature.
-//!
-//! # Why here, behind a feature, and not in the fuzz crate
-//!
-//! Every corpus file and saved reproducer is replayed by an ordinary `cargo test` on stable
-//! (`vectors/tests/fuzz_replay.rs`), which must decode the bytes exactly as the targets do. The fuzz crate
-//! lives outside the workspace and links libFuzzer, so a test cannot use it; this module can, and the
-//! `arbitrary` feature keeps core's default build free of the dependency. The targets in `fuzz/` are one line
-//! each: they call [`payload_parse`], [`verify`], [`sign`], [`json_self_differential`] or [`jwt`].
+//! Fuzzer bytes decoded into what [`crate::invariants`] checks: configurations, payloads, secrets and
+//! identifiers, and JSON rendered in several shapes. The `jwt` target's input is [`jwt`].
 //!
 //! # Byte layout
 //!
@@ -16,57 +8,17 @@
 //! decoding them back. After the header, structure-aware parts (payloads built from identifiers, hash forms,
 //! extra keys and nesting; JSON trees with the faults P1 names) come from `#[derive(Arbitrary)]` types.
 
-use crate::config::{AppConfig, Config, PlatformConfig, Secret};
-use crate::identifier::{Identifiers, UserId, MAX_SAFE_INTEGER};
-use crate::invariants::{self, Rendering};
-use crate::json::{self, Limits, Value};
-use crate::payload::BootPayload;
-use crate::platform::Platform;
+use crate::invariants::Rendering;
 use arbitrary::{Arbitrary, Unstructured};
 use hmac::{Hmac, Mac};
+use ivconform_core::config::{AppConfig, Config, PlatformConfig, Secret};
+use ivconform_core::identifier::{Identifiers, UserId, MAX_SAFE_INTEGER};
+use ivconform_core::json::{self, Limits, Value};
+use ivconform_core::payload::BootPayload;
+use ivconform_core::platform::Platform;
 use sha2::Sha256;
 
-/// A fuzz target's body: panics on a violated property.
-pub type Target = fn(&[u8]);
-
-/// The fuzz targets by name (the names of `fuzz/fuzz_targets/*.rs` and `fuzz/corpus/*`), for the replay test.
-pub const TARGETS: [(&str, Target); 5] = [
-    ("payload_parse", payload_parse),
-    ("verify", verify),
-    ("sign", sign),
-    ("json_self_differential", json_self_differential),
-    ("jwt", jwt),
-];
-
-/// Target `payload_parse`: raw bytes into the payload parser ([`invariants::payload_round_trip`]).
-pub fn payload_parse(data: &[u8]) {
-    invariants::payload_round_trip(data);
-}
-
-/// Target `verify`: a configuration, a platform and a payload ([`invariants::verify_properties`]).
-pub fn verify(data: &[u8]) {
-    let case = decode_verify(data);
-    invariants::verify_properties(&case.config, case.platform, &case.payload);
-}
-
-/// Target `sign`: a secret, identifiers and more messages ([`invariants::sign_properties`]).
-pub fn sign(data: &[u8]) {
-    let input = decode_sign(data);
-    invariants::sign_properties(&input.secret, &input.identifiers, &input.batch);
-}
-
-/// Target `json_self_differential`: one JSON value in several shapes ([`invariants::json_shapes_agree`]).
-pub fn json_self_differential(data: &[u8]) {
-    invariants::json_shapes_agree(&decode_json(data));
-}
-
-/// Target `jwt`: a secret, a token (raw, or built with the mistakes J1–J3 name), a current time and
-/// clear-text identifiers ([`invariants::jwt_properties`]).
-pub fn jwt(data: &[u8]) {
-    let input = crate::fuzz_jwt::decode_jwt(data);
-    let rotation = data.iter().fold(0usize, |h, &b| h.wrapping_mul(31).wrapping_add(usize::from(b)));
-    invariants::jwt_properties(input.secret.as_deref(), &input.token, input.now, &input.clear, rotation);
-}
+pub mod jwt;
 
 // ---- header reading: byte by byte, so the encoders below can write the same layout -------------------------
 
@@ -563,7 +515,7 @@ pub fn encode_json_text(text: &[u8]) -> Vec<u8> {
 
 // ---- verify ----------------------------------------------------------------------------------------------
 
-/// A decoded `verify` input: what [`invariants::verify_properties`] is called with.
+/// A decoded `verify` input: what [`crate::invariants::verify_properties`] is called with.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VerifyCase {
     /// One to three workspaces with arbitrary ids, secrets and enforcement (always a valid configuration).
@@ -883,7 +835,7 @@ impl Built {
 
 // ---- sign ---------------------------------------------------------------------------------------------------
 
-/// A decoded `sign` input: what [`invariants::sign_properties`] is called with.
+/// A decoded `sign` input: what [`crate::invariants::sign_properties`] is called with.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SignInput {
     /// The secret's raw bytes (possibly empty: S5).
@@ -962,6 +914,7 @@ pub fn encode_sign(input: &SignInput) -> Result<Vec<u8>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ivconform_core::decision::{Identity, Outcome};
 
     #[test]
     fn verify_layout_round_trips() {
@@ -1021,12 +974,14 @@ mod tests {
                 .collect();
             let Ok(b) = Built::arbitrary_take_rest(Unstructured::new(&data)) else { continue };
             let platform = if n % 2 == 0 { Platform::Web } else { Platform::Android };
-            outcomes.insert(match crate::verify::verify(&config, platform, &b.build(&config, platform)).outcome {
-                crate::verify::Outcome::Reject(reason) => reason.as_str(),
-                crate::verify::Outcome::Accept(crate::verify::Identity::Visitor) => "visitor",
-                crate::verify::Outcome::Accept(crate::verify::Identity::User { verified: true, .. }) => "verified",
-                crate::verify::Outcome::Accept(crate::verify::Identity::User { verified: false, .. }) => "unverified",
-            });
+            outcomes.insert(
+                match ivconform_core::verify::verify(&config, platform, &b.build(&config, platform)).outcome {
+                    Outcome::Reject(reason) => reason.as_str(),
+                    Outcome::Accept(Identity::Visitor) => "visitor",
+                    Outcome::Accept(Identity::User { verified: true, .. }) => "verified",
+                    Outcome::Accept(Identity::User { verified: false, .. }) => "unverified",
+                },
+            );
         }
         assert_eq!(outcomes.len(), 8, "built payloads reach only {outcomes:?}");
     }

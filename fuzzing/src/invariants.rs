@@ -2,20 +2,20 @@
 //! ordinary tests on stable Rust. Each function panics, with a message naming the property, on a violation.
 //!
 //! The functions take plain values (bytes, a [`Config`], [`Identifiers`]); turning fuzzer bytes into those
-//! values is [`crate::fuzz_input`]'s job (behind the `arbitrary` feature). Expectations are computed
-//! independently of the code under test wherever that is cheap: HMAC with the `hmac` and `sha2` crates
-//! directly (never through [`crate::mac`]), S2's selection and V1–V6's table re-derived from the rule book,
-//! and serde_json as a second JSON parser.
+//! values is [`crate::input`]'s job. Expectations are computed independently of the code under test wherever
+//! that is cheap: HMAC with the `hmac` and `sha2` crates directly (never through [`ivconform_core::mac`]), S2's
+//! selection and V1–V6's table re-derived from the rule book, and serde_json as a second JSON parser.
 
-use crate::config::{AppConfig, Config, PlatformConfig, Secret};
-use crate::identifier::{Identifiers, Source, UserId};
-use crate::json::{self, Limits, Value};
-use crate::payload::BootPayload;
-use crate::platform::Platform;
-use crate::rules::Rule;
-use crate::sign::{user_hash, SignError, Signer};
-use crate::verify::{verify, verify_parsed, Decision, Identity, Outcome, RejectReason};
 use hmac::{Hmac, Mac};
+use ivconform_core::config::{AppConfig, Config, PlatformConfig, Secret};
+use ivconform_core::decision::{Decision, Identity, Outcome, RejectReason};
+use ivconform_core::identifier::{Identifiers, Source, UserId};
+use ivconform_core::json::{self, Limits, Value};
+use ivconform_core::payload::BootPayload;
+use ivconform_core::platform::Platform;
+use ivconform_core::rules::Rule;
+use ivconform_core::sign::{user_hash, SignError, Signer};
+use ivconform_core::verify::{verify, verify_parsed};
 use sha2::Sha256;
 
 mod jwt;
@@ -35,7 +35,7 @@ fn reference_hex(bytes: &[u8]) -> String {
     bytes.iter().flat_map(|b| [DIGITS[usize::from(b >> 4)] as char, DIGITS[usize::from(b & 15)] as char]).collect()
 }
 
-/// V6's hash form, decoded without `crate::hex`: exactly 64 ASCII hex digits in either case.
+/// V6's hash form, decoded without `ivconform_core::hex`: exactly 64 ASCII hex digits in either case.
 fn reference_decode_tag(text: &str) -> Option<[u8; 32]> {
     let b = text.as_bytes();
     // `from_str_radix` alone would also take a leading '+', so check the alphabet first.
@@ -116,7 +116,7 @@ fn reference_outcome(config: &Config, platform: Platform, p: &BootPayload) -> Ou
         return Outcome::Reject(RejectReason::MissingUserHash);
     }
     let user = |verified: bool, (source, text): (Source, String)| {
-        Outcome::Accept(Identity::User { verified, identifier: crate::identifier::Selected { source, text } })
+        Outcome::Accept(Identity::User { verified, identifier: ivconform_core::identifier::Selected { source, text } })
     };
     match (selected, &p.user_hash) {
         (None, None) => Outcome::Accept(Identity::Visitor),
@@ -325,7 +325,11 @@ pub fn sign_properties(secret: &[u8], ids: &Identifiers, batch: &[Vec<u8>]) {
         }
     }
     for m in batch {
-        assert_eq!(crate::mac::hmac_sha256(secret, m), reference_tag(secret, m), "sign mac: hmac_sha256 is wrong");
+        assert_eq!(
+            ivconform_core::mac::hmac_sha256(secret, m),
+            reference_tag(secret, m),
+            "sign mac: hmac_sha256 is wrong"
+        );
     }
     if secret.is_empty() {
         return;
@@ -335,13 +339,13 @@ pub fn sign_properties(secret: &[u8], ids: &Identifiers, batch: &[Vec<u8>]) {
     if let Some((_, text)) = &selected {
         messages.push(text.as_bytes());
     }
-    let mut many = vec![[0u8; crate::hex::TAG_HEX_LEN]; messages.len()];
+    let mut many = vec![[0u8; ivconform_core::hex::TAG_HEX_LEN]; messages.len()];
     signer.sign_many(&messages, &mut many);
     for (m, from_batch) in messages.iter().zip(&many) {
         let tag = reference_tag(secret, m);
         let expected = reference_hex(&tag);
         assert_eq!(signer.hash_message(m), expected, "sign S1: hash_message is wrong for a {}-byte message", m.len());
-        let mut out = [0u8; crate::hex::TAG_HEX_LEN];
+        let mut out = [0u8; ivconform_core::hex::TAG_HEX_LEN];
         signer.hash_into(m, &mut out);
         assert_eq!(&out[..], expected.as_bytes(), "sign S1: hash_into is wrong for a {}-byte message", m.len());
         assert_eq!(&from_batch[..], expected.as_bytes(), "sign S1: sign_many is wrong for a {}-byte message", m.len());
@@ -424,7 +428,8 @@ pub fn strict_json_agrees_with_serde(text: &[u8]) {
 /// P6's size limit must be refused as such and are left out of the comparison. Every accepted rendering also
 /// passes [`strict_json_agrees_with_serde`].
 pub fn json_shapes_agree(renderings: &[Rendering]) {
-    type Parsed<'r> = (&'r Rendering, Result<Value, json::Error>, Result<BootPayload, crate::payload::PayloadError>);
+    type Parsed<'r> =
+        (&'r Rendering, Result<Value, json::Error>, Result<BootPayload, ivconform_core::payload::PayloadError>);
     let mut reference: Option<Parsed> = None;
     for r in renderings {
         let value = json::parse(&r.bytes, Limits::P6);

@@ -1,17 +1,18 @@
 //! The fuzz corpora on stable: every file of `fuzz/corpus/<target>/` and every saved reproducer in
 //! `fuzz/regressions/<target>/` runs through the very functions the cargo-fuzz targets call
-//! (`ivconform_core::fuzz_input`), so a regression fails `cargo test` without cargo-fuzz or nightly.
+//! (`ivconform_fuzzing::targets`), so a regression fails `cargo test` without cargo-fuzz or nightly.
 //!
 //! The seed corpora are generated from the golden vectors, deterministically; the committed corpus must hold
 //! every seed (files named by the first 40 hex digits of their SHA-256). To (re)write them:
 //!
 //! ```sh
-//! IVCONFORM_WRITE_CORPUS=1 cargo test -p ivconform-vectors --test fuzz_replay
+//! IVCONFORM_WRITE_CORPUS=1 cargo test -p ivconform-fuzzing --test replay
 //! ```
 
-use ivconform_core::fuzz_input::{self, SignInput, TARGETS};
-use ivconform_core::fuzz_jwt::{decode_jwt, encode_jwt, JwtInput};
 use ivconform_core::identifier::{Identifiers, UserId};
+use ivconform_fuzzing::input::jwt::{decode_jwt, encode_jwt, JwtInput};
+use ivconform_fuzzing::input::{self as fuzz_input, SignInput};
+use ivconform_fuzzing::targets::TARGETS;
 use ivconform_vectors::{default_dir, load_dir, Field, Group, Suite};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -20,8 +21,9 @@ use std::path::{Path, PathBuf};
 /// Payloads longer than this are left out of the seeds (the 1 MiB one; 64 KiB and one byte more stay).
 const MAX_SEED_BYTES: usize = 70_000;
 
+/// `fuzz/`, next to this crate (`fuzzing/`) in the source tree.
 fn fuzz_dir() -> PathBuf {
-    default_dir().parent().expect("vectors/ has a parent").join("fuzz")
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("fuzzing/ has a parent").join("fuzz")
 }
 
 fn suite() -> Suite {
@@ -154,7 +156,7 @@ fn seed_corpora_are_current() {
     assert!(
         missing.is_empty(),
         "{} seed(s) missing from fuzz/corpus (the vectors changed?); regenerate with \
-         `IVCONFORM_WRITE_CORPUS=1 cargo test -p ivconform-vectors --test fuzz_replay` and commit:\n{}",
+         `IVCONFORM_WRITE_CORPUS=1 cargo test -p ivconform-fuzzing --test replay` and commit:\n{}",
         missing.len(),
         missing.join("\n")
     );

@@ -99,6 +99,9 @@ pub struct CaseResult {
     pub duration: Duration,
 }
 
+/// A callback told each finished case (progress bars, live logs).
+pub type OnCase = Arc<dyn Fn(&PlannedCase, &Outcome) + Send + Sync>;
+
 /// Options for a run.
 #[derive(Clone)]
 pub struct RunOptions {
@@ -107,7 +110,7 @@ pub struct RunOptions {
     /// Deadline for the whole run; cases not started by then end as timeouts.
     pub run_timeout: Option<Duration>,
     /// Called after each case (for progress bars).
-    pub on_case: Option<Arc<dyn Fn(&PlannedCase, &Outcome) + Send + Sync>>,
+    pub on_case: Option<OnCase>,
 }
 
 /// Everything a run produced.

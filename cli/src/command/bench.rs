@@ -247,7 +247,7 @@ pub fn bench(args: BenchArgs) -> CommandResult {
     let iut = match iut {
         Ok(t) => t,
         Err(e) => {
-            return Err(Failure::unreachable(format!("{e}")));
+            return Err(Failure::unreachable(e));
         }
     };
     let calibration = if args.no_calibration {

@@ -10,7 +10,7 @@ use ivconform_differential::fuzz::finding::{self, Finding};
 use ivconform_differential::fuzz::mutate::{dictionary, mutate, refresh_hash, reshape};
 use ivconform_differential::fuzz::resign::HashBinding;
 use ivconform_differential::fuzz::shrink::shrink;
-use ivconform_differential::fuzz::Rng;
+use ivconform_differential::fuzz::FuzzRng;
 use ivconform_differential::props::check::Session;
 use ivconform_differential::props::{verify_probe_bytes, Probe, Vector};
 use clap::Args;
@@ -119,10 +119,7 @@ pub fn fuzz(args: FuzzArgs) -> CommandResult {
             Err(e) => return usage(format!("bad vectors: {e}")),
         }
     };
-    let iut = match connect_iut(&args.iut, args.timeout) {
-        Ok(i) => i,
-        Err(failure) => return Err(failure),
-    };
+    let iut = connect_iut(&args.iut, args.timeout)?;
     let session = match Session::open(iut.connector.as_ref()) {
         Ok(s) => s,
         Err(e) => {
@@ -170,7 +167,7 @@ fn replay(session: &Session<'_>, probes: &[Probe]) -> u8 {
 
 fn campaign(args: &FuzzArgs, session: &Session<'_>, vector_seeds: &[Seed], iut: &str) -> u8 {
     let dict = dictionary();
-    let mut rng = Rng::new(args.seed);
+    let mut rng = FuzzRng::new(args.seed);
     let mut pool: Vec<Seed> = vector_seeds.to_vec();
     let recent_from = pool.len();
     let started = Instant::now();

@@ -46,10 +46,7 @@ pub fn props(args: PropsArgs) -> CommandResult {
     }
     let selected: Vec<_> =
         ALL.iter().filter(|p| args.properties.is_empty() || args.properties.iter().any(|n| n == p.name)).collect();
-    let iut = match connect_iut(&args.iut, args.timeout) {
-        Ok(i) => i,
-        Err(failure) => return Err(failure),
-    };
+    let iut = connect_iut(&args.iut, args.timeout)?;
     let session = match Session::open(iut.connector.as_ref()) {
         Ok(s) => s,
         Err(e) => {

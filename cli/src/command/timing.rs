@@ -86,7 +86,7 @@ pub fn timing(args: TimingArgs) -> CommandResult {
                     Some((Some(lib), label))
                 }
                 Err(e) => {
-                    return Err(Failure::unreachable(format!("{e}")));
+                    return Err(Failure::unreachable(e));
                 }
             },
             Some(ReferenceMode::Inproc) => {
@@ -109,10 +109,7 @@ pub fn timing(args: TimingArgs) -> CommandResult {
             } else {
                 wire::Kind::Stdio
             };
-            let connected = match super::iut::connect_iut(iut, timeout) {
-                Ok(c) => c,
-                Err(failure) => return Err(failure),
-            };
+            let connected = super::iut::connect_iut(iut, timeout)?;
             let label = connected.connector.describe();
             let ladder: Vec<u64> = args.ladder.iter().map(|us| (us * 1000.0).round() as u64).collect();
             let connector = connected.connector;

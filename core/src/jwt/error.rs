@@ -1,9 +1,9 @@
 //! Why a token is refused (J1–J3): one variant per mistake, each with its reject class, its rule and a
 //! sentence for people that never holds a secret or the expected signature.
 
+use crate::decision::RejectReason;
 use crate::identifier::Source;
 use crate::rules::Rule;
-use crate::verify::RejectReason;
 use std::fmt;
 
 /// The three dot-separated parts of a compact JWS (RFC 7515 §7.1).

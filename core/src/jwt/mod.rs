@@ -1,10 +1,11 @@
-//! JWT mode (J1–J3): the compact HS256 JWS a site sends as `intercom_user_jwt`, verified and signed.
+//! JWT mode (J1–J3): the compact HS256 JWS a site sends as `intercom_user_jwt` ([`crate::payload::JWT_KEY`]),
+//! verified and signed.
 //!
 //! Pure like the rest of the crate: the current time is an argument (`now`, seconds since the epoch),
 //! never read here. [`verify_token`] checks, in this order, the form and header ([`token::parse`]), the
 //! signature ([`token::Token::check_signature`]), the claims ([`Claims::parse`]) and `exp`
 //! ([`Claims::check_exp`]); [`Claims::check_identity`] is J3. The verifier's use of all this, with
-//! enforcement (J4), is in [`crate::verify`]. Choices the rule book leaves open are in
+//! enforcement (J4), is in [`mod@crate::verify`]. Choices the rule book leaves open are in
 //! `docs/INTERPRETATIONS.md` and `docs/JWT.md`.
 
 mod claims;
@@ -16,9 +17,6 @@ pub use error::{JwtError, Segment};
 pub use token::{expected_signature, parse, Token};
 
 use crate::sign::SignError;
-
-/// The payload key that carries the token (the P4 analogue for JWT mode).
-pub const PAYLOAD_KEY: &str = "intercom_user_jwt";
 
 /// The one accepted `alg` (J1), compared exactly (case-sensitive).
 pub const ALG: &str = "HS256";

@@ -2,8 +2,8 @@
 //! base64url encoder, not with the code under test; RFC 7515's example token checks the signature path.
 
 use super::*;
+use crate::decision::RejectReason;
 use crate::identifier::{Identifiers, Source, UserId};
-use crate::verify::RejectReason;
 use hmac::{Hmac, Mac};
 use proptest::prelude::*;
 use sha2::Sha256;

@@ -1,4 +1,4 @@
-//! The HMAC-SHA256 engine behind [`Keyed`](crate::mac::Keyed) and [`Signer`](crate::sign::Signer): the key's
+//! The HMAC-SHA256 engine behind [`Keyed`](super::Keyed) and [`Signer`](crate::sign::Signer): the key's
 //! inner and outer pad midstates precomputed as SHA-256 states (`[u32; 8]`), short messages padded in place
 //! into the single block they need, the inner digest fed to the outer block as words, no allocation.
 //!
@@ -6,24 +6,23 @@
 //! per tag, the hardware floor of HMAC-SHA256 with a reused key. Longer messages take the general path:
 //! their whole blocks are compressed straight from the caller's slice, then the padded tail.
 //!
-//! Compression runs on SHA-NI when the CPU has it ([`crate::shani`], which also interleaves independent
+//! Compression runs on SHA-NI when the CPU has it ([`super::shani`], which also interleaves independent
 //! messages for [`Midstates::hex_many`]), else on RustCrypto's `sha2::compress256`. Both paths are checked
 //! against RustCrypto's `Hmac<Sha256>` by the proptests below.
 
-use crate::shani::ShaNi;
+use super::shani::ShaNi;
+use super::SHORT_MAX;
+use crate::hex::encode_words_into;
 use sha2::digest::generic_array::GenericArray;
 
 /// SHA-256's initial state.
 pub(crate) const IV: [u32; 8] =
     [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19];
 
-/// The longest message whose inner hash is one block after the key's pad block (55 bytes + 0x80 + length).
-pub const SHORT_MAX: usize = 55;
-
 /// How many independent messages [`Midstates::hex_many`] hashes together on SHA-NI. Two already fill the
 /// SHA unit of the CPUs measured (AMD EPYC); four spill registers (each lane holds 6 of the 16 XMM registers)
 /// and measured no faster.
-pub const LANES: usize = 2;
+pub(crate) const LANES: usize = 2;
 
 /// Which compression function runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -63,7 +62,7 @@ impl Engine {
     fn hex(self, words: &[u32; 8], out: &mut [u8; 64]) {
         match self {
             Engine::ShaNi(t) => t.hex_words(words, out),
-            Engine::Portable => crate::hex::encode_words_into(words, out),
+            Engine::Portable => encode_words_into(words, out),
         }
     }
 }

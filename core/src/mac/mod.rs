@@ -1,11 +1,23 @@
 //! HMAC-SHA256 (S1) and the keyed signer that precomputes a secret's HMAC state once.
 //!
-//! The computation itself lives in [`crate::fastmac`] (pad midstates, in-place padding, SHA-NI when
-//! present); its proptests check every path against RustCrypto's `Hmac<Sha256>`.
+//! The computation itself lives in `fastmac` (pad midstates, in-place padding), which compresses on `shani`
+//! (the x86 SHA extensions, the crate's only `unsafe` code) when the CPU has them; `fastmac`'s proptests check
+//! every path against RustCrypto's `Hmac<Sha256>`. Both are private: this module is their API. The hex form
+//! of a tag is written here too ([`encode_tag_into`], SIMD when present); the portable encoders and every
+//! decoder are in [`crate::hex`], which depends on nothing here.
 
-use crate::fastmac::Midstates;
-use crate::hex::TAG_HEX_LEN;
+mod fastmac;
+#[allow(unsafe_code)]
+mod shani;
+
+use crate::hex::{encode_words_into, TAG_HEX_LEN};
+use fastmac::Midstates;
+use shani::ShaNi;
 use subtle::ConstantTimeEq;
+
+/// The longest message whose inner hash is one block after the key's pad block (55 bytes + 0x80 + length):
+/// up to this length a tag costs two compression blocks, the hardware floor of HMAC-SHA256 with a reused key.
+pub const SHORT_MAX: usize = 55;
 
 /// Length in bytes of an HMAC-SHA256 tag.
 pub const TAG_LEN: usize = 32;
@@ -54,6 +66,18 @@ impl Keyed {
     }
 }
 
+/// Lowercase hex of a 32-byte tag, on the fastest encoder this CPU has (SSSE3 shuffles when present).
+pub fn encode_tag_into(tag: &[u8; 32], out: &mut [u8; TAG_HEX_LEN]) {
+    let mut words = [0u32; 8];
+    for (w, b) in words.iter_mut().zip(tag.chunks_exact(4)) {
+        *w = u32::from_be_bytes([b[0], b[1], b[2], b[3]]);
+    }
+    match ShaNi::detect() {
+        Some(t) => t.hex_words(&words, out),
+        None => encode_words_into(&words, out),
+    }
+}
+
 impl std::fmt::Debug for Keyed {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Keyed(<secret redacted>)")
@@ -63,6 +87,8 @@ impl std::fmt::Debug for Keyed {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hex::encode_lower;
+    use proptest::prelude::*;
 
     #[test]
     fn keyed_matches_one_shot_and_tags_compare() {
@@ -73,5 +99,14 @@ mod tests {
         let mut u = t;
         u[31] ^= 1;
         assert!(!tags_equal(&t, &u));
+    }
+
+    proptest! {
+        #[test]
+        fn the_tag_encoder_matches_the_portable_one(tag in any::<[u8; 32]>()) {
+            let mut out = [0u8; TAG_HEX_LEN];
+            encode_tag_into(&tag, &mut out);
+            prop_assert_eq!(std::str::from_utf8(&out).unwrap(), encode_lower(&tag));
+        }
     }
 }

@@ -59,7 +59,7 @@ impl ShaNi {
 #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
 mod x86 {
     use super::ShaNi;
-    use crate::fastmac::SHORT_MAX;
+    use crate::mac::SHORT_MAX;
     #[cfg(target_arch = "x86")]
     use core::arch::x86::*;
     #[cfg(target_arch = "x86_64")]

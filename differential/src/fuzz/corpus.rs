@@ -2,7 +2,7 @@
 //! platform), and structured payloads drawn from the property-test strategies.
 
 use super::mutate::MAX_LEN;
-use super::Rng;
+use super::FuzzRng;
 use crate::props::strategies::verify_input;
 use ivconform_core::{Config, Platform};
 use proptest::strategy::{Strategy, ValueTree};
@@ -53,7 +53,7 @@ pub fn from_vectors(suite: &ivconform_vectors::Suite) -> Vec<Seed> {
 
 /// A structured payload from `ivconform props`' verify strategy (configuration, platform, identifiers,
 /// hashes right and wrong, look-alike keys, attributes, key order).
-pub fn structured(rng: &mut Rng) -> Seed {
+pub fn structured(rng: &mut FuzzRng) -> Seed {
     let mut runner = TestRunner::new_with_rng(
         proptest::test_runner::Config::default(),
         TestRng::from_seed(RngAlgorithm::ChaCha, &rng.seed_bytes()),

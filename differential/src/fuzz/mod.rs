@@ -18,15 +18,15 @@ pub mod resign;
 pub mod shrink;
 
 /// A small seeded random source (proptest's ChaCha `TestRng`), so a seed replays a run exactly.
-pub struct Rng(proptest::test_runner::TestRng);
+pub struct FuzzRng(proptest::test_runner::TestRng);
 
-impl Rng {
+impl FuzzRng {
     /// The generator for `seed`.
     pub fn new(seed: u64) -> Self {
         let mut bytes = [0u8; 32];
         bytes[..8].copy_from_slice(&seed.to_le_bytes());
         bytes[8..16].copy_from_slice(b"ivc-fuzz");
-        Rng(proptest::test_runner::TestRng::from_seed(proptest::test_runner::RngAlgorithm::ChaCha, &bytes))
+        FuzzRng(proptest::test_runner::TestRng::from_seed(proptest::test_runner::RngAlgorithm::ChaCha, &bytes))
     }
 
     /// A uniform number below `n` (`n` > 0).

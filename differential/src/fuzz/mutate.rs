@@ -3,7 +3,7 @@
 //! mutated identities still carry the right hash (or another platform's) and reach the MAC check.
 
 use super::corpus::Seed;
-use super::Rng;
+use super::FuzzRng;
 use ivconform_core::hex::encode_lower;
 use ivconform_core::mac::hmac_sha256;
 use ivconform_core::payload::BootPayload;
@@ -84,8 +84,8 @@ const VALUES: &[&str] = &[
 
 /// The same document in another shape: JSON whitespace added before and after it (P1 allows it), so a
 /// golden vector's payload is sent as-is in meaning but not in bytes.
-pub fn reshape(rng: &mut Rng, payload: &[u8]) -> Vec<u8> {
-    let ws = |rng: &mut Rng| -> Vec<u8> { (0..rng.below(3)).map(|_| *rng.pick(b" \t\n\r")).collect() };
+pub fn reshape(rng: &mut FuzzRng, payload: &[u8]) -> Vec<u8> {
+    let ws = |rng: &mut FuzzRng| -> Vec<u8> { (0..rng.below(3)).map(|_| *rng.pick(b" \t\n\r")).collect() };
     let mut out = ws(rng);
     out.extend_from_slice(payload);
     out.extend(ws(rng));
@@ -93,7 +93,7 @@ pub fn reshape(rng: &mut Rng, payload: &[u8]) -> Vec<u8> {
 }
 
 /// Mutates `seed.payload` one to four times; `others` are splice partners.
-pub fn mutate(rng: &mut Rng, seed: &Seed, others: &[Seed], dict: &[Vec<u8>]) -> Vec<u8> {
+pub fn mutate(rng: &mut FuzzRng, seed: &Seed, others: &[Seed], dict: &[Vec<u8>]) -> Vec<u8> {
     let mut out = seed.payload.clone();
     for _ in 0..1 + rng.below(4) {
         mutate_once(rng, &mut out, others, dict);
@@ -102,9 +102,9 @@ pub fn mutate(rng: &mut Rng, seed: &Seed, others: &[Seed], dict: &[Vec<u8>]) -> 
     out
 }
 
-fn mutate_once(rng: &mut Rng, out: &mut Vec<u8>, others: &[Seed], dict: &[Vec<u8>]) {
+fn mutate_once(rng: &mut FuzzRng, out: &mut Vec<u8>, others: &[Seed], dict: &[Vec<u8>]) {
     let len = out.len();
-    let at = |rng: &mut Rng| rng.below(len + 1);
+    let at = |rng: &mut FuzzRng| rng.below(len + 1);
     match rng.below(10) {
         // A flipped bit.
         0 if len > 0 => {
@@ -173,7 +173,7 @@ fn mutate_once(rng: &mut Rng, out: &mut Vec<u8>, others: &[Seed], dict: &[Vec<u8
 }
 
 /// The byte range of a random value that follows a `":` (a string, number, literal or one-line bracket).
-fn value_span(bytes: &[u8], rng: &mut Rng) -> Option<(usize, usize)> {
+fn value_span(bytes: &[u8], rng: &mut FuzzRng) -> Option<(usize, usize)> {
     let colons: Vec<usize> = bytes.windows(2).enumerate().filter(|(_, w)| w == b"\":").map(|(i, _)| i + 2).collect();
     let start = *rng.pick(colons.as_slice().get(..).filter(|c| !c.is_empty())?);
     let start = start + bytes[start..].iter().take_while(|b| b.is_ascii_whitespace()).count();
@@ -181,7 +181,7 @@ fn value_span(bytes: &[u8], rng: &mut Rng) -> Option<(usize, usize)> {
 }
 
 /// The byte range `"key":value` of a random member.
-fn member_span(bytes: &[u8], rng: &mut Rng) -> Option<(usize, usize)> {
+fn member_span(bytes: &[u8], rng: &mut FuzzRng) -> Option<(usize, usize)> {
     let (vstart, vend) = value_span(bytes, rng)?;
     let colon = vstart - bytes[..vstart].iter().rev().take_while(|b| b.is_ascii_whitespace()).count() - 1;
     let quote = colon.checked_sub(1)?;
@@ -232,7 +232,7 @@ fn value_len(rest: &[u8]) -> usize {
 
 /// Often rewrites `user_hash` to a hash of the identifier S2 selects: with the request platform's secret
 /// (the verified path), another platform's, or in uppercase (V6). Payloads that do not parse are left alone.
-pub fn refresh_hash(rng: &mut Rng, seed: &Seed, payload: &mut Vec<u8>) {
+pub fn refresh_hash(rng: &mut FuzzRng, seed: &Seed, payload: &mut Vec<u8>) {
     if !rng.chance(2, 3) {
         return;
     }
@@ -298,7 +298,7 @@ mod tests {
             payload: br#"{"app_id":"ws_prod","user_id":"5678","user_hash":"00"}"#.to_vec(),
             now: None,
         };
-        let mut rng = Rng::new(7);
+        let mut rng = FuzzRng::new(7);
         let mut verified = 0;
         for _ in 0..60 {
             let mut p = seed.payload.clone();

@@ -429,7 +429,7 @@ pub fn verify_probe_bytes(
     let case = VerifyCase {
         meta: meta.clone(),
         config: config_name.clone(),
-        platform: platform,
+        platform,
         payload: payload_text,
         payload_hex,
         expected: expected.clone(),

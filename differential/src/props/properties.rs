@@ -187,7 +187,7 @@ impl Elsewhere {
         if self.other_app || !config.apps.contains_key(&app) {
             let other = config.apps.keys().find(|a| **a != app).cloned();
             let name = other.clone().unwrap_or_else(|| "ws_other".to_string());
-            let entry = config.apps.entry(name.clone()).or_insert_with(AppConfig::default);
+            let entry = config.apps.entry(name.clone()).or_default();
             let p = Platform::ALL[self.offset % 3];
             match change(entry.platforms.get(&p)) {
                 Some(pc) => entry.platforms.insert(p, pc),

@@ -1,16 +1,18 @@
 //! JWT mode's properties (J1–J3), for the `jwt` fuzz target and the `verify` target's token payloads.
 //!
-//! The reference here is written apart from [`crate::jwt`]: its own base64url decoder, HMAC straight from
+//! The reference here is written apart from [`ivconform_core::jwt`]: its own base64url decoder, HMAC straight from
 //! RustCrypto, the claims and header rules re-derived from the rule book and docs/INTERPRETATIONS.md. Only the
 //! strict JSON parser is shared (it is fuzzed on its own by `payload_parse` and `json_self_differential`).
 
 use super::reference_tag;
-use crate::config::{AppConfig, Config, PlatformConfig, Secret};
-use crate::identifier::{Identifiers, Selected, Source, UserId};
-use crate::json::{self, Limits, Value};
-use crate::jwt::{self, Claims, JwtError};
-use crate::platform::Platform;
-use crate::verify::{verify_at, verify_parsed_at, Identity, Outcome, RejectReason};
+use ivconform_core::config::{AppConfig, Config, PlatformConfig, Secret};
+use ivconform_core::decision::{Identity, Outcome, RejectReason};
+use ivconform_core::identifier::{Identifiers, Selected, Source, UserId};
+use ivconform_core::json::{self, Limits, Value};
+use ivconform_core::jwt::{self, Claims, JwtError};
+use ivconform_core::payload::JWT_KEY;
+use ivconform_core::platform::Platform;
+use ivconform_core::verify::{verify_at, verify_parsed_at};
 
 /// Strict unpadded base64url, by hand: the URL-safe alphabet only, no padding, a length that is not 1 mod 4,
 /// and zero trailing bits.
@@ -69,7 +71,7 @@ pub(crate) fn reference_jwt(
     let header = object(&decoded[0]).ok_or(InvalidJwt)?;
     let header_ok = matches!(member(&header, "alg"), Some(Value::String(a)) if a == "HS256")
         && member(&header, "crit").is_none()
-        && member(&header, "typ").is_none_or(|t| matches!(t, Value::String(s) if s.to_ascii_uppercase() == "JWT"))
+        && member(&header, "typ").is_none_or(|t| matches!(t, Value::String(s) if s.eq_ignore_ascii_case("JWT")))
         && member(&header, "kid").is_none_or(|k| matches!(k, Value::String(_)));
     if !header_ok {
         return Err(InvalidJwt);
@@ -145,7 +147,7 @@ fn payload_with(token: &str, clear: &Identifiers, user_hash: Option<&str>) -> Ve
     if let Some(h) = user_hash {
         members.push(("user_hash".into(), Value::String(h.into())));
     }
-    members.push((jwt::PAYLOAD_KEY.into(), Value::String(token.into())));
+    members.push((JWT_KEY.into(), Value::String(token.into())));
     Value::Object(members).to_json().into_bytes()
 }
 
@@ -244,7 +246,7 @@ pub fn jwt_properties(secret: Option<&[u8]>, token: &str, now: Option<i64>, clea
             continue;
         }
         assert_eq!(decision.outcome, expected, "jwt verify: the verifier disagrees ({})", decision.detail);
-        let parsed = crate::payload::BootPayload::parse(&payload).expect("the payload parses");
+        let parsed = ivconform_core::payload::BootPayload::parse(&payload).expect("the payload parses");
         assert_eq!(
             verify_parsed_at(&config, Platform::Ios, &parsed, now),
             decision,

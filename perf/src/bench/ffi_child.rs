@@ -51,7 +51,7 @@ struct ChildResult {
     measured: Measured,
 }
 
-/// The child: loads the library, measures, prints a [`ChildResult`] line. Exit 3 when it cannot load.
+/// The child: loads the library, measures, prints a `ChildResult` line (JSON). Exit 3 when it cannot load.
 pub fn child(args: &FfiBenchArgs) -> std::process::ExitCode {
     match measure(args) {
         Ok(result) => {

@@ -3,12 +3,12 @@
 //! batches. A crash, hang or abort in the library ends only the child; the harness reports it.
 //!
 //! The child reads a [`Plan`] (one JSON line) on stdin, measures, and writes one [`ChildReport`] line on
-//! stdout: per target and class pair, the streaming [`Analysis`](super::stats::Analysis) (a few kilobytes),
+//! stdout: per target and class pair, the streaming [`Analysis`] (a few kilobytes),
 //! never the raw timings.
 
 use super::report::{Role, Target};
 use super::stats::Analysis;
-use super::{control_constant, control_early_exit, generate, Batch, Rng, VerifyRaw, MSG_LEN};
+use super::{control_constant, control_early_exit, generate, Batch, SplitMix64, VerifyRaw, MSG_LEN};
 use ivconform_core::hex::encode_lower_into;
 use ivconform_harness::transport::abi::AbiLibrary;
 use ivconform_core::mac::Keyed;
@@ -145,8 +145,8 @@ fn run_child(plan: &Plan, lib: Option<&Path>) -> ChildReport {
         Ok(x) => x,
         Err(message) => return ChildReport::Failed { message },
     };
-    let mut rng = Rng::new(plan.seed, 1);
-    let secret: Vec<u8> = (0..4).flat_map(|_| rng.next().to_le_bytes()).collect();
+    let mut rng = SplitMix64::new(plan.seed, 1);
+    let secret: Vec<u8> = (0..4).flat_map(|_| rng.next_u64().to_le_bytes()).collect();
     let key = Keyed::new(&secret);
     if let Err(message) = sanity(iut, &secret, &key) {
         return ChildReport::Failed { message };

@@ -36,18 +36,18 @@ pub const PAIRS: [&str; 2] = [
 
 /// SplitMix64: a small seeded generator for inputs and class order (reproducible by `--seed`).
 #[derive(Debug, Clone)]
-pub struct Rng(u64);
+pub struct SplitMix64(u64);
 
-impl Rng {
+impl SplitMix64 {
     /// A generator for `seed` and a stream label (so different uses of one seed do not correlate).
     pub fn new(seed: u64, stream: u64) -> Self {
-        let mut r = Rng(seed ^ stream.wrapping_mul(0xd1b5_4a32_d192_ed03));
-        r.next();
+        let mut r = SplitMix64(seed ^ stream.wrapping_mul(0xd1b5_4a32_d192_ed03));
+        r.next_u64();
         r
     }
 
     /// The next 64 random bits.
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
@@ -72,6 +72,11 @@ impl Batch {
     /// Measurements in the batch.
     pub fn len(&self) -> usize {
         self.codes.len()
+    }
+
+    /// Whether the batch has no measurement.
+    pub fn is_empty(&self) -> bool {
+        self.codes.is_empty()
     }
 
     /// The identifier of measurement `i`.
@@ -105,20 +110,20 @@ pub fn wrong_position(code: u8) -> usize {
 
 /// Generates `n` measurements' inputs into one shared buffer: random class, random identifier, the right
 /// hash computed and then made wrong at the class's position.
-pub fn generate(rng: &mut Rng, key: &Keyed, n: usize) -> Batch {
+pub fn generate(rng: &mut SplitMix64, key: &Keyed, n: usize) -> Batch {
     let mut b = Batch { codes: vec![0; n], msgs: vec![0; n * MSG_LEN], hashes: vec![0; n * 64] };
     const ALPHABET: &[u8; 36] = b"abcdefghijklmnopqrstuvwxyz0123456789";
     for i in 0..n {
-        let r = rng.next();
+        let r = rng.next_u64();
         b.codes[i] = (r & 3) as u8;
         let msg = &mut b.msgs[i * MSG_LEN..(i + 1) * MSG_LEN];
         msg[..2].copy_from_slice(b"u-");
-        let mut bits = rng.next();
+        let mut bits = rng.next_u64();
         for c in &mut msg[2..] {
             *c = ALPHABET[(bits % 36) as usize];
             bits /= 36;
             if bits == 0 {
-                bits = rng.next();
+                bits = rng.next_u64();
             }
         }
         let mut hex = [0u8; 64];
@@ -196,7 +201,7 @@ mod tests {
     #[test]
     fn classes_are_wrong_exactly_where_they_say() {
         let key = Keyed::new(b"timing secret");
-        let batch = generate(&mut Rng::new(1, 2), &key, 2_000);
+        let batch = generate(&mut SplitMix64::new(1, 2), &key, 2_000);
         let mut seen = [0usize; 4];
         for i in 0..batch.len() {
             let code = batch.codes[i];
@@ -209,6 +214,7 @@ mod tests {
             assert_eq!(a.is_ascii_digit(), b.is_ascii_digit(), "same kind of character");
             assert!(b.is_ascii_hexdigit() && !b.is_ascii_uppercase());
             // Every input is a wrong hash: both controls say no.
+            // SAFETY: every pointer is a live local buffer of the length passed.
             let call = |f: VerifyRaw| unsafe {
                 f(b"timing secret".as_ptr(), 13, batch.msg(i).as_ptr(), MSG_LEN, batch.hash(i).as_ptr(), 64)
             };
@@ -221,6 +227,7 @@ mod tests {
         let mut right = [0u8; 64];
         encode_lower_into(&key.mac(b"u-abc"), &mut right);
         for f in [control_early_exit as VerifyRaw, control_constant] {
+            // SAFETY: every pointer is a live local buffer of the length passed.
             assert_eq!(unsafe { f(b"timing secret".as_ptr(), 13, b"u-abc".as_ptr(), 5, right.as_ptr(), 64) }, 1);
         }
     }
@@ -228,9 +235,9 @@ mod tests {
     #[test]
     fn the_generator_is_reproducible() {
         let key = Keyed::new(b"k");
-        let a = generate(&mut Rng::new(42, 0), &key, 100);
-        let b = generate(&mut Rng::new(42, 0), &key, 100);
-        let c = generate(&mut Rng::new(43, 0), &key, 100);
+        let a = generate(&mut SplitMix64::new(42, 0), &key, 100);
+        let b = generate(&mut SplitMix64::new(42, 0), &key, 100);
+        let c = generate(&mut SplitMix64::new(43, 0), &key, 100);
         assert_eq!((&a.codes, &a.msgs, &a.hashes), (&b.codes, &b.msgs, &b.hashes));
         assert_ne!(a.hashes, c.hashes);
     }

@@ -8,7 +8,7 @@
 
 use super::report::{Role, Target};
 use super::stats::Analysis;
-use super::{generate, Batch, Rng};
+use super::{generate, Batch, SplitMix64};
 use ivconform_harness::transport::http::HttpConnector;
 use ivconform_harness::transport::stdio::StdioConnector;
 use ivconform_harness::transport::{Connector, Transport};
@@ -183,8 +183,8 @@ pub fn run(
     for m in &measured {
         conns.push(open(m).map_err(WireError::Unreachable)?);
     }
-    let mut rng = Rng::new(seed, 2);
-    let secret: Vec<u8> = (0..4).flat_map(|_| rng.next().to_le_bytes()).collect();
+    let mut rng = SplitMix64::new(seed, 2);
+    let secret: Vec<u8> = (0..4).flat_map(|_| rng.next_u64().to_le_bytes()).collect();
     let key = Keyed::new(&secret);
     let config = Arc::new(serde_json::json!({
         "apps": {"ws_timing": {"web": {"secret_hex": encode_lower(&secret), "enforced": true}}}
