@@ -1,4 +1,5 @@
-//! The command line: `ivconform run`, `ivconform serve`, and the hidden `ivconform ffi-host`.
+//! The command line: the subcommands and their help. Each command's arguments live in its module under
+//! [`crate::command`].
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -6,7 +7,8 @@ use std::path::PathBuf;
 /// Conformance harness for identity verification (`user_hash = hex(HMAC-SHA256(secret, identifier))`).
 ///
 /// ivconform drives an implementation under test (IUT), written in any language, through golden vectors
-/// that pin down SPEC.md's rules (signing S1-S5, payload parsing P1-P6, verifying V1-V9), and reports like
+/// that pin down SPEC.md's rules (signing S1-S5, payload parsing P1-P6, verifying V1-V9, JWT mode J1-J4,
+/// diagnosis D1), and reports like
 /// a CI gate. An IUT is reached over stdio (a child process speaking JSON lines), HTTP, or a C shared
 /// library (include/ivconform.h); the protocol is in docs/PROTOCOL.md.
 ///
@@ -143,3 +145,37 @@ pub enum Command {
 
 
 
+
+#[cfg(test)]
+mod tests {
+    use super::Cli;
+    use clap::CommandFactory;
+
+    /// The help a user reads: `ivconform run --help`'s text and the top-level long help.
+    fn help(path: &[&str]) -> String {
+        let mut cmd = Cli::command();
+        for name in path {
+            cmd = cmd.find_subcommand(name).unwrap_or_else(|| panic!("no subcommand {name}")).clone();
+        }
+        cmd.render_long_help().to_string()
+    }
+
+    #[test]
+    fn help_names_every_group_and_rule_family_that_exists() {
+        let run = help(&["run"]);
+        for group in ivconform_vectors::Group::ALL {
+            assert!(run.contains(group.as_str()), "`run --help` does not name the group {}:\n{run}", group.as_str());
+        }
+        let top = help(&[]);
+        let families: std::collections::BTreeSet<char> =
+            ivconform_core::Rule::ALL.iter().filter_map(|r| r.id().chars().next()).collect();
+        for family in families {
+            assert!(top.contains(&format!("{family}1")), "the top-level help does not mention the {family} rules:\n{top}");
+        }
+    }
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

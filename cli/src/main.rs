@@ -34,7 +34,7 @@ fn main() -> ExitCode {
         Command::FfiBench(args) => ("ffi-bench", Ok(ivconform_perf::bench::ffi_child::child(&args))),
         Command::FfiHost { lib } => (
             "ffi-host",
-            ivconform_harness::transport::ffi_host::run(&lib)
+            ivconform_harness::serve::ffi_host::run(&lib)
                 .map(|()| ExitCode::SUCCESS)
                 .map_err(|e| exit::Failure::unreachable(format!("{e:#}"))),
         ),

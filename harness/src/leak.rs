@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 /// One leak.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct Finding {
+pub struct LeakFinding {
     /// The case whose exchange leaked.
     pub case: String,
     /// `response` or `stderr`.
@@ -33,7 +33,7 @@ impl Scanner {
 
     /// Scans `text` from `channel` of `case`; `allowed` are values the answer legitimately carries
     /// (the user_hash a signer returns, the tag an hmac call returns).
-    pub fn scan(&self, case: &PlannedCase, channel: &str, text: &str, allowed: &[&str]) -> Vec<Finding> {
+    pub fn scan(&self, case: &PlannedCase, channel: &str, text: &str, allowed: &[&str]) -> Vec<LeakFinding> {
         let mut out = Vec::new();
         if text.is_empty() {
             return out;
@@ -42,7 +42,7 @@ impl Scanner {
         for needle in &case.secrets {
             // The request itself carries the secret as hex; an answer echoing the request is still a leak.
             if needle.text.as_deref().is_some_and(|t| text.contains(t)) || lower.contains(&needle.hex) {
-                out.push(Finding { case: case.id.clone(), channel: channel.into(), what: needle.what.clone() });
+                out.push(LeakFinding { case: case.id.clone(), channel: channel.into(), what: needle.what.clone() });
             }
         }
         for run in hex_runs(&lower) {
@@ -55,7 +55,7 @@ impl Scanner {
                 } else {
                     format!("the expected hash of case {owner}")
                 };
-                out.push(Finding { case: case.id.clone(), channel: channel.into(), what });
+                out.push(LeakFinding { case: case.id.clone(), channel: channel.into(), what });
             }
         }
         out.dedup();

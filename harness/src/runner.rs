@@ -1,7 +1,7 @@
 //! Runs planned cases against an IUT through a [`Connector`]: one connection per worker, a fresh connection
 //! after any crash, timeout or protocol error, capabilities from `hello`, per-case and whole-run deadlines.
 
-use crate::leak::{Finding, Scanner};
+use crate::leak::{LeakFinding, Scanner};
 use crate::suite::expectations::Expectations;
 use crate::suite::grade::{grade, Grade};
 use crate::suite::plan::PlannedCase;
@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 /// How a case ended.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
-pub enum Outcome {
+pub enum CaseOutcome {
     /// Right answer.
     Pass,
     /// Wrong answer.
@@ -49,7 +49,7 @@ pub enum Outcome {
     /// Failed as the expectations file says it would.
     ExpectedFailure {
         /// The failure that was expected.
-        failure: Box<Outcome>,
+        failure: Box<CaseOutcome>,
         /// The expectations file's reason.
         reason: String,
     },
@@ -60,18 +60,18 @@ pub enum Outcome {
     },
 }
 
-impl Outcome {
+impl CaseOutcome {
     /// The outcome's kind, as in reports (`pass`, `fail`, …).
     pub fn kind(&self) -> &'static str {
         match self {
-            Outcome::Pass => "pass",
-            Outcome::Fail { .. } => "fail",
-            Outcome::Error { .. } => "error",
-            Outcome::Crash { .. } => "crash",
-            Outcome::Timeout { .. } => "timeout",
-            Outcome::Skipped { .. } => "skipped",
-            Outcome::ExpectedFailure { .. } => "expected_failure",
-            Outcome::UnexpectedPass { .. } => "unexpected_pass",
+            CaseOutcome::Pass => "pass",
+            CaseOutcome::Fail { .. } => "fail",
+            CaseOutcome::Error { .. } => "error",
+            CaseOutcome::Crash { .. } => "crash",
+            CaseOutcome::Timeout { .. } => "timeout",
+            CaseOutcome::Skipped { .. } => "skipped",
+            CaseOutcome::ExpectedFailure { .. } => "expected_failure",
+            CaseOutcome::UnexpectedPass { .. } => "unexpected_pass",
         }
     }
 
@@ -79,11 +79,11 @@ impl Outcome {
     pub fn is_bad(&self) -> bool {
         matches!(
             self,
-            Outcome::Fail { .. }
-                | Outcome::Error { .. }
-                | Outcome::Crash { .. }
-                | Outcome::Timeout { .. }
-                | Outcome::UnexpectedPass { .. }
+            CaseOutcome::Fail { .. }
+                | CaseOutcome::Error { .. }
+                | CaseOutcome::Crash { .. }
+                | CaseOutcome::Timeout { .. }
+                | CaseOutcome::UnexpectedPass { .. }
         )
     }
 }
@@ -94,13 +94,13 @@ pub struct CaseResult {
     /// Index into the planned cases.
     pub index: usize,
     /// How it ended.
-    pub outcome: Outcome,
+    pub outcome: CaseOutcome,
     /// Time from sending the request to having the answer (zero when not sent).
     pub duration: Duration,
 }
 
 /// A callback told each finished case (progress bars, live logs).
-pub type OnCase = Arc<dyn Fn(&PlannedCase, &Outcome) + Send + Sync>;
+pub type OnCase = Arc<dyn Fn(&PlannedCase, &CaseOutcome) + Send + Sync>;
 
 /// Options for a run.
 #[derive(Clone)]
@@ -121,7 +121,7 @@ pub struct RunResult {
     /// Results in plan order.
     pub results: Vec<CaseResult>,
     /// Oracle-leak findings.
-    pub findings: Vec<Finding>,
+    pub findings: Vec<LeakFinding>,
     /// Wall-clock time from the start to the last case's answer (closing connections is not included).
     pub wall: Duration,
     /// How many times a fresh connection had to be opened after a failure.
@@ -139,7 +139,7 @@ struct Shared<'a> {
     next: AtomicUsize,
     seq: AtomicU64,
     results: Mutex<Vec<Option<CaseResult>>>,
-    findings: Mutex<Vec<Finding>>,
+    findings: Mutex<Vec<LeakFinding>>,
     restarts: AtomicUsize,
     /// When the last case finished (closing connections afterwards is not part of the run's time).
     finished: Mutex<Option<Instant>>,
@@ -258,23 +258,23 @@ fn run_one(
     case: &PlannedCase,
     conn: &mut Option<Box<dyn Transport>>,
     failed_restarts: &mut usize,
-) -> (Outcome, Duration) {
+) -> (CaseOutcome, Duration) {
     if !shared.claimed.contains(&case.capability) {
         return (
-            Outcome::Skipped { reason: format!("the implementation does not claim '{}'", case.capability.as_str()) },
+            CaseOutcome::Skipped { reason: format!("the implementation does not claim '{}'", case.capability.as_str()) },
             Duration::ZERO,
         );
     }
     if shared.deadline.is_some_and(|d| Instant::now() >= d) {
         return (
-            Outcome::Timeout { reason: "the whole-run timeout passed before this case started".into() },
+            CaseOutcome::Timeout { reason: "the whole-run timeout passed before this case started".into() },
             Duration::ZERO,
         );
     }
     if conn.is_none() {
         if *failed_restarts >= 3 {
             return (
-                Outcome::Crash { reason: "the implementation could not be restarted (3 attempts failed)".into() },
+                CaseOutcome::Crash { reason: "the implementation could not be restarted (3 attempts failed)".into() },
                 Duration::ZERO,
             );
         }
@@ -287,7 +287,7 @@ fn run_one(
             Err(e) => {
                 *failed_restarts += 1;
                 return (
-                    Outcome::Crash { reason: format!("could not restart the implementation: {e}") },
+                    CaseOutcome::Crash { reason: format!("could not restart the implementation: {e}") },
                     Duration::ZERO,
                 );
             }
@@ -309,8 +309,8 @@ fn run_one(
             };
             findings.extend(shared.scanner.scan(case, "response", &exchange.raw, &allowed));
             match grade(case, &exchange.response) {
-                Grade::Pass => Outcome::Pass,
-                Grade::Fail { expected, actual, hint } => Outcome::Fail { expected, actual, hint },
+                Grade::Pass => CaseOutcome::Pass,
+                Grade::Fail { expected, actual, hint } => CaseOutcome::Fail { expected, actual, hint },
             }
         }
         Err(e) => {
@@ -321,10 +321,10 @@ fn run_one(
             let with_stderr =
                 |m: String| if stderr.trim().is_empty() { m } else { format!("{m}; stderr: {}", last_line(&stderr)) };
             match e {
-                CallError::Timeout(_) => Outcome::Timeout { reason: e.to_string() },
-                CallError::Crash(m) => Outcome::Crash { reason: with_stderr(m) },
-                CallError::Protocol(m) => Outcome::Error { reason: m },
-                CallError::Unreachable(m) => Outcome::Crash { reason: with_stderr(m) },
+                CallError::Timeout(_) => CaseOutcome::Timeout { reason: e.to_string() },
+                CallError::Crash(m) => CaseOutcome::Crash { reason: with_stderr(m) },
+                CallError::Protocol(m) => CaseOutcome::Error { reason: m },
+                CallError::Unreachable(m) => CaseOutcome::Crash { reason: with_stderr(m) },
             }
         }
     };
@@ -339,15 +339,15 @@ fn last_line(text: &str) -> String {
     line.chars().take(200).collect()
 }
 
-fn apply_expectations(expectations: &Expectations, case: &PlannedCase, outcome: Outcome) -> Outcome {
+fn apply_expectations(expectations: &Expectations, case: &PlannedCase, outcome: CaseOutcome) -> CaseOutcome {
     let Some(entry) = expectations.lookup(&case.id) else { return outcome };
     let reason = match &entry.link {
         Some(link) => format!("{} ({link})", entry.reason),
         None => entry.reason.clone(),
     };
     match outcome {
-        Outcome::Pass => Outcome::UnexpectedPass { reason },
-        o if o.is_bad() => Outcome::ExpectedFailure { failure: Box::new(o), reason },
+        CaseOutcome::Pass => CaseOutcome::UnexpectedPass { reason },
+        o if o.is_bad() => CaseOutcome::ExpectedFailure { failure: Box::new(o), reason },
         o => o,
     }
 }

@@ -1,7 +1,7 @@
 //! The C ABI of `include/ivconform.h`, defined once: its version and the types of its entry points.
 //!
 //! The reference library (`ivconform-ffi`) implements these; the harness's one loader
-//! (`ivconform_harness::transport::abi`) resolves them from an implementation's shared library for the FFI
+//! (`ivconform_harness::abi`) resolves them from an implementation's shared library for the FFI
 //! transport, the timing suite and the benchmarks. Declaring the types is not unsafe; calling through them is.
 
 /// The ABI version `include/ivconform.h` defines (`IVC_ABI_VERSION`); a library returning another is refused.

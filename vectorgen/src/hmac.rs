@@ -1,11 +1,11 @@
 //! `hmac_sha256.json`: RFC 4231's HMAC-SHA-256 cases (tags copied from the RFC, checked here against the
 //! reference and in CI against Python and OpenSSL) and key/message edge cases.
 
-use super::meta;
-use crate::model::{Flag, HmacCase};
+use crate::definition::meta;
 use ivconform_core::hex::encode_lower;
 use ivconform_core::mac::hmac_sha256;
 use ivconform_core::Rule::S1;
+use ivconform_vectors::model::{Flag, HmacCase};
 
 fn case(id: &str, comment: &str, flags: &[Flag], key: &[u8], msg: &[u8]) -> HmacCase {
     HmacCase {

@@ -6,20 +6,20 @@
 //! reference disagrees, or one that two reject classes could explain (for instance an expired token that is
 //! also badly signed), so no implementation is graded on the order of its checks.
 
-use super::configs::*;
-use super::payload::obj;
-use super::{build_verifier_case, meta, Expect, VerifierDef};
-use crate::model::Flag::{self, *};
-use crate::model::{ClaimsDoc, JwtCase, JwtSignCase, JwtSignExpected};
+use crate::configs::*;
+use crate::definition::{build_verifier_case, mac_hex, meta, Expect, VerifierDef};
+use crate::payload::obj;
 use ivconform_core::config::Config;
 use ivconform_core::hex::encode_lower;
 use ivconform_core::jwt::{self, Claims};
 use ivconform_core::mac::hmac_sha256;
-use ivconform_core::payload::BootPayload;
+use ivconform_core::payload::{BootPayload, JWT_KEY};
 use ivconform_core::Platform::{self, *};
 use ivconform_core::RejectReason::{self, *};
 use ivconform_core::Rule::{self, *};
 use ivconform_core::Source::UserId as Uid;
+use ivconform_vectors::model::Flag::{self, *};
+use ivconform_vectors::model::{ClaimsDoc, JwtCase, JwtSignCase, JwtSignExpected};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha512};
 use std::collections::{BTreeMap, BTreeSet};
@@ -87,7 +87,7 @@ fn payload(app: &str, members: &[(&str, Value)], token: Option<&str>) -> String 
     let mut all = vec![("app_id", json!(app))];
     all.extend(members.iter().cloned());
     if let Some(t) = token {
-        all.push((jwt::PAYLOAD_KEY, json!(t)));
+        all.push((JWT_KEY, json!(t)));
     }
     obj(&all)
 }
@@ -117,7 +117,7 @@ fn def(
     payload: String,
     expect: Expect,
 ) -> VerifierDef {
-    VerifierDef { now: Some(NOW), ..super::verify::def(id, comment, rules, flags, config, platform, payload, expect) }
+    VerifierDef { now: Some(NOW), ..crate::verify::def(id, comment, rules, flags, config, platform, payload, expect) }
 }
 
 /// A production-web case of the standard configuration at [`NOW`].
@@ -751,7 +751,7 @@ fn verifier_defs() -> Vec<VerifierDef> {
     ));
 
     // --- a token and a user_hash ----------------------------------------------------------------------------
-    let right_hash = super::mac_hex(PROD_WEB.as_bytes(), UID.as_bytes());
+    let right_hash = mac_hex(PROD_WEB.as_bytes(), UID.as_bytes());
     v.push(pw(
         "jwt-with-user-hash-wrong",
         "A valid token beside a wrong user_hash: the token decides, verified.",
@@ -778,13 +778,13 @@ fn verifier_defs() -> Vec<VerifierDef> {
     ));
 
     // --- how the token travels (P4 analogue) --------------------------------------------------------------
-    let ok_hash = super::mac_hex(PROD_WEB.as_bytes(), UID.as_bytes());
+    let ok_hash = mac_hex(PROD_WEB.as_bytes(), UID.as_bytes());
     v.push(pw(
         "jwt-payload-token-number",
         "intercom_user_jwt is a number: the payload is malformed.",
         &[P4, J1],
         &[Type],
-        obj(&[("app_id", json!(PROD)), (jwt::PAYLOAD_KEY, json!(5678))]),
+        obj(&[("app_id", json!(PROD)), (JWT_KEY, json!(5678))]),
         reject(MalformedPayload),
     ));
     v.push(pw(
@@ -792,7 +792,7 @@ fn verifier_defs() -> Vec<VerifierDef> {
         "intercom_user_jwt is an object: the payload is malformed.",
         &[P4, J1],
         &[Type],
-        obj(&[("app_id", json!(PROD)), (jwt::PAYLOAD_KEY, json!({"token": valid}))]),
+        obj(&[("app_id", json!(PROD)), (JWT_KEY, json!({"token": valid}))]),
         reject(MalformedPayload),
     ));
     v.push(pw(
@@ -811,7 +811,7 @@ fn verifier_defs() -> Vec<VerifierDef> {
         "intercom_user_jwt \"\" is absent: HMAC mode decides, and the valid user_hash verifies.",
         &[J1, P3, V6],
         &[Presence],
-        payload(PROD, &[("user_id", json!(UID)), ("user_hash", json!(ok_hash)), (jwt::PAYLOAD_KEY, json!(""))], None),
+        payload(PROD, &[("user_id", json!(UID)), ("user_hash", json!(ok_hash)), (JWT_KEY, json!(""))], None),
         Expect::User { verified: true, source: Uid, value: UID.into() },
     ));
     v.push(def(
@@ -821,7 +821,7 @@ fn verifier_defs() -> Vec<VerifierDef> {
         &[Presence],
         "standard",
         Android,
-        payload(PROD, &[("user_id", json!(UID)), (jwt::PAYLOAD_KEY, Value::Null)], None),
+        payload(PROD, &[("user_id", json!(UID)), (JWT_KEY, Value::Null)], None),
         Expect::User { verified: false, source: Uid, value: UID.into() },
     ));
     v.push(def("jwt-payload-lookalike-key", "A valid token under intercomUserJwt (not the key) is a custom attribute: on Android (nothing enforced) the user is unverified.", &[J1, P5], &[AuthBypass], "standard", Android, payload(PROD, &[("user_id", json!(UID)), ("intercomUserJwt", json!(tok(c_uid, PROD_ANDROID)))], None), Expect::User { verified: false, source: Uid, value: UID.into() }));
@@ -923,7 +923,7 @@ fn verifier_defs() -> Vec<VerifierDef> {
         Android,
         payload(
             PROD,
-            &[("user_id", json!(UID)), ("user_hash", json!(super::mac_hex(PROD_ANDROID.as_bytes(), UID.as_bytes())))],
+            &[("user_id", json!(UID)), ("user_hash", json!(mac_hex(PROD_ANDROID.as_bytes(), UID.as_bytes())))],
             None,
         ),
         user(UID),

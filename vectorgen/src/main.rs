@@ -1,8 +1,9 @@
-//! `ivconform-vectors`: writes the golden vector files from their definitions, checks that the committed
+//! `ivconform-vectorgen`: writes the golden vector files from their definitions, checks that the committed
 //! files are current, and prints case counts per file and per rule.
+#![forbid(unsafe_code)]
 
 use clap::{Parser, Subcommand};
-use ivconform_vectors::generate::generate;
+use ivconform_vectorgen::generate;
 use ivconform_vectors::{default_dir, load_dir};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -18,7 +19,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Regenerate the vector files from the case definitions in vectors/src/generate/ (deterministic).
+    /// Regenerate the vector files from the case definitions in vectorgen/src/ (deterministic).
     Generate {
         /// Directory to write into.
         #[arg(long, default_value_os_t = default_dir())]
@@ -76,7 +77,7 @@ fn run(command: Command) -> Result<ExitCode, String> {
                 }
             }
             if stale > 0 {
-                eprintln!("{stale} file(s) are stale: run `cargo run -p ivconform-vectors -- generate` and commit");
+                eprintln!("{stale} file(s) are stale: run `cargo run -p ivconform-vectorgen -- generate` and commit");
                 return Ok(ExitCode::FAILURE);
             }
             Ok(ExitCode::SUCCESS)

@@ -1,12 +1,12 @@
 //! `payload.json`: strict parsing of the boot payload (P1–P6), graded through the verifier's decision.
 
-use super::configs::*;
-use super::{mac_hex, meta, Expect, VerifierDef};
-use crate::model::Flag::{self, *};
+use crate::configs::*;
+use crate::definition::{mac_hex, meta, Expect, VerifierDef};
 use ivconform_core::Platform::Web;
 use ivconform_core::RejectReason::*;
 use ivconform_core::Rule::{self, *};
 use ivconform_core::Source::{self, Email, UserId as Uid};
+use ivconform_vectors::model::Flag::{self, *};
 use serde_json::{json, Value};
 
 /// Compact JSON for an object with members in the given order (duplicates allowed, for P2 cases).

@@ -1,14 +1,14 @@
 //! `sign.json`: what a signer must hash (S2–S4), with which secret bytes (S5), and what it must refuse.
 
-use super::configs::*;
-use super::meta;
-use crate::model::{Field, Flag, SignCase, SignExpected};
+use crate::configs::*;
+use crate::definition::meta;
 use ivconform_core::hex::encode_lower;
 use ivconform_core::identifier::{Identifiers, UserId};
 use ivconform_core::sign::user_hash;
 use ivconform_core::Platform;
 use ivconform_core::Rule::{self, *};
 use ivconform_core::Source::{self, Email, UserId as Uid};
+use ivconform_vectors::model::{Field, Flag, SignCase, SignExpected};
 use serde_json::{json, Value};
 use Flag::*;
 

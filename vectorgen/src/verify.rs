@@ -1,14 +1,14 @@
 //! `verify.json`: the verifier's decision (V1–V8) across workspaces, platforms, enforcement and hash forms.
 
-use super::configs::*;
-use super::payload::obj;
-use super::{mac_hex, meta, Expect, VerifierDef};
-use crate::model::Flag::{self, *};
+use crate::configs::*;
+use crate::definition::{mac_hex, meta, Expect, VerifierDef};
+use crate::payload::obj;
 use ivconform_core::hex::encode_lower;
 use ivconform_core::Platform::{self, *};
 use ivconform_core::RejectReason::*;
 use ivconform_core::Rule::{self, *};
 use ivconform_core::Source::{Email, UserId as Uid};
+use ivconform_vectors::model::Flag::{self, *};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 

@@ -1,6 +1,6 @@
 //! The committed vector files are exactly what the generator writes from the definitions today.
 
-use ivconform_vectors::generate::generate;
+use ivconform_vectorgen::generate;
 
 #[test]
 fn committed_files_match_a_fresh_generation() {
@@ -15,7 +15,7 @@ fn committed_files_match_a_fresh_generation() {
     }
     assert!(
         stale.is_empty(),
-        "{stale:?} differ from a fresh generation: run `cargo run -p ivconform-vectors -- generate` and commit the result"
+        "{stale:?} differ from a fresh generation: run `cargo run -p ivconform-vectorgen -- generate` and commit the result"
     );
 }
 

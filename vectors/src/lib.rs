@@ -1,5 +1,6 @@
-//! ivconform's golden vectors: the data model of `vectors/*.json`, a bounded loader that reports file and
-//! line for every problem, and the generator that writes the files from readable case definitions.
+//! ivconform's golden vectors: the data model of `vectors/*.json` and a bounded loader that reports file and
+//! line for every problem. The committed files and their schemas live beside this crate; the generator that
+//! writes them from readable case definitions is the `ivconform-vectorgen` crate (`vectorgen/`).
 //!
 //! The format is documented in `docs/VECTORS.md`.
 #![forbid(unsafe_code)]
@@ -15,5 +16,3 @@ pub use model::*;
 pub fn default_dir() -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf()
 }
-
-pub mod generate;

@@ -383,8 +383,8 @@ pub enum VerifyExpected {
 
 impl VerifyExpected {
     /// A verifier's decision in the vector files' form (the reference's answer, when comparing with a case).
-    pub fn of(outcome: &ivconform_core::verify::Outcome) -> Self {
-        use ivconform_core::verify::{Identity, Outcome};
+    pub fn of(outcome: &ivconform_core::Outcome) -> Self {
+        use ivconform_core::{Identity, Outcome};
         match outcome {
             Outcome::Accept(Identity::Visitor) => {
                 VerifyExpected::Accept { as_: As::Visitor, verified: None, identifier: None }

@@ -98,7 +98,7 @@ fn check_beyond_schema(group: &str, doc: &Value, what: &str, ids: &mut BTreeMap<
 
 fn check_committed(group: &str) {
     let path = vector_path(group);
-    assert!(path.is_file(), "{} is missing: run `cargo run -p ivconform-vectors -- generate`", path.display());
+    assert!(path.is_file(), "{} is missing: run `cargo run -p ivconform-vectorgen -- generate`", path.display());
     let doc = read_json(&path);
     let expected_schema = format!("schema/{group}.schema.json");
     assert_eq!(doc["$schema"].as_str(), Some(expected_schema.as_str()), "{group}.json: $schema field");

@@ -8,7 +8,7 @@ use ivconform_perf::bench::pipeline::{over_stdio, Launch};
 use ivconform_perf::bench::svg::{self, short_ns, Panel, Series};
 use ivconform_perf::bench::workload::Op;
 use super::iut::{IutArgs, ReferenceMode};
-use ivconform_perf::bench::{baseline, OpReport, Report, Stats, FORMAT};
+use ivconform_perf::bench::{baseline, OpReport, BenchReport, Stats, FORMAT};
 
 use ivconform_harness::transport::http::HttpConnector;
 use ivconform_harness::transport::stdio::StdioConnector;
@@ -72,41 +72,41 @@ pub struct BenchArgs {
 }
 
 /// Where calls go: a connector (stdio, HTTP, in-process) or a library driven in children.
-enum Target {
+enum BenchTarget {
     Connector { connector: Box<dyn Connector>, _guard: Option<super::iut::ReferenceIut> },
     Ffi(PathBuf),
     Pipelined { launch: Launch, label: String, depth: usize, timeout: Duration },
 }
 
-impl Target {
+impl BenchTarget {
     fn describe(&self) -> String {
         match self {
-            Target::Connector { connector, .. } => connector.describe(),
-            Target::Ffi(lib) => format!("ffi: {}", lib.display()),
-            Target::Pipelined { label, depth, .. } => format!("{label} (pipelined, {depth} in flight)"),
+            BenchTarget::Connector { connector, .. } => connector.describe(),
+            BenchTarget::Ffi(lib) => format!("ffi: {}", lib.display()),
+            BenchTarget::Pipelined { label, depth, .. } => format!("{label} (pipelined, {depth} in flight)"),
         }
     }
 
     fn measure(&self, op: Op, limit: &Limit, connections: usize) -> Result<Stats, String> {
         match self {
-            Target::Connector { connector, .. } => {
+            BenchTarget::Connector { connector, .. } => {
                 over_connector(connector.as_ref(), op, limit, connections).map(|m| Stats::of(m, None))
             }
-            Target::Ffi(lib) => over_ffi(lib, op, limit, connections).map(|(m, raw)| Stats::of(m, Some(raw))),
-            Target::Pipelined { launch, depth, timeout, .. } => {
+            BenchTarget::Ffi(lib) => over_ffi(lib, op, limit, connections).map(|(m, raw)| Stats::of(m, Some(raw))),
+            BenchTarget::Pipelined { launch, depth, timeout, .. } => {
                 over_stdio(launch, op, limit, connections, *depth, *timeout).map(|m| Stats::of(m, None))
             }
         }
     }
 }
 
-fn reference_target(mode: ReferenceMode, timeout: Duration, pipeline: usize) -> Result<Target, String> {
+fn reference_target(mode: ReferenceMode, timeout: Duration, pipeline: usize) -> Result<BenchTarget, String> {
     if mode == ReferenceMode::Ffi {
-        return super::iut::reference_library().map(Target::Ffi);
+        return super::iut::reference_library().map(BenchTarget::Ffi);
     }
     if mode == ReferenceMode::Stdio && pipeline > 1 {
         let exe = ivconform_harness::helper::exe()?;
-        return Ok(Target::Pipelined {
+        return Ok(BenchTarget::Pipelined {
             launch: Launch::Program(exe, vec!["serve".into(), "--stdio".into()]),
             label: "stdio: ivconform serve --stdio".into(),
             depth: pipeline,
@@ -115,7 +115,7 @@ fn reference_target(mode: ReferenceMode, timeout: Duration, pipeline: usize) -> 
     }
     let mut iut = super::iut::connect_reference(mode, timeout)?;
     let connector = std::mem::replace(&mut iut.connector, Box::new(ivconform_harness::transport::inproc::InProcess));
-    Ok(Target::Connector { connector, _guard: Some(iut) })
+    Ok(BenchTarget::Connector { connector, _guard: Some(iut) })
 }
 
 
@@ -124,7 +124,7 @@ fn ns(v: u64) -> String {
     short_ns(v as f64)
 }
 
-fn human(report: &Report) -> String {
+fn human(report: &BenchReport) -> String {
     let mut s = String::new();
     let limit = match report.limit.count {
         Some(n) => format!("{n} calls"),
@@ -217,26 +217,26 @@ pub fn bench(args: BenchArgs) -> CommandResult {
     // The IUT, and which reference mode calibrates it (the same transport).
     let (iut, mode, default_connections) = if let Some(cmd) = &args.iut.cmd {
         let target = if args.pipeline > 1 {
-            Target::Pipelined {
+            BenchTarget::Pipelined {
                 launch: Launch::Shell(cmd.clone()),
                 label: format!("stdio: {cmd}"),
                 depth: args.pipeline,
                 timeout,
             }
         } else {
-            Target::Connector { connector: Box::new(StdioConnector::shell(cmd, timeout)), _guard: None }
+            BenchTarget::Connector { connector: Box::new(StdioConnector::shell(cmd, timeout)), _guard: None }
         };
         (Ok(target), ReferenceMode::Stdio, 1)
     } else if let Some(url) = &args.iut.url {
         match HttpConnector::new(url, timeout) {
-            Ok(c) => (Ok(Target::Connector { connector: Box::new(c), _guard: None }), ReferenceMode::Http, 4),
+            Ok(c) => (Ok(BenchTarget::Connector { connector: Box::new(c), _guard: None }), ReferenceMode::Http, 4),
             Err(e) => return usage(e),
         }
     } else if let Some(lib) = &args.iut.lib {
         if !lib.is_file() {
             return usage(format!("--lib {}: no such file", lib.display()));
         }
-        (Ok(Target::Ffi(lib.clone())), ReferenceMode::Ffi, 1)
+        (Ok(BenchTarget::Ffi(lib.clone())), ReferenceMode::Ffi, 1)
     } else if let Some(mode) = args.iut.reference {
         (reference_target(mode, timeout, args.pipeline), mode, if mode == ReferenceMode::Http { 4 } else { 1 })
     } else {
@@ -268,10 +268,10 @@ pub fn bench(args: BenchArgs) -> CommandResult {
         Op::ALL.into_iter().filter(|o| args.ops.contains(o)).collect()
     };
 
-    let mut report = Report {
+    let mut report = BenchReport {
         format: FORMAT.into(),
         iut: iut.describe(),
-        calibration: calibration.as_ref().map(Target::describe),
+        calibration: calibration.as_ref().map(BenchTarget::describe),
         connections,
         limit,
         ops: Vec::new(),

@@ -2,7 +2,7 @@
 
 
 use crate::exit::{usage, CommandResult};
-use ivconform_harness::report::diagnosis::{explain, explain_jwt as explain_jwt_text};
+use ivconform_harness::diagnosis::{explain, explain_jwt as explain_jwt_text};
 use ivconform_core::identifier::{Identifiers, UserId};
 use ivconform_core::{BootPayload, Config, Platform};
 use std::process::ExitCode;

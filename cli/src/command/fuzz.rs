@@ -6,7 +6,7 @@ use crate::exit::{self, usage, CommandResult, Failure};
 use super::iut::IutArgs;
 
 use ivconform_differential::fuzz::corpus::{self, Seed};
-use ivconform_differential::fuzz::finding::{self, Finding};
+use ivconform_differential::fuzz::finding::{self, FuzzFinding};
 use ivconform_differential::fuzz::mutate::{dictionary, mutate, refresh_hash, reshape};
 use ivconform_differential::fuzz::resign::HashBinding;
 use ivconform_differential::fuzz::shrink::shrink;
@@ -264,7 +264,7 @@ fn campaign(args: &FuzzArgs, session: &Session<'_>, vector_seeds: &[Seed], iut: 
             (expected, actual, hint)
         }
     };
-    let finding = Finding { probe, expected, actual, hint, original_len: payload.len(), shrink_checks: checks };
+    let finding = FuzzFinding { probe, expected, actual, hint, original_len: payload.len(), shrink_checks: checks };
     report(args, &finding);
     exit::NONCONFORMANT
 }
@@ -276,7 +276,7 @@ fn payload_len(probe: &Probe) -> usize {
     }
 }
 
-fn report(args: &FuzzArgs, f: &Finding) {
+fn report(args: &FuzzArgs, f: &FuzzFinding) {
     let id = &f.probe.case.id;
     println!(
         "minimal reproducer {id}: {} bytes (from {}, {} checks)",

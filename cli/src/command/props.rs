@@ -4,7 +4,7 @@
 use super::iut::{connect_iut, iut_flags};
 use crate::exit::{self, usage, CommandResult, Failure};
 
-use ivconform_differential::props::check::{run_property, Session, Verdict};
+use ivconform_differential::props::check::{run_property, Session, PropertyResult};
 use ivconform_differential::props::properties::ALL;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -68,13 +68,13 @@ pub fn props(args: PropsArgs) -> CommandResult {
         let verdict = run_property(&session, property, args.seed, args.cases, args.max_shrink_iters);
         let took = started.elapsed().as_secs_f64();
         match &verdict {
-            Verdict::Pass { cases } => {
+            PropertyResult::Pass { cases } => {
                 println!("  pass     {:<18} {cases} cases, {took:.1} s  ({})", property.name, property.about)
             }
-            Verdict::Skipped { reason } => println!("  skipped  {:<18} {reason}", property.name),
-            Verdict::Fail(_) => println!("  FAIL     {:<18} {took:.1} s  ({})", property.name, property.about),
+            PropertyResult::Skipped { reason } => println!("  skipped  {:<18} {reason}", property.name),
+            PropertyResult::Fail(_) => println!("  FAIL     {:<18} {took:.1} s  ({})", property.name, property.about),
         }
-        if let Verdict::Fail(f) = verdict {
+        if let PropertyResult::Fail(f) = verdict {
             failures.push((property.name, f));
         }
     }

@@ -34,7 +34,7 @@ pub struct RunArgs {
     /// Run only cases whose id matches this glob (repeatable).
     #[arg(long = "case", value_name = "GLOB", help_heading = "Selecting cases")]
     pub cases: Vec<String>,
-    /// Run only this group: hmac_sha256, sign, payload, verify (repeatable).
+    /// Run only this group: hmac_sha256, sign, payload, verify, jwt (repeatable; wycheproof with --wycheproof).
     #[arg(long = "group", value_name = "GROUP", help_heading = "Selecting cases")]
     pub groups: Vec<String>,
     /// Run only cases exercising this rule, e.g. S2, P6, V7 (repeatable).

@@ -4,7 +4,7 @@
 
 use crate::exit::{self, usage, CommandResult, Failure};
 
-use ivconform_perf::timing::report::{decide, TimingReport, Verdict};
+use ivconform_perf::timing::report::{decide, TimingReport, TimingVerdict};
 use ivconform_perf::timing::{control as ctl, ffi, wire};
 use std::io::Write;
 use std::path::Path;
@@ -163,7 +163,7 @@ pub fn timing(args: TimingArgs) -> CommandResult {
             seed: args.seed,
             threshold: args.threshold,
             seconds: 0.0,
-            verdict: Verdict::Inconclusive,
+            verdict: TimingVerdict::Inconclusive,
             reason: format!("no measurement: {problem}"),
             controls_ok: false,
             control_notes: Vec::new(),
@@ -181,9 +181,9 @@ pub fn timing(args: TimingArgs) -> CommandResult {
         }
     }
     Ok(ExitCode::from(match report.verdict {
-        Verdict::Pass => exit::CONFORMANT,
-        Verdict::Fail => exit::NONCONFORMANT,
-        Verdict::Inconclusive => exit::INCONCLUSIVE,
+        TimingVerdict::Pass => exit::CONFORMANT,
+        TimingVerdict::Fail => exit::NONCONFORMANT,
+        TimingVerdict::Inconclusive => exit::INCONCLUSIVE,
     }))
 }
 

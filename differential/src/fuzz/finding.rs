@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 pub const MAX_REPLAY_BYTES: u64 = 4 * 1024 * 1024;
 
 /// What was found: the minimal probe, the grader's view of the disagreement, and how it was shrunk.
-pub struct Finding {
+pub struct FuzzFinding {
     /// The minimal failing probe (request, reference expectation, vector).
     pub probe: Probe,
     /// What the reference decides.
@@ -37,7 +37,7 @@ pub struct Saved {
 }
 
 /// Writes the finding's two files into `dir` (created if needed).
-pub fn save(dir: &Path, finding: &Finding) -> std::io::Result<Saved> {
+pub fn save(dir: &Path, finding: &FuzzFinding) -> std::io::Result<Saved> {
     std::fs::create_dir_all(dir)?;
     let id = &finding.probe.case.id;
     let payload = dir.join(format!("{id}.payload"));

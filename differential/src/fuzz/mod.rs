@@ -17,6 +17,9 @@ pub mod mutate;
 pub mod resign;
 pub mod shrink;
 
+/// The payload size mutations stop growing at: past SPEC's 64 KiB limit, so the limit itself is probed.
+pub const MAX_LEN: usize = 70 * 1024;
+
 /// A small seeded random source (proptest's ChaCha `TestRng`), so a seed replays a run exactly.
 pub struct FuzzRng(proptest::test_runner::TestRng);
 

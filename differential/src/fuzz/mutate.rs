@@ -3,14 +3,13 @@
 //! mutated identities still carry the right hash (or another platform's) and reach the MAC check.
 
 use super::corpus::Seed;
+use super::MAX_LEN;
 use super::FuzzRng;
 use ivconform_core::hex::encode_lower;
 use ivconform_core::mac::hmac_sha256;
 use ivconform_core::payload::BootPayload;
 use ivconform_core::Platform;
 
-/// The payload size mutations stop growing at: past SPEC's 64 KiB limit, so the limit itself is probed.
-pub const MAX_LEN: usize = 70 * 1024;
 
 /// Tokens from `fuzz/payload.dict`, decoded (`\\`, `\"` and `\xNN` escapes).
 pub fn dictionary() -> Vec<Vec<u8>> {

@@ -11,7 +11,7 @@ use std::cell::{Cell, RefCell};
 
 /// How a property ended.
 #[derive(Debug)]
-pub enum Verdict {
+pub enum PropertyResult {
     /// Every case held.
     Pass {
         /// Cases run.
@@ -144,11 +144,11 @@ pub fn property_seed(seed: u64, property: &str) -> [u8; 32] {
 }
 
 /// Runs one property: `cases` random inputs, each input's probes asked in turn.
-pub fn run_property(session: &Session<'_>, property: &Property, seed: u64, cases: u32, shrink_iters: u32) -> Verdict {
+pub fn run_property(session: &Session<'_>, property: &Property, seed: u64, cases: u32, shrink_iters: u32) -> PropertyResult {
     let claimed = &session.hello.capabilities;
     if !property.needs.iter().any(|c| claimed.contains(c)) {
         let needs: Vec<&str> = property.needs.iter().map(|c: &Capability| c.as_str()).collect();
-        return Verdict::Skipped { reason: format!("the implementation claims none of: {}", needs.join(", ")) };
+        return PropertyResult::Skipped { reason: format!("the implementation claims none of: {}", needs.join(", ")) };
     }
     let config = Config {
         cases,
@@ -182,8 +182,8 @@ pub fn run_property(session: &Session<'_>, property: &Property, seed: u64, cases
         Ok(())
     });
     match result {
-        Ok(()) => Verdict::Pass { cases },
-        Err(TestError::Abort(why)) => Verdict::Fail(Box::new(Failure {
+        Ok(()) => PropertyResult::Pass { cases },
+        Err(TestError::Abort(why)) => PropertyResult::Fail(Box::new(Failure {
             reason: format!("proptest gave up: {why}"),
             probe: None,
             detail: None,
@@ -202,7 +202,7 @@ pub fn run_property(session: &Session<'_>, property: &Property, seed: u64, cases
                     break;
                 }
             }
-            Verdict::Fail(Box::new(failure))
+            PropertyResult::Fail(Box::new(failure))
         }
     }
 }

@@ -27,7 +27,7 @@ use std::sync::Arc;
 /// A JSON value written by the generator, numbers as exact text (so `-0` or `9007199254740993` reach the
 /// implementation verbatim, and key order is whatever the generator chose).
 #[derive(Debug, Clone, PartialEq)]
-pub enum Json {
+pub enum GenJson {
     /// `null`.
     Null,
     /// `true` / `false`.
@@ -37,20 +37,20 @@ pub enum Json {
     /// A string.
     Str(String),
     /// An array.
-    Arr(Vec<Json>),
+    Arr(Vec<GenJson>),
     /// An object, members in this order.
-    Obj(Vec<(String, Json)>),
+    Obj(Vec<(String, GenJson)>),
 }
 
-impl Json {
+impl GenJson {
     /// Appends the compact JSON text (strings escaped as serde_json escapes them).
     pub fn write(&self, out: &mut String) {
         match self {
-            Json::Null => out.push_str("null"),
-            Json::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-            Json::Num(n) => out.push_str(n),
-            Json::Str(s) => out.push_str(&serde_json::to_string(s).expect("strings serialise")),
-            Json::Arr(items) => {
+            GenJson::Null => out.push_str("null"),
+            GenJson::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+            GenJson::Num(n) => out.push_str(n),
+            GenJson::Str(s) => out.push_str(&serde_json::to_string(s).expect("strings serialise")),
+            GenJson::Arr(items) => {
                 out.push('[');
                 for (i, v) in items.iter().enumerate() {
                     if i > 0 {
@@ -60,12 +60,12 @@ impl Json {
                 }
                 out.push(']');
             }
-            Json::Obj(members) => write_object(members, out),
+            GenJson::Obj(members) => write_object(members, out),
         }
     }
 }
 
-fn write_object(members: &[(String, Json)], out: &mut String) {
+fn write_object(members: &[(String, GenJson)], out: &mut String) {
     out.push('{');
     for (i, (k, v)) in members.iter().enumerate() {
         if i > 0 {
@@ -95,13 +95,13 @@ pub enum IdField {
 
 impl IdField {
     /// The payload member's value, if the key is sent.
-    pub fn json(&self) -> Option<Json> {
+    pub fn json(&self) -> Option<GenJson> {
         match self {
             IdField::Absent => None,
-            IdField::Null => Some(Json::Null),
-            IdField::Empty => Some(Json::Str(String::new())),
-            IdField::Text(s) => Some(Json::Str(s.clone())),
-            IdField::Int(n) => Some(Json::Num(n.clone())),
+            IdField::Null => Some(GenJson::Null),
+            IdField::Empty => Some(GenJson::Str(String::new())),
+            IdField::Text(s) => Some(GenJson::Str(s.clone())),
+            IdField::Int(n) => Some(GenJson::Num(n.clone())),
         }
     }
 
@@ -178,7 +178,7 @@ pub struct VerifyInput {
     /// The platform the request came from.
     pub platform: Platform,
     /// The payload's top-level members, in the order they are written.
-    pub members: Vec<(String, Json)>,
+    pub members: Vec<(String, GenJson)>,
 }
 
 impl VerifyInput {
@@ -192,7 +192,7 @@ impl VerifyInput {
     /// The payload's `app_id`, when it is a string.
     pub fn app_id(&self) -> Option<&str> {
         self.members.iter().find_map(|(k, v)| match (k.as_str(), v) {
-            ("app_id", Json::Str(s)) => Some(s.as_str()),
+            ("app_id", GenJson::Str(s)) => Some(s.as_str()),
             _ => None,
         })
     }
@@ -374,10 +374,10 @@ pub fn sign_probe(property: &str, comment: &str, input: &SignInput, flags: &[Fla
 pub fn verify_probe(property: &str, comment: &str, input: &VerifyInput, rules: &[Rule], flags: &[Flag]) -> Probe {
     let field = |name: &str| {
         input.members.iter().find(|(k, _)| k == name).map(|(_, v)| match v {
-            Json::Null => IdField::Null,
-            Json::Str(s) if s.is_empty() => IdField::Empty,
-            Json::Str(s) => IdField::Text(s.clone()),
-            Json::Num(n) => IdField::Int(n.clone()),
+            GenJson::Null => IdField::Null,
+            GenJson::Str(s) if s.is_empty() => IdField::Empty,
+            GenJson::Str(s) => IdField::Text(s.clone()),
+            GenJson::Num(n) => IdField::Int(n.clone()),
             _ => IdField::Absent,
         })
     };

@@ -4,7 +4,7 @@
 //! broken law shows up as a wrong answer on one side, printed as that side's vector.
 
 use super::strategies::{self, HashChoice, VerifyParts};
-use super::{sign_probe, verify_probe, IdField, Json, Probe, SignInput, VerifyInput};
+use super::{sign_probe, verify_probe, IdField, GenJson, Probe, SignInput, VerifyInput};
 use ivconform_core::config::{AppConfig, PlatformConfig};
 use ivconform_core::{Config, Platform, Rule, Secret};
 use ivconform_protocol::Capability;
@@ -88,7 +88,7 @@ pub const ALL: &[Property] = &[
             let lookalikes = proptest::collection::vec(proptest::sample::select(strategies::LOOKALIKE_KEYS), 1..4);
             (strategies::verify_parts(), strategies::custom_attributes(), lookalikes, any::<u64>())
                 .prop_map(|(parts, mut extra, lookalikes, seed)| {
-                    extra.extend(lookalikes.into_iter().map(|k| (k.to_string(), Json::Null)));
+                    extra.extend(lookalikes.into_iter().map(|k| (k.to_string(), GenJson::Null)));
                     added_attributes(&parts, extra, seed)
                 })
                 .boxed()
@@ -114,7 +114,7 @@ pub const ALL: &[Property] = &[
 /// Keys the identity rules read: never added as custom attributes.
 const IDENTITY_KEYS: &[&str] = &["app_id", "user_id", "email", "user_hash"];
 
-fn added_attributes(parts: &VerifyParts, extra: Vec<(String, Json)>, seed: u64) -> Input {
+fn added_attributes(parts: &VerifyParts, extra: Vec<(String, GenJson)>, seed: u64) -> Input {
     let original = strategies::build(parts);
     let mut changed = original.clone();
     let mut added = Vec::new();
@@ -132,7 +132,7 @@ fn added_attributes(parts: &VerifyParts, extra: Vec<(String, Json)>, seed: u64) 
                 &parts.user_id,
                 &parts.email,
             );
-            Json::Str(right.unwrap_or_default())
+            GenJson::Str(right.unwrap_or_default())
         } else {
             v
         };
@@ -328,7 +328,7 @@ pub fn probes(property: &str, input: &Input, claimed: &[Capability]) -> Vec<Prob
                             1 => Some(email.text()),
                             _ => None,
                         };
-                        let mut members = vec![("app_id".to_string(), Json::Str("ws_prod".into()))];
+                        let mut members = vec![("app_id".to_string(), GenJson::Str("ws_prod".into()))];
                         members.extend(user_id.json().map(|v| ("user_id".to_string(), v)));
                         members.extend(email.json().map(|v| ("email".to_string(), v)));
                         if let Some(text) = &hashed {
@@ -336,7 +336,7 @@ pub fn probes(property: &str, input: &Input, claimed: &[Capability]) -> Vec<Prob
                                 &g.secret,
                                 text.as_bytes(),
                             ));
-                            members.push(("user_hash".to_string(), Json::Str(h)));
+                            members.push(("user_hash".to_string(), GenJson::Str(h)));
                         }
                         let v = VerifyInput { config: config.clone(), platform: g.platform, members };
                         let what = match g.hashed {

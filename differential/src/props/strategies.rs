@@ -2,7 +2,7 @@
 //! and past ±(2^53 − 1), long strings), valid boot payloads (documented and custom attributes, nested
 //! companies, random key order) and workspace configurations.
 
-use super::{IdField, Json, SignInput, VerifyInput};
+use super::{IdField, GenJson, SignInput, VerifyInput};
 use ivconform_core::config::{AppConfig, PlatformConfig};
 use ivconform_core::hex::encode_lower;
 use ivconform_core::identifier::MAX_SAFE_INTEGER;
@@ -192,28 +192,28 @@ pub fn platform() -> impl Strategy<Value = Platform> {
 }
 
 /// A JSON scalar for attributes.
-fn scalar() -> impl Strategy<Value = Json> {
+fn scalar() -> impl Strategy<Value = GenJson> {
     prop_oneof![
-        1 => Just(Json::Null),
-        1 => any::<bool>().prop_map(Json::Bool),
-        2 => any_integer().prop_map(Json::Num),
-        1 => select(&["1.5", "-0.25", "1e3", "2.5E-3", "0.0", "49.99"][..]).prop_map(|n| Json::Num(n.into())),
-        3 => vec(any_char(), 0..16).prop_map(|cs| Json::Str(cs.into_iter().collect())),
+        1 => Just(GenJson::Null),
+        1 => any::<bool>().prop_map(GenJson::Bool),
+        2 => any_integer().prop_map(GenJson::Num),
+        1 => select(&["1.5", "-0.25", "1e3", "2.5E-3", "0.0", "49.99"][..]).prop_map(|n| GenJson::Num(n.into())),
+        3 => vec(any_char(), 0..16).prop_map(|cs| GenJson::Str(cs.into_iter().collect())),
     ]
 }
 
 /// A custom attribute's value: a scalar, or a small array or object (two levels at most).
-fn attribute_value() -> impl Strategy<Value = Json> {
+fn attribute_value() -> impl Strategy<Value = GenJson> {
     scalar().prop_recursive(2, 12, 4, |inner| {
         prop_oneof![
-            vec(inner.clone(), 0..4).prop_map(Json::Arr),
-            vec(("[a-z_]{1,8}", inner), 0..4).prop_map(|m| Json::Obj(dedup(m))),
+            vec(inner.clone(), 0..4).prop_map(GenJson::Arr),
+            vec(("[a-z_]{1,8}", inner), 0..4).prop_map(|m| GenJson::Obj(dedup(m))),
         ]
     })
 }
 
 /// Keeps the first member of each key (P2: a repeated key is malformed, and these payloads are valid).
-fn dedup(members: Vec<(String, Json)>) -> Vec<(String, Json)> {
+fn dedup(members: Vec<(String, GenJson)>) -> Vec<(String, GenJson)> {
     let mut seen = std::collections::HashSet::new();
     members.into_iter().filter(|(k, _)| seen.insert(k.clone())).collect()
 }
@@ -234,7 +234,7 @@ pub const LOOKALIKE_KEYS: &[&str] = &[
 ];
 
 /// Custom attributes: names, look-alikes of identity keys, any values.
-pub fn custom_attributes() -> impl Strategy<Value = Vec<(String, Json)>> {
+pub fn custom_attributes() -> impl Strategy<Value = Vec<(String, GenJson)>> {
     vec(
         (
             prop_oneof![3 => "[a-z][a-z0-9_]{0,11}", 1 => select(LOOKALIKE_KEYS).prop_map(str::to_string),
@@ -246,7 +246,7 @@ pub fn custom_attributes() -> impl Strategy<Value = Vec<(String, Json)>> {
 }
 
 /// A company object as the messenger documents it, sometimes carrying identity-looking keys of its own.
-fn company() -> impl Strategy<Value = Json> {
+fn company() -> impl Strategy<Value = GenJson> {
     (
         "[a-z0-9]{1,8}",
         vec(any_char(), 1..12),
@@ -257,23 +257,23 @@ fn company() -> impl Strategy<Value = Json> {
     )
         .prop_map(|(id, name, created, plan, with_identity, other)| {
             let mut m = vec![
-                ("company_id".to_string(), Json::Str(id)),
-                ("name".to_string(), Json::Str(name.into_iter().collect())),
-                ("created_at".to_string(), Json::Num(created.to_string())),
-                ("plan".to_string(), Json::Str(plan.to_string())),
-                ("monthly_spend".to_string(), Json::Num("49.5".into())),
+                ("company_id".to_string(), GenJson::Str(id)),
+                ("name".to_string(), GenJson::Str(name.into_iter().collect())),
+                ("created_at".to_string(), GenJson::Num(created.to_string())),
+                ("plan".to_string(), GenJson::Str(plan.to_string())),
+                ("monthly_spend".to_string(), GenJson::Num("49.5".into())),
             ];
             if with_identity {
-                m.push(("user_id".to_string(), Json::Str(other.clone())));
-                m.push(("email".to_string(), Json::Str(other)));
-                m.push(("user_hash".to_string(), Json::Str("0".repeat(64))));
+                m.push(("user_id".to_string(), GenJson::Str(other.clone())));
+                m.push(("email".to_string(), GenJson::Str(other)));
+                m.push(("user_hash".to_string(), GenJson::Str("0".repeat(64))));
             }
-            Json::Obj(m)
+            GenJson::Obj(m)
         })
 }
 
 /// Documented attributes (name, created_at, company or companies, launcher flags, avatar, ...).
-pub fn documented_attributes() -> impl Strategy<Value = Vec<(String, Json)>> {
+pub fn documented_attributes() -> impl Strategy<Value = Vec<(String, GenJson)>> {
     (
         proptest::option::of(vec(any_char(), 0..20)),
         proptest::option::of(0i64..2_000_000_000),
@@ -285,27 +285,27 @@ pub fn documented_attributes() -> impl Strategy<Value = Vec<(String, Json)>> {
         .prop_map(|(name, created, company, companies, hide, language)| {
             let mut m = Vec::new();
             if let Some(n) = name {
-                m.push(("name".to_string(), Json::Str(n.into_iter().collect())));
+                m.push(("name".to_string(), GenJson::Str(n.into_iter().collect())));
             }
             if let Some(c) = created {
-                m.push(("created_at".to_string(), Json::Num(c.to_string())));
+                m.push(("created_at".to_string(), GenJson::Num(c.to_string())));
             }
             if let Some(c) = company {
                 m.push(("company".to_string(), c));
             }
             if let Some(cs) = companies {
-                m.push(("companies".to_string(), Json::Arr(cs)));
+                m.push(("companies".to_string(), GenJson::Arr(cs)));
             }
             if let Some(h) = hide {
-                m.push(("hide_default_launcher".to_string(), Json::Bool(h)));
+                m.push(("hide_default_launcher".to_string(), GenJson::Bool(h)));
             }
             if let Some(l) = language {
-                m.push(("language_override".to_string(), Json::Str(l.to_string())));
+                m.push(("language_override".to_string(), GenJson::Str(l.to_string())));
                 m.push((
                     "avatar".to_string(),
-                    Json::Obj(vec![
-                        ("type".to_string(), Json::Str("avatar".into())),
-                        ("image_url".to_string(), Json::Str("https://example.com/a.png".into())),
+                    GenJson::Obj(vec![
+                        ("type".to_string(), GenJson::Str("avatar".into())),
+                        ("image_url".to_string(), GenJson::Str("https://example.com/a.png".into())),
                     ]),
                 ));
             }
@@ -412,17 +412,17 @@ pub fn shuffle<T>(items: &mut [T], seed: u64) {
 }
 
 /// Reorders every object's members, at every depth, by `seed`.
-pub fn shuffle_deep(members: &mut [(String, Json)], seed: u64) {
+pub fn shuffle_deep(members: &mut [(String, GenJson)], seed: u64) {
     shuffle(members, seed);
     for (i, (_, v)) in members.iter_mut().enumerate() {
         shuffle_json(v, seed.wrapping_add(i as u64 + 1).wrapping_mul(0x2545_f491_4f6c_dd1d));
     }
 }
 
-fn shuffle_json(v: &mut Json, seed: u64) {
+fn shuffle_json(v: &mut GenJson, seed: u64) {
     match v {
-        Json::Obj(m) => shuffle_deep(m, seed),
-        Json::Arr(items) => {
+        GenJson::Obj(m) => shuffle_deep(m, seed),
+        GenJson::Arr(items) => {
             for (i, item) in items.iter_mut().enumerate() {
                 shuffle_json(item, seed.wrapping_add(i as u64 + 7));
             }
@@ -447,9 +447,9 @@ pub struct VerifyParts {
     /// What `user_hash` is.
     pub hash: HashChoice,
     /// Documented attributes.
-    pub documented: Vec<(String, Json)>,
+    pub documented: Vec<(String, GenJson)>,
     /// Custom attributes.
-    pub custom: Vec<(String, Json)>,
+    pub custom: Vec<(String, GenJson)>,
     /// The key order.
     pub order: u64,
 }
@@ -462,15 +462,15 @@ pub fn build(parts: &VerifyParts) -> VerifyInput {
     let mut app = if parts.app.0 { "ws_unknown".to_string() } else { known.clone() };
     let members = loop {
         let hash = hash_text(&parts.hash, &parts.config, &app, parts.platform, &parts.user_id, &parts.email);
-        let mut m = vec![("app_id".to_string(), Json::Str(app.clone()))];
+        let mut m = vec![("app_id".to_string(), GenJson::Str(app.clone()))];
         m.extend(parts.user_id.json().map(|v| ("user_id".to_string(), v)));
         m.extend(parts.email.json().map(|v| ("email".to_string(), v)));
-        m.extend(hash.map(|h| ("user_hash".to_string(), Json::Str(h))));
+        m.extend(hash.map(|h| ("user_hash".to_string(), GenJson::Str(h))));
         let bait = hash_text(&HashChoice::Right, &parts.config, &known, parts.platform, &parts.user_id, &parts.email);
         m.extend(parts.documented.iter().cloned());
         for (k, v) in &parts.custom {
             let v = if LOOKALIKE_KEYS.contains(&k.as_str()) {
-                Json::Str(bait.clone().unwrap_or_default())
+                GenJson::Str(bait.clone().unwrap_or_default())
             } else {
                 v.clone()
             };

@@ -2,7 +2,7 @@
 //! a hint, the security findings, and a verdict. Colour only when the output is a terminal.
 
 use super::{Counts, Report};
-use crate::runner::Outcome;
+use crate::runner::CaseOutcome;
 use console::Style;
 use std::fmt::Write;
 
@@ -111,15 +111,15 @@ pub fn render(report: &Report<'_>, verbosity: Verbosity, colour: bool, timings: 
                 dim.apply_to(flags.join(" "))
             );
             match &r.outcome {
-                Outcome::Fail { expected, actual, hint } => {
+                CaseOutcome::Fail { expected, actual, hint } => {
                     let _ = writeln!(out, "      expected: {expected}");
                     let _ = writeln!(out, "      actual:   {actual}");
                     let _ = writeln!(out, "      hint:     {hint}");
                 }
-                Outcome::Error { reason } | Outcome::Crash { reason } | Outcome::Timeout { reason } => {
+                CaseOutcome::Error { reason } | CaseOutcome::Crash { reason } | CaseOutcome::Timeout { reason } => {
                     let _ = writeln!(out, "      {reason}");
                 }
-                Outcome::UnexpectedPass { reason } => {
+                CaseOutcome::UnexpectedPass { reason } => {
                     let _ =
                         writeln!(out, "      passes now, but the expectations file says: {reason} (remove the entry)");
                 }
@@ -128,11 +128,11 @@ pub fn render(report: &Report<'_>, verbosity: Verbosity, colour: bool, timings: 
         }
     }
     let xfail: Vec<_> =
-        report.run.results.iter().filter(|r| matches!(r.outcome, Outcome::ExpectedFailure { .. })).collect();
+        report.run.results.iter().filter(|r| matches!(r.outcome, CaseOutcome::ExpectedFailure { .. })).collect();
     if !xfail.is_empty() && verbosity != Verbosity::Quiet {
         let _ = writeln!(out, "\nExpected failures ({}):", xfail.len());
         for r in xfail {
-            if let Outcome::ExpectedFailure { failure, reason } = &r.outcome {
+            if let CaseOutcome::ExpectedFailure { failure, reason } = &r.outcome {
                 let _ = writeln!(
                     out,
                     "  {} {} ({}): {reason}",

@@ -2,8 +2,8 @@
 //! actual, timings, findings. Field names are stable; new fields may be added.
 
 use super::{Counts, Report};
-use crate::leak::Finding;
-use crate::runner::Outcome;
+use crate::leak::LeakFinding;
+use crate::runner::CaseOutcome;
 use ivconform_protocol::Hello;
 use serde::Serialize;
 
@@ -15,7 +15,7 @@ struct Doc<'a> {
     implementation: Implementation<'a>,
     summary: Summary,
     cases: Vec<Case<'a>>,
-    security_findings: &'a [Finding],
+    security_findings: &'a [LeakFinding],
     stale_expectations: &'a [String],
 }
 
@@ -45,7 +45,7 @@ struct Case<'a> {
     rules: Vec<&'static str>,
     flags: Vec<&'static str>,
     #[serde(flatten)]
-    outcome: &'a Outcome,
+    outcome: &'a CaseOutcome,
     duration_us: u128,
 }
 

@@ -2,7 +2,7 @@
 //! systems show failures by case id with expected vs actual in the message.
 
 use super::Report;
-use crate::runner::Outcome;
+use crate::runner::CaseOutcome;
 use ivconform_vectors::Group;
 use quick_junit::{NonSuccessKind, Report as JReport, TestCase, TestCaseStatus, TestSuite};
 
@@ -17,32 +17,32 @@ pub fn render(report: &Report<'_>, timings: bool) -> String {
         for r in report.run.results.iter().filter(|r| report.cases[r.index].group == group) {
             let case = &report.cases[r.index];
             let status = match &r.outcome {
-                Outcome::Pass => TestCaseStatus::success(),
-                Outcome::Fail { expected, actual, hint } => {
+                CaseOutcome::Pass => TestCaseStatus::success(),
+                CaseOutcome::Fail { expected, actual, hint } => {
                     let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
                     s.set_message(format!("expected {expected}; got {actual}"));
                     s.set_type("fail");
                     s.set_description(format!("expected: {expected}\nactual:   {actual}\nhint:     {hint}"));
                     s
                 }
-                Outcome::Error { reason } | Outcome::Crash { reason } | Outcome::Timeout { reason } => {
+                CaseOutcome::Error { reason } | CaseOutcome::Crash { reason } | CaseOutcome::Timeout { reason } => {
                     let mut s = TestCaseStatus::non_success(NonSuccessKind::Error);
                     s.set_message(reason.clone());
                     s.set_type(r.outcome.kind());
                     s
                 }
-                Outcome::UnexpectedPass { reason } => {
+                CaseOutcome::UnexpectedPass { reason } => {
                     let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
                     s.set_message(format!("unexpected pass: the expectations file says '{reason}'; remove the entry"));
                     s.set_type("unexpected_pass");
                     s
                 }
-                Outcome::Skipped { reason } => {
+                CaseOutcome::Skipped { reason } => {
                     let mut s = TestCaseStatus::skipped();
                     s.set_message(reason.clone());
                     s
                 }
-                Outcome::ExpectedFailure { failure, reason } => {
+                CaseOutcome::ExpectedFailure { failure, reason } => {
                     let mut s = TestCaseStatus::skipped();
                     s.set_message(format!("expected failure ({}): {reason}", failure.kind()));
                     s.set_type("expected_failure");

@@ -1,12 +1,11 @@
 //! Reports of a run: for people ([`human`]), for CI systems ([`junit`]) and for tools ([`json`]).
 
-pub mod diagnosis;
 pub mod human;
 pub mod json;
 pub mod junit;
 
-use crate::leak::Finding;
-use crate::runner::{Outcome, RunResult};
+use crate::leak::LeakFinding;
+use crate::runner::{CaseOutcome, RunResult};
 use crate::suite::plan::PlannedCase;
 use ivconform_protocol::Hello;
 use std::collections::BTreeMap;
@@ -51,17 +50,17 @@ pub struct Counts {
 
 impl Counts {
     /// Adds one outcome.
-    pub fn add(&mut self, o: &Outcome) {
+    pub fn add(&mut self, o: &CaseOutcome) {
         self.total += 1;
         match o {
-            Outcome::Pass => self.pass += 1,
-            Outcome::Fail { .. } => self.fail += 1,
-            Outcome::Error { .. } => self.error += 1,
-            Outcome::Crash { .. } => self.crash += 1,
-            Outcome::Timeout { .. } => self.timeout += 1,
-            Outcome::Skipped { .. } => self.skipped += 1,
-            Outcome::ExpectedFailure { .. } => self.expected_failure += 1,
-            Outcome::UnexpectedPass { .. } => self.unexpected_pass += 1,
+            CaseOutcome::Pass => self.pass += 1,
+            CaseOutcome::Fail { .. } => self.fail += 1,
+            CaseOutcome::Error { .. } => self.error += 1,
+            CaseOutcome::Crash { .. } => self.crash += 1,
+            CaseOutcome::Timeout { .. } => self.timeout += 1,
+            CaseOutcome::Skipped { .. } => self.skipped += 1,
+            CaseOutcome::ExpectedFailure { .. } => self.expected_failure += 1,
+            CaseOutcome::UnexpectedPass { .. } => self.unexpected_pass += 1,
         }
     }
 
@@ -114,7 +113,7 @@ impl Report<'_> {
     }
 
     /// Security findings.
-    pub fn findings(&self) -> &[Finding] {
+    pub fn findings(&self) -> &[LeakFinding] {
         &self.run.findings
     }
 

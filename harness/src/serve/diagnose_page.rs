@@ -121,5 +121,5 @@ fn diagnose_fields(
         ),
     };
     let ids = Identifiers { user_id, email: (!email.is_empty()).then(|| email.to_string()) };
-    Ok(crate::report::diagnosis::explain(config, app, platform, &ids, hash, &[]))
+    Ok(crate::diagnosis::explain(config, app, platform, &ids, hash, &[]))
 }

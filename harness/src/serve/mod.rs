@@ -2,6 +2,7 @@
 
 pub mod http;
 pub mod diagnose_page;
+pub mod ffi_host;
 pub mod stdio;
 
 /// Largest request a server reads (bytes): the largest vector payload, hex-encoded, plus its configuration.

@@ -5,10 +5,7 @@
 //! or the wrong sequence number (protocol error), or answering too much (the read is capped at
 //! [`ivconform_protocol::MAX_RESPONSE_BYTES`]). Nothing an IUT does may take the harness down.
 
-#[allow(unsafe_code)]
-pub mod abi;
 pub mod ffi;
-pub mod ffi_host;
 pub mod http;
 pub mod inproc;
 pub mod stdio;

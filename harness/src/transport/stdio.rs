@@ -6,7 +6,7 @@
 //! oracle-leak scan. The runner opens a fresh connection (a new child) after any of these.
 
 use super::{decode_response, CallError, Connector, Exchange, Transport};
-use crate::serve::stdio::BoundedLines;
+use crate::lines::BoundedLines;
 use ivconform_protocol::{Request, MAX_RESPONSE_BYTES};
 use std::io::{BufReader, Read, Write};
 use std::path::PathBuf;

@@ -5,7 +5,7 @@
 //! a regression; only when either run has no calibration is absolute throughput compared (and said so).
 
 use super::workload::Op;
-use super::{Report, FORMAT};
+use super::{BenchReport, FORMAT};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -28,7 +28,7 @@ pub struct Comparison {
 
 /// The outcome of `--baseline FILE --max-regression PCT`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Verdict {
+pub struct BaselineComparison {
     /// The baseline file.
     pub file: String,
     /// The threshold, in percent.
@@ -42,9 +42,9 @@ pub struct Verdict {
 }
 
 /// Reads a baseline (a report saved by `--save-baseline` or `--json`).
-pub fn load(path: &Path) -> Result<Report, String> {
+pub fn load(path: &Path) -> Result<BenchReport, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read baseline {}: {e}", path.display()))?;
-    let report: Report =
+    let report: BenchReport =
         serde_json::from_str(&text).map_err(|e| format!("{} is not an ivconform bench report: {e}", path.display()))?;
     if report.format != FORMAT {
         return Err(format!("{}: format {:?}, expected {FORMAT:?}", path.display(), report.format));
@@ -53,7 +53,7 @@ pub fn load(path: &Path) -> Result<Report, String> {
 }
 
 /// Writes a report as a baseline.
-pub fn save(path: &Path, report: &Report) -> Result<(), String> {
+pub fn save(path: &Path, report: &BenchReport) -> Result<(), String> {
     let mut report = report.clone();
     report.baseline = None;
     let text = serde_json::to_string_pretty(&report).expect("reports serialise");
@@ -61,7 +61,7 @@ pub fn save(path: &Path, report: &Report) -> Result<(), String> {
 }
 
 /// Compares `current` with `baseline`.
-pub fn compare(file: &Path, baseline: &Report, current: &Report, max_regression_pct: f64) -> Verdict {
+pub fn compare(file: &Path, baseline: &BenchReport, current: &BenchReport, max_regression_pct: f64) -> BaselineComparison {
     let mut comparisons = Vec::new();
     let mut notes = Vec::new();
     if baseline.iut != current.iut {
@@ -100,5 +100,5 @@ pub fn compare(file: &Path, baseline: &Report, current: &Report, max_regression_
         }
     }
     let regressed = comparisons.iter().any(|c| c.regressed);
-    Verdict { file: file.display().to_string(), max_regression_pct, comparisons, notes, regressed }
+    BaselineComparison { file: file.display().to_string(), max_regression_pct, comparisons, notes, regressed }
 }

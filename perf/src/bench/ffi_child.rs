@@ -10,7 +10,7 @@
 use super::drive::{Limit, Measured};
 use super::workload::{check, items, Op, SECRET};
 use anyhow::anyhow;
-use ivconform_harness::transport::abi::{AbiLibrary, CallAnswer};
+use ivconform_harness::abi::{AbiLibrary, CallAnswer};
 use ivconform_protocol::MAX_RESPONSE_BYTES;
 use serde::{Deserialize, Serialize};
 use std::io::Read;

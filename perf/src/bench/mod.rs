@@ -115,7 +115,7 @@ pub struct OpReport {
 
 /// The whole bench result: `--json` writes it, `--save-baseline` saves it, `--baseline` reads one.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Report {
+pub struct BenchReport {
     /// [`FORMAT`].
     pub format: String,
     /// The implementation under test (as the transports describe it).
@@ -131,5 +131,5 @@ pub struct Report {
     pub ops: Vec<OpReport>,
     /// The comparison with `--baseline`, when asked.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub baseline: Option<baseline::Verdict>,
+    pub baseline: Option<baseline::BaselineComparison>,
 }

@@ -10,7 +10,7 @@ use super::report::{Role, Target};
 use super::stats::Analysis;
 use super::{control_constant, control_early_exit, generate, Batch, SplitMix64, VerifyRaw, MSG_LEN};
 use ivconform_core::hex::encode_lower_into;
-use ivconform_harness::transport::abi::AbiLibrary;
+use ivconform_harness::abi::AbiLibrary;
 use ivconform_core::mac::Keyed;
 use serde::{Deserialize, Serialize};
 use std::io::{BufRead, Read, Write};

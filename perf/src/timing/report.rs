@@ -37,7 +37,7 @@ pub struct Target {
 /// The verdict.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Verdict {
+pub enum TimingVerdict {
     /// No dependence on how much of the hash is right, and the controls show the run could have seen one.
     Pass,
     /// Verification time depends on where the hash goes wrong, and the constant-time control passed.
@@ -62,7 +62,7 @@ pub struct TimingReport {
     /// Wall-clock seconds of the measurement.
     pub seconds: f64,
     /// The verdict.
-    pub verdict: Verdict,
+    pub verdict: TimingVerdict,
     /// Why, in one sentence.
     pub reason: String,
     /// Whether every control behaved.
@@ -93,7 +93,7 @@ pub fn decide(
     targets: &[Target],
     threshold: f64,
     problems: &[String],
-) -> (Verdict, String, bool, Vec<String>, Option<f64>) {
+) -> (TimingVerdict, String, bool, Vec<String>, Option<f64>) {
     let mut notes = Vec::new();
     let mut ok = true;
     let stat = |a: &Assessment| format!("|t| {:.1} ({})", a.max_stat.abs(), a.max_test);
@@ -144,10 +144,10 @@ pub fn decide(
     }
     let iut = &targets[0];
     if !problems.is_empty() {
-        return (Verdict::Inconclusive, problems.join("; "), ok, notes, floor);
+        return (TimingVerdict::Inconclusive, problems.join("; "), ok, notes, floor);
     }
     if !iut.pairs.iter().all(|a| a.enough) {
-        return (Verdict::Inconclusive, "too few measurements of the implementation".into(), ok, notes, floor);
+        return (TimingVerdict::Inconclusive, "too few measurements of the implementation".into(), ok, notes, floor);
     }
     let leaks: Vec<String> = iut
         .pairs
@@ -168,7 +168,7 @@ pub fn decide(
     if !ok {
         let would = if leaks.is_empty() { "pass" } else { "fail" };
         return (
-            Verdict::Inconclusive,
+            TimingVerdict::Inconclusive,
             format!(
                 "the controls did not behave, so no verdict can be trusted (the implementation alone would {would})"
             ),
@@ -179,7 +179,7 @@ pub fn decide(
     }
     if !leaks.is_empty() {
         return (
-            Verdict::Fail,
+            TimingVerdict::Fail,
             format!("verification time depends on where the hash goes wrong (V9): {}", leaks.join("; ")),
             ok,
             notes,
@@ -194,7 +194,7 @@ pub fn decide(
         ),
         None => format!("no dependence found (every |t| and |z| <= {threshold} on both pairs)"),
     };
-    (Verdict::Pass, reason, ok, notes, floor)
+    (TimingVerdict::Pass, reason, ok, notes, floor)
 }
 
 impl TimingReport {
@@ -249,9 +249,9 @@ impl TimingReport {
             let _ = writeln!(out, "  problem: {p}");
         }
         let word = match self.verdict {
-            Verdict::Pass => "PASS",
-            Verdict::Fail => "FAIL",
-            Verdict::Inconclusive => "INCONCLUSIVE",
+            TimingVerdict::Pass => "PASS",
+            TimingVerdict::Fail => "FAIL",
+            TimingVerdict::Inconclusive => "INCONCLUSIVE",
         };
         let _ = writeln!(out, "\nVerdict: {word}: {}", self.reason);
         out

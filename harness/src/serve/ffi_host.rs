@@ -9,8 +9,8 @@
 //! without a buffer) the host writes a one-line note that is deliberately not JSON, so the case is a protocol
 //! error naming the return code.
 
-use super::abi::{protocol_stdout, AbiLibrary, CallAnswer};
-use crate::serve::stdio::serve_raw_lines;
+use super::stdio::serve_raw_lines;
+use crate::abi::{protocol_stdout, AbiLibrary, CallAnswer};
 use anyhow::{anyhow, Context};
 use ivconform_protocol::MAX_RESPONSE_BYTES;
 use std::path::Path;

@@ -1,5 +1,5 @@
 //! The one loader of shared libraries implementing `include/ivconform.h`, used by the FFI host
-//! ([`super::ffi_host`]), the timing suite and the benchmarks (`ivconform-perf`).
+//! ([`crate::serve::ffi_host`]), the timing suite and the benchmarks (`ivconform-perf`).
 //!
 //! It always runs in a disposable child process: loading runs the library's initialisers and every call may
 //! crash, so the harness itself never loads an implementation. The ABI's version and entry-point types are
