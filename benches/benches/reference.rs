@@ -228,10 +228,10 @@ fn config_criterion() -> Criterion {
 mod group {
     use super::*;
     criterion_group! {
-    name = benches;
-    config = config_criterion();
-    targets = floor, sign, batch, parse_and_verify, suite
-}
+        name = benches;
+        config = config_criterion();
+        targets = floor, sign, batch, parse_and_verify, suite
+    }
 }
 use group::benches;
 criterion_main!(benches);

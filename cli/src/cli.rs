@@ -138,14 +138,6 @@ pub enum Command {
     },
 }
 
-
-
-
-
-
-
-
-
 #[cfg(test)]
 mod tests {
     use super::Cli;
@@ -170,7 +162,10 @@ mod tests {
         let families: std::collections::BTreeSet<char> =
             ivconform_core::Rule::ALL.iter().filter_map(|r| r.id().chars().next()).collect();
         for family in families {
-            assert!(top.contains(&format!("{family}1")), "the top-level help does not mention the {family} rules:\n{top}");
+            assert!(
+                top.contains(&format!("{family}1")),
+                "the top-level help does not mention the {family} rules:\n{top}"
+            );
         }
     }
 

@@ -4,10 +4,10 @@
 
 use ivconform_harness::transport::ffi::FfiConnector;
 use ivconform_harness::transport::{CallError, Connector, Transport};
-use std::time::Duration;
 use ivconform_protocol::{Request, Response};
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::time::Duration;
 
 const TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -160,8 +160,7 @@ fn unloadable_libraries_fail_with_the_reason_on_stderr() {
 
 #[test]
 fn a_missing_library_is_unreachable_up_front() {
-    let c =
-        FfiConnector::with_host(PathBuf::from("ivconform"), PathBuf::from("/nonexistent/libnothing.so"), TIMEOUT);
+    let c = FfiConnector::with_host(PathBuf::from("ivconform"), PathBuf::from("/nonexistent/libnothing.so"), TIMEOUT);
     let err = c.check().unwrap_err();
     assert!(err.contains("/nonexistent/libnothing.so"), "{err}");
     assert!(matches!(c.connect(), Err(CallError::Unreachable(m)) if m.contains("libnothing.so")));

@@ -57,8 +57,8 @@ impl AbiLibrary {
         };
         // SAFETY: loading runs the library's initialisers; that is the point of testing it, and it happens in
         // a disposable child process, so whatever it does cannot affect the harness.
-        let library = unsafe { libloading::Library::new(&local) }
-            .map_err(|e| format!("cannot load {}: {e}", path.display()))?;
+        let library =
+            unsafe { libloading::Library::new(&local) }.map_err(|e| format!("cannot load {}: {e}", path.display()))?;
         let missing = |name: &str| {
             format!("{} does not export the required symbol {name} (see include/ivconform.h)", path.display())
         };

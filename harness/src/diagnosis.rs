@@ -48,7 +48,12 @@ pub fn explain_jwt(
 ) -> (bool, String) {
     let d = diagnose_jwt(config, app, platform, token, now, ids);
     let mut out = String::new();
-    let _ = writeln!(out, "Checking {} for {app} on {platform} (now = {}):", ivconform_core::payload::JWT_KEY, now.unwrap_or(0));
+    let _ = writeln!(
+        out,
+        "Checking {} for {app} on {platform} (now = {}):",
+        ivconform_core::payload::JWT_KEY,
+        now.unwrap_or(0)
+    );
     let _ = match &d {
         JwtDiagnosis::Valid { .. } => writeln!(out, "  {}", d.explain(platform, app)),
         JwtDiagnosis::SignedWith { matched, .. } => {

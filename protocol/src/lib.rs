@@ -8,8 +8,8 @@
 
 pub mod abi;
 pub mod messages;
-pub mod wire;
 pub mod reference;
+pub mod wire;
 
 pub use messages::*;
 

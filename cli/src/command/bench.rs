@@ -1,19 +1,19 @@
 //! `ivconform bench`: drive an implementation's signing and verifying at full speed, report throughput and
 //! latency percentiles, calibrate against the reference over the same transport, compare with a baseline.
 
+use super::iut::{IutArgs, ReferenceMode};
 use crate::exit::{self, usage, CommandResult, Failure};
 use ivconform_perf::bench::drive::{over_connector, Limit};
 use ivconform_perf::bench::ffi_child::over_ffi;
 use ivconform_perf::bench::pipeline::{over_stdio, Launch};
 use ivconform_perf::bench::svg::{self, short_ns, Panel, Series};
 use ivconform_perf::bench::workload::Op;
-use super::iut::{IutArgs, ReferenceMode};
-use ivconform_perf::bench::{baseline, OpReport, BenchReport, Stats, FORMAT};
+use ivconform_perf::bench::{baseline, BenchReport, OpReport, Stats, FORMAT};
 
+use clap::Args;
 use ivconform_harness::transport::http::HttpConnector;
 use ivconform_harness::transport::stdio::StdioConnector;
 use ivconform_harness::transport::Connector;
-use clap::Args;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -117,7 +117,6 @@ fn reference_target(mode: ReferenceMode, timeout: Duration, pipeline: usize) -> 
     let connector = std::mem::replace(&mut iut.connector, Box::new(ivconform_harness::transport::inproc::InProcess));
     Ok(BenchTarget::Connector { connector, _guard: Some(iut) })
 }
-
 
 /// A latency for tables: `812 ns`, `81.2 µs`, `1.23 ms`.
 fn ns(v: u64) -> String {

@@ -1,13 +1,12 @@
 //! `ivconform diagnose`: the hash checker that says what went wrong (rule D1), for people debugging a 403.
 
-
 use crate::exit::{usage, CommandResult};
-use ivconform_harness::diagnosis::{explain, explain_jwt as explain_jwt_text};
+use clap::Args;
 use ivconform_core::identifier::{Identifiers, UserId};
 use ivconform_core::{BootPayload, Config, Platform};
-use std::process::ExitCode;
-use clap::Args;
+use ivconform_harness::diagnosis::{explain, explain_jwt as explain_jwt_text};
 use std::path::PathBuf;
+use std::process::ExitCode;
 
 #[derive(Args, Debug)]
 pub struct DiagnoseArgs {
@@ -49,8 +48,6 @@ pub struct DiagnoseArgs {
     #[arg(long, value_name = "ADDR")]
     pub serve: Option<String>,
 }
-
-
 
 /// Reads the configuration (TOML, or JSON when the file ends in `.json`), with file and line in errors.
 fn load_config(path: &std::path::Path) -> Result<Config, String> {

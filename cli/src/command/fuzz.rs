@@ -1,10 +1,13 @@
 //! `ivconform fuzz`: differential fuzzing of an implementation's verifier against the reference; the first
 //! disagreement is shrunk and saved as a raw payload and a ready-to-paste vector.
 
+use super::iut::IutArgs;
 use super::iut::{connect_iut, iut_flags};
 use crate::exit::{self, usage, CommandResult, Failure};
-use super::iut::IutArgs;
 
+use clap::Args;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use ivconform_core::payload::BootPayload;
 use ivconform_differential::fuzz::corpus::{self, Seed};
 use ivconform_differential::fuzz::finding::{self, FuzzFinding};
 use ivconform_differential::fuzz::mutate::{dictionary, mutate, refresh_hash, reshape};
@@ -13,9 +16,6 @@ use ivconform_differential::fuzz::shrink::shrink;
 use ivconform_differential::fuzz::FuzzRng;
 use ivconform_differential::props::check::Session;
 use ivconform_differential::props::{verify_probe_bytes, Probe, Vector};
-use clap::Args;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use ivconform_core::payload::BootPayload;
 use ivconform_protocol::Capability;
 use ivconform_vectors::VerifyExpected;
 use std::collections::BTreeMap;
@@ -123,8 +123,10 @@ pub fn fuzz(args: FuzzArgs) -> CommandResult {
     let session = match Session::open(iut.connector.as_ref()) {
         Ok(s) => s,
         Err(e) => {
-            return Err(Failure::unreachable(format!("the implementation could not be started or reached: {}: {e}",
-                iut.connector.describe())));
+            return Err(Failure::unreachable(format!(
+                "the implementation could not be started or reached: {}: {e}",
+                iut.connector.describe()
+            )));
         }
     };
     if !session.hello.capabilities.contains(&Capability::Verify) {

@@ -4,16 +4,16 @@
 
 use crate::exit::Failure;
 
+use clap::{Args, ValueEnum};
 use ivconform_harness::transport::ffi::FfiConnector;
 use ivconform_harness::transport::http::HttpConnector;
+use ivconform_harness::transport::inproc::InProcess;
 use ivconform_harness::transport::stdio::StdioConnector;
 use ivconform_harness::transport::Connector;
-use std::time::Duration;
-use clap::{Args, ValueEnum};
-use std::path::PathBuf;
-use ivconform_harness::transport::inproc::InProcess;
 use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
+use std::time::Duration;
 
 /// Which transport carries the bundled reference for `run --reference`.
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -44,7 +44,6 @@ pub struct IutArgs {
     #[arg(long, value_name = "PATH", group = "iut", help_heading = "Implementation under test")]
     pub lib: Option<PathBuf>,
 }
-
 
 /// A connector for the IUT the flags name, and whatever must outlive it (a reference server child).
 pub struct Iut {

@@ -4,12 +4,12 @@
 use super::iut::{connect_iut, iut_flags};
 use crate::exit::{self, usage, CommandResult, Failure};
 
-use ivconform_differential::props::check::{run_property, Session, PropertyResult};
+use super::iut::IutArgs;
+use clap::Args;
+use ivconform_differential::props::check::{run_property, PropertyResult, Session};
 use ivconform_differential::props::properties::ALL;
 use std::process::ExitCode;
 use std::time::Duration;
-use clap::Args;
-use super::iut::IutArgs;
 
 /// `ivconform props`: what to test and how hard.
 #[derive(Args, Debug)]
@@ -34,7 +34,6 @@ pub struct PropsArgs {
     pub max_shrink_iters: u32,
 }
 
-
 /// Runs the command.
 pub fn props(args: PropsArgs) -> CommandResult {
     if args.cases == 0 {
@@ -50,8 +49,10 @@ pub fn props(args: PropsArgs) -> CommandResult {
     let session = match Session::open(iut.connector.as_ref()) {
         Ok(s) => s,
         Err(e) => {
-            return Err(Failure::unreachable(format!("the implementation could not be started or reached: {}: {e}",
-                iut.connector.describe())));
+            return Err(Failure::unreachable(format!(
+                "the implementation could not be started or reached: {}: {e}",
+                iut.connector.describe()
+            )));
         }
     };
     println!(

@@ -3,20 +3,20 @@
 use super::iut::connect_iut;
 use crate::exit::{self, usage, CommandResult, Failure};
 
+use super::iut::{IutArgs, ReferenceMode};
+use clap::Args;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use ivconform_harness::leak::Scanner;
 use ivconform_harness::report::{human, json, junit, Report};
 use ivconform_harness::runner::{self, RunOptions};
 use ivconform_harness::suite::expectations::Expectations;
 use ivconform_harness::suite::plan::{expected_hashes, plan};
 use ivconform_harness::suite::select::Selection;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
-use clap::Args;
-use super::iut::{IutArgs, ReferenceMode};
-use std::path::PathBuf;
 
 #[derive(Args, Debug)]
 pub struct RunArgs {
@@ -79,8 +79,6 @@ pub struct RunArgs {
     #[arg(long, help_heading = "Reports")]
     pub no_timings: bool,
 }
-
-
 
 /// Runs the command.
 pub fn run(args: RunArgs) -> CommandResult {

@@ -1,11 +1,10 @@
 //! `ivconform serve`: the reference as an implementation under test.
 
-
 use crate::exit::{usage, CommandResult};
+use clap::Args;
 use ivconform_harness::serve;
 use std::io::Write;
 use std::process::ExitCode;
-use clap::Args;
 
 #[derive(Args, Debug)]
 #[command(group(clap::ArgGroup::new("mode").required(true).args(["stdio", "http"])))]
@@ -24,7 +23,6 @@ pub struct ServeArgs {
     #[arg(long)]
     pub noop: bool,
 }
-
 
 /// Serves until stdin closes (`--stdio`) or forever (`--http`).
 pub fn serve(args: ServeArgs) -> CommandResult {

@@ -4,15 +4,15 @@
 
 use crate::exit::{self, usage, CommandResult, Failure};
 
+use super::iut::{IutArgs, ReferenceMode};
+use clap::Args;
 use ivconform_perf::timing::report::{decide, TimingReport, TimingVerdict};
 use ivconform_perf::timing::{control as ctl, ffi, wire};
 use std::io::Write;
 use std::path::Path;
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
-use clap::Args;
-use super::iut::{IutArgs, ReferenceMode};
-use std::path::PathBuf;
 
 /// `ivconform timing`: what to measure, how long, where to write the report.
 #[derive(Args, Debug)]
@@ -55,9 +55,6 @@ pub struct TimingControlArgs {
     #[arg(long, value_name = "DELAY", default_value_t = 0)]
     pub delay_ns: u64,
 }
-
-
-
 
 /// Runs the command.
 pub fn timing(args: TimingArgs) -> CommandResult {
@@ -118,7 +115,9 @@ pub fn timing(args: TimingArgs) -> CommandResult {
             match wire::run(connector, kind, args.samples, args.seed, &ladder, args.threshold, timeout) {
                 Ok(run) => (label, timer, Ok((run.targets, run.seconds))),
                 Err(wire::WireError::Unreachable(m)) => {
-                    return Err(Failure::unreachable(format!("the implementation could not be started or reached: {m}")));
+                    return Err(Failure::unreachable(format!(
+                        "the implementation could not be started or reached: {m}"
+                    )));
                 }
                 Err(wire::WireError::Broken(m)) => (label, timer, Err(format!("stopped answering: {m}"))),
             }

@@ -1,8 +1,8 @@
 //! Where fuzzed payloads come from: every payload of the golden vectors (with its configuration and
 //! platform), and structured payloads drawn from the property-test strategies.
 
-use super::MAX_LEN;
 use super::FuzzRng;
+use super::MAX_LEN;
 use crate::props::strategies::verify_input;
 use ivconform_core::{Config, Platform};
 use proptest::strategy::{Strategy, ValueTree};

@@ -3,13 +3,12 @@
 //! mutated identities still carry the right hash (or another platform's) and reach the MAC check.
 
 use super::corpus::Seed;
-use super::MAX_LEN;
 use super::FuzzRng;
+use super::MAX_LEN;
 use ivconform_core::hex::encode_lower;
 use ivconform_core::mac::hmac_sha256;
 use ivconform_core::payload::BootPayload;
 use ivconform_core::Platform;
-
 
 /// Tokens from `fuzz/payload.dict`, decoded (`\\`, `\"` and `\xNN` escapes).
 pub fn dictionary() -> Vec<Vec<u8>> {
@@ -305,7 +304,10 @@ mod tests {
             let d = ivconform_core::verify::verify(&seed.config, Platform::Web, &p);
             if matches!(
                 d.outcome,
-                ivconform_core::decision::Outcome::Accept(ivconform_core::decision::Identity::User { verified: true, .. })
+                ivconform_core::decision::Outcome::Accept(ivconform_core::decision::Identity::User {
+                    verified: true,
+                    ..
+                })
             ) {
                 verified += 1;
             }

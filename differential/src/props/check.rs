@@ -126,7 +126,9 @@ fn expected_of(probe: &Probe) -> String {
         ivconform_harness::suite::plan::Expect::Sign(ivconform_vectors::SignExpected::Hash { user_hash, .. }) => {
             format!("user_hash {user_hash}")
         }
-        ivconform_harness::suite::plan::Expect::Sign(ivconform_vectors::SignExpected::Error { error }) => format!("error {error}"),
+        ivconform_harness::suite::plan::Expect::Sign(ivconform_vectors::SignExpected::Error { error }) => {
+            format!("error {error}")
+        }
         other => format!("{other:?}"),
     }
 }
@@ -144,7 +146,13 @@ pub fn property_seed(seed: u64, property: &str) -> [u8; 32] {
 }
 
 /// Runs one property: `cases` random inputs, each input's probes asked in turn.
-pub fn run_property(session: &Session<'_>, property: &Property, seed: u64, cases: u32, shrink_iters: u32) -> PropertyResult {
+pub fn run_property(
+    session: &Session<'_>,
+    property: &Property,
+    seed: u64,
+    cases: u32,
+    shrink_iters: u32,
+) -> PropertyResult {
     let claimed = &session.hello.capabilities;
     if !property.needs.iter().any(|c| claimed.contains(c)) {
         let needs: Vec<&str> = property.needs.iter().map(|c: &Capability| c.as_str()).collect();

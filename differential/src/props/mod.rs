@@ -10,14 +10,14 @@ pub mod check;
 pub mod properties;
 pub mod strategies;
 
-use ivconform_harness::suite::plan::{Expect, LeakNeedle, PlannedCase};
-use ivconform_protocol::wire::config_json;
 use ivconform_core::hex::encode_lower;
 use ivconform_core::identifier::{Identifiers, UserId};
 use ivconform_core::mac::hmac_sha256;
 use ivconform_core::payload::BootPayload;
 use ivconform_core::verify::verify_at;
 use ivconform_core::{Config, Platform, Rule, Signer};
+use ivconform_harness::suite::plan::{Expect, LeakNeedle, PlannedCase};
+use ivconform_protocol::wire::config_json;
 use ivconform_protocol::{Capability, Request};
 use ivconform_vectors::{
     Bytes, CaseMeta, Field, Flag, Group, JwtCase, SignCase, SignExpected, VerifyCase, VerifyExpected,

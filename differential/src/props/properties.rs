@@ -4,7 +4,7 @@
 //! broken law shows up as a wrong answer on one side, printed as that side's vector.
 
 use super::strategies::{self, HashChoice, VerifyParts};
-use super::{sign_probe, verify_probe, IdField, GenJson, Probe, SignInput, VerifyInput};
+use super::{sign_probe, verify_probe, GenJson, IdField, Probe, SignInput, VerifyInput};
 use ivconform_core::config::{AppConfig, PlatformConfig};
 use ivconform_core::{Config, Platform, Rule, Secret};
 use ivconform_protocol::Capability;

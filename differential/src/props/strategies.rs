@@ -2,7 +2,7 @@
 //! and past ±(2^53 − 1), long strings), valid boot payloads (documented and custom attributes, nested
 //! companies, random key order) and workspace configurations.
 
-use super::{IdField, GenJson, SignInput, VerifyInput};
+use super::{GenJson, IdField, SignInput, VerifyInput};
 use ivconform_core::config::{AppConfig, PlatformConfig};
 use ivconform_core::hex::encode_lower;
 use ivconform_core::identifier::MAX_SAFE_INTEGER;

@@ -1,8 +1,8 @@
 //! Serving the reference as an implementation under test: over stdio (JSON lines) and HTTP.
 
-pub mod http;
 pub mod diagnose_page;
 pub mod ffi_host;
+pub mod http;
 pub mod stdio;
 
 /// Largest request a server reads (bytes): the largest vector payload, hex-encoded, plus its configuration.

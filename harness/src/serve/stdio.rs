@@ -1,7 +1,7 @@
 //! A JSON-lines server loop: one request per line on stdin, one response per line on stdout.
 
-use crate::lines::BoundedLines;
 use super::MAX_REQUEST_BYTES;
+use crate::lines::BoundedLines;
 use ivconform_protocol::Response;
 use std::io::{BufRead, Write};
 

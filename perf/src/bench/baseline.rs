@@ -61,7 +61,12 @@ pub fn save(path: &Path, report: &BenchReport) -> Result<(), String> {
 }
 
 /// Compares `current` with `baseline`.
-pub fn compare(file: &Path, baseline: &BenchReport, current: &BenchReport, max_regression_pct: f64) -> BaselineComparison {
+pub fn compare(
+    file: &Path,
+    baseline: &BenchReport,
+    current: &BenchReport,
+    max_regression_pct: f64,
+) -> BaselineComparison {
     let mut comparisons = Vec::new();
     let mut notes = Vec::new();
     if baseline.iut != current.iut {

@@ -228,8 +228,10 @@ pub fn over_ffi(lib: &Path, op: Op, limit: &Limit, connections: usize) -> Result
             (Some(s), Err(_)) if s.code() == Some(3) => return Err(err.trim().to_string()),
             (status, Err(_)) => {
                 total.errors += 1;
-                let why =
-                    status.map_or_else(|| "hung and was killed".to_string(), ivconform_harness::transport::stdio::describe_status);
+                let why = status.map_or_else(
+                    || "hung and was killed".to_string(),
+                    ivconform_harness::transport::stdio::describe_status,
+                );
                 total.first_error.get_or_insert_with(|| {
                     format!("the library's child process {why} ({})", err.lines().last().unwrap_or("no stderr"))
                 });

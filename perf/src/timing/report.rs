@@ -226,8 +226,7 @@ impl TimingReport {
                 );
                 if t.role == Role::Iut {
                     let _ = writeln!(out, "      largest statistic: {}, effect {}", a.max_test, fmt_ns(a.effect_ns));
-                    let d: Vec<String> =
-                        a.deciles_ns.iter().map(|[x, y]| fmt_ns(x - y).replace(' ', "")).collect();
+                    let d: Vec<String> = a.deciles_ns.iter().map(|[x, y]| fmt_ns(x - y).replace(' ', "")).collect();
                     let _ = writeln!(out, "      deciles 1-9, A minus B: {}", d.join(" "));
                 }
             }

@@ -9,11 +9,11 @@
 use super::report::{Role, Target};
 use super::stats::Analysis;
 use super::{generate, Batch, SplitMix64};
+use ivconform_core::hex::encode_lower;
+use ivconform_core::mac::Keyed;
 use ivconform_harness::transport::http::HttpConnector;
 use ivconform_harness::transport::stdio::StdioConnector;
 use ivconform_harness::transport::{Connector, Transport};
-use ivconform_core::hex::encode_lower;
-use ivconform_core::mac::Keyed;
 use ivconform_protocol::{Capability, Request, Response};
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
