@@ -8,17 +8,17 @@ Written from ivconform's SPEC.md (rule ids in the comments) and docs/PROTOCOL.md
 
     python3 ivconform_adapter.py                        # stdio: one JSON request per line on stdin
     python3 ivconform_adapter.py --http 127.0.0.1:0     # HTTP: prints "listening on http://HOST:PORT/" first
-    python3 ivconform_adapter.py --mutant zero-falsy    # switch one realistic bug on (see MUTANTS at the end)
-    python3 ivconform_adapter.py --list-mutants         # NAME<TAB>description<TAB>timing-only|functional
 
 Using it as a template: keep the protocol part (`handle`, `serve_stdio`, `serve_http`, `main`) and replace
-`sign_user_hash`, `parse_payload`, `verify`, `verify_jwt` and `sign_jwt` with calls into your own code. Everything that mentions MUTANT
-is a deliberate bug for ivconform's mutant zoo (`if MUTANT == ...:` blocks that add one, `and MUTANT != ...`
-conditions that skip a check): delete it, the MUTANTS table and the mutant-only imports in your copy.
+`sign_user_hash`, `parse_payload`, `verify`, `verify_jwt` and `sign_jwt` with calls into your own code.
+
+ivconform's mutant zoo (adapters/mutants/python/mutants.py) derives its deliberately buggy adapters from this file
+by exact source substitutions; after editing it here, run `python3 adapters/mutants/python/mutants.py --check`.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import http.server
@@ -26,13 +26,6 @@ import json
 import re
 import socket
 import sys
-
-# Used by the mutant zoo only.
-import base64
-import html
-import unicodedata
-
-MUTANT = ""  # set by --mutant NAME: the one bug switched on ("" = the correct implementation)
 
 MAX_PAYLOAD_BYTES = 64 * 1024  # P6
 MAX_DEPTH = 32  # P6: the outermost object is depth 1
@@ -56,37 +49,17 @@ def hmac_sha256(key: bytes, message: bytes) -> bytes:
 
 def identifier_mac(secret: bytes, identifier: str) -> bytes:
     """The MAC of an identifier: key = the secret's raw bytes, message = the identifier's exact UTF-8 (S1, S3, S5)."""
-    if MUTANT == "hex-decode-secret" and re.fullmatch(r"(?:[0-9a-fA-F]{2})+", secret.decode("latin-1")):
-        secret = bytes.fromhex(secret.decode("ascii"))  # a hex-looking secret decoded first
-    if MUTANT == "trim-identifier":
-        identifier = identifier.strip()
-    if MUTANT == "nfc-normalise":
-        identifier = unicodedata.normalize("NFC", identifier)
-    if MUTANT == "html-escape":
-        identifier = html.escape(identifier)
-    if MUTANT == "nul-truncate":
-        identifier = identifier.split("\0")[0]  # what a C string would see
     message = identifier.encode("utf-8")  # S3: exactly as sent, no trimming, folding or normalisation
-    if MUTANT == "ascii-replace":
-        message = identifier.encode("ascii", errors="replace")  # non-ASCII becomes "?"
-    if MUTANT == "swap-key-message":
-        return hmac_sha256(message, secret)
     return hmac_sha256(secret, message)
 
 
 def is_safe_integer(value) -> bool:
     """A genuine int (never bool, which subclasses int) within +/-(2^53 - 1) (P3)."""
-    if MUTANT == "bool-as-integer":
-        return isinstance(value, int) and abs(value) <= MAX_SAFE_INTEGER
-    if MUTANT == "unsafe-integer-accepted":
-        return type(value) is int
     return type(value) is int and -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER
 
 
 def is_present(value) -> bool:
     """P3: a non-empty string or a safe integer is present; None (missing or null) and "" are absent."""
-    if MUTANT == "zero-falsy":
-        return bool(value)  # JavaScript-style truthiness: user_id 0 is skipped
     return (isinstance(value, str) and value != "") or is_safe_integer(value)
 
 
@@ -94,37 +67,23 @@ def select_identifier(user_id, email) -> tuple[str, str] | None:
     """S2: user_id when present, else email; None when neither is. Returns (source, text).
 
     The caller has already checked the types: user_id is a str, a safe int or None; email a str or None."""
-    if MUTANT == "email-first" and is_present(email):
-        return "email", email
-    if MUTANT == "empty-user-id-hashed" and user_id == "":
-        return "user_id", ""
     if is_present(user_id):
-        if MUTANT == "float-rendering" and type(user_id) is int:
-            return "user_id", str(float(user_id))  # 5678 -> "5678.0"
         return "user_id", str(user_id)  # S4: str(int) is the canonical decimal: 0 -> "0", -3 -> "-3"
     if is_present(email):
-        if MUTANT == "lowercase-email":
-            return "email", email.lower()
         return "email", email
     return None
 
 
 def sign_user_hash(secret: bytes, user_id, email) -> dict:
     """Sign like a customer's server (S1-S5). Returns the protocol's `sign` answer (without seq)."""
-    if len(secret) == 0 and MUTANT != "empty-secret-accepted":
+    if len(secret) == 0:
         return {"type": "sign", "error": "empty_secret"}  # S5
     selected = select_identifier(user_id, email)
-    if selected is None and MUTANT == "empty-string-hash":
-        selected = ("user_id", "")
     if selected is None:
         return {"type": "sign", "error": "no_identifier"}  # S2: never a hash of the empty string
     source, text = selected
     mac = identifier_mac(secret, text)
     user_hash = mac.hex()  # bytes.hex() is lowercase (S1)
-    if MUTANT == "uppercase-hex":
-        user_hash = user_hash.upper()
-    if MUTANT == "base64-output":
-        user_hash = base64.b64encode(mac).decode("ascii")
     return {"type": "sign", "user_hash": user_hash, "identifier_source": source,
             "identifier_hex": text.encode("utf-8", errors="surrogatepass").hex()}
 
@@ -162,7 +121,7 @@ def _check_structure(text: str) -> None:
             in_string = True
         elif ch in "[{":
             depth += 1
-            if depth > MAX_DEPTH and MUTANT != "no-limits":
+            if depth > MAX_DEPTH:
                 raise Malformed(f"nesting deeper than {MAX_DEPTH}")
         elif ch in "]}":
             depth -= 1
@@ -173,10 +132,6 @@ def _check_structure(text: str) -> None:
 def _unique_keys(pairs: list) -> dict:
     """object_pairs_hook: a key twice in one object, at any depth, is refused (P2). Keys arrive decoded, so
     "a" and "\\u0061" are the same key."""
-    if MUTANT == "duplicate-last-wins":
-        return dict(pairs)
-    if MUTANT == "nested-duplicates-accepted" and not any(key == "app_id" for key, _ in pairs):
-        return dict(pairs)  # only the boot object (the one with app_id) is checked
     obj = dict(pairs)
     if len(obj) != len(pairs):
         raise Malformed("duplicate key")
@@ -185,8 +140,6 @@ def _unique_keys(pairs: list) -> dict:
 
 def _refuse_constant(name: str):
     """parse_constant: NaN, Infinity and -Infinity are not JSON (P1)."""
-    if MUTANT == "nan-accepted":
-        return float(name)
     raise Malformed(f"{name} is not JSON")
 
 
@@ -197,15 +150,11 @@ def _parse_int(lexeme: str):
 
 def _parse_float(lexeme: str):
     """parse_float: a number with a fraction or an exponent is never an integer (P3, INTERPRETATIONS.md)."""
-    if MUTANT == "float-integer-accepted" and float(lexeme).is_integer():
-        return int(float(lexeme))  # 123.0 -> 123
     return Number(lexeme)
 
 
 def _check_strings(value) -> None:
     """Lone UTF-16 surrogates (\\ud800 escapes) in any string or key are not text (P1); json.loads keeps them."""
-    if MUTANT == "lone-surrogates-accepted":
-        return
     stack = [value]
     while stack:  # bounded: every item is visited once
         item = stack.pop()
@@ -224,8 +173,6 @@ def _check_strings(value) -> None:
 def _identifier(value):
     """A string identifier within the 1,024-byte limit (P6)."""
     size = len(value.encode("utf-8"))
-    if MUTANT == "identifier-length-in-chars":
-        size = len(value)  # characters, not bytes
     if size > MAX_IDENTIFIER_BYTES:
         raise Malformed("identifier longer than 1024 bytes")
     return value
@@ -234,18 +181,14 @@ def _identifier(value):
 def parse_payload(raw: bytes) -> dict:
     """The boot payload's raw bytes -> {"app_id", "user_id", "email", "user_hash"} (None = missing or null;
     "user_hash" is a key only when the hash was sent). Raises Malformed for anything P1-P6 refuse."""
-    if len(raw) > MAX_PAYLOAD_BYTES and MUTANT != "no-limits":
+    if len(raw) > MAX_PAYLOAD_BYTES:
         raise Malformed("payload larger than 64 KiB")  # P6, before any parsing
-    if MUTANT == "bom-accepted":
-        raw = raw.removeprefix(b"\xef\xbb\xbf")
     if raw.startswith(b"\xef\xbb\xbf"):
         raise Malformed("byte order mark")  # P1
     try:
         text = raw.decode("utf-8")  # strict: invalid, overlong and surrogate (ED A0 80) sequences fail
     except UnicodeDecodeError:
         raise Malformed("not UTF-8") from None
-    if MUTANT == "trailing-whitespace-payload-rejected" and text != text.rstrip():
-        raise Malformed("trailing whitespace")
     _check_structure(text)
     try:
         doc = json.loads(text, object_pairs_hook=_unique_keys, parse_constant=_refuse_constant,
@@ -274,12 +217,6 @@ def parse_payload(raw: bytes) -> dict:
     parsed["jwt"] = token or None  # "" is absent
     if "user_hash" in doc:  # P4: only this key; userHash & co. are custom attributes
         user_hash = doc["user_hash"]
-        if MUTANT == "coerce-non-string-hash" and not isinstance(user_hash, str):
-            user_hash = str(user_hash)
-        if MUTANT == "null-hash-as-absent" and user_hash is None:
-            return parsed
-        if MUTANT == "empty-hash-as-absent" and user_hash == "":
-            return parsed
         if not isinstance(user_hash, str):
             raise Malformed("user_hash must be a string")  # P4: null too (INTERPRETATIONS.md)
         parsed["user_hash"] = user_hash
@@ -291,10 +228,6 @@ def parse_payload(raw: bytes) -> dict:
 
 def decode_user_hash(user_hash: str) -> bytes | None:
     """V6: exactly 64 hex characters in either case -> 32 bytes; any other form -> None (it cannot verify)."""
-    if MUTANT == "lenient-hash-form":
-        user_hash = user_hash.strip().removeprefix("sha256=")  # "sha256=..." and " ...\n" accepted
-    if MUTANT == "case-sensitive-hex" and not re.fullmatch(r"[0-9a-f]{64}", user_hash):
-        return None  # uppercase refused
     if not HEX64.fullmatch(user_hash):
         return None
     return bytes.fromhex(user_hash)
@@ -302,8 +235,6 @@ def decode_user_hash(user_hash: str) -> bytes | None:
 
 def hashes_equal(expected: bytes, supplied: bytes) -> bool:
     """V9: compare in constant time."""
-    if MUTANT == "early-exit-compare":
-        return len(expected) == len(supplied) and all(a == b for a, b in zip(expected, supplied))
     return hmac.compare_digest(expected, supplied)
 
 
@@ -311,8 +242,6 @@ def hash_matches(secret: bytes | None, identifier: str, user_hash: str) -> bool:
     """V6: does the supplied user_hash verify for this identifier under this secret?"""
     if secret is None:
         return False  # a platform with no secret verifies nothing
-    if MUTANT == "prefix-compare":  # compares only as many characters as were sent: 63 (or 0) verify
-        return hmac_sha256(secret, identifier.encode("utf-8")).hex().startswith(user_hash.lower())
     supplied = decode_user_hash(user_hash)
     return supplied is not None and hashes_equal(identifier_mac(secret, identifier), supplied)
 
@@ -321,13 +250,7 @@ def platform_settings(app: dict, platform: str) -> tuple[bytes | None, bool]:
     """(secret, enforced) for one platform of one workspace (V2, V8); a missing platform has neither."""
     settings = app.get(platform) or {}
     secret_hex = settings.get("secret_hex")
-    if MUTANT == "web-secret-everywhere":
-        secret_hex = (app.get("web") or {}).get("secret_hex")
     secret = None if secret_hex is None else bytes.fromhex(secret_hex)
-    if MUTANT == "enforcement-one-platform-for-all":
-        settings = app.get("web") or {}
-    if MUTANT == "enforcement-ignored":
-        return secret, False
     return secret, settings.get("enforced") is True
 
 
@@ -353,8 +276,6 @@ class JwtRefused(ValueError):
 
 def b64url_decode(segment: str) -> bytes:
     """Canonical unpadded base64url (J1, J2): the URL-safe alphabet, no padding, zero trailing bits."""
-    if MUTANT == "jwt-lenient-base64":
-        return base64.urlsafe_b64decode(segment.replace("+", "-").replace("/", "_").rstrip("=") + "==")
     if not B64URL.fullmatch(segment) or len(segment) % 4 == 1:
         raise JwtRefused("invalid_jwt")
     raw = base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
@@ -394,8 +315,6 @@ def claim_text(claims: dict, name: str) -> str | None:
 
 def signatures_equal(expected: bytes, supplied: bytes) -> bool:
     """J1: compare in constant time."""
-    if MUTANT == "jwt-signature-eq":
-        return expected == supplied  # bytes ==: right answers, time depends on the first difference
     return hmac.compare_digest(expected, supplied)
 
 
@@ -403,14 +322,11 @@ def verify_jwt(secret: bytes | None, token: str, now: int | None, user_id, email
     """J1-J3 for one token; returns the verified user_id or raises JwtRefused. `user_id` and `email` are what
     the payload sends in the clear (already type-checked)."""
     parts = token.split(".")
-    if len(parts) != 3 or (not all(parts) and MUTANT != "jwt-alg-none-accepted"):
+    if len(parts) != 3 or not all(parts):
         raise JwtRefused("invalid_jwt")  # J1: three non-empty segments
     header = jwt_object(b64url_decode(parts[0]))
     alg = header.get("alg")
-    unsigned = MUTANT == "jwt-alg-none-accepted" and isinstance(alg, str) and alg.lower() == "none"
-    if MUTANT == "jwt-alg-case-insensitive" and isinstance(alg, str) and alg.upper() == "HS256":
-        alg = "HS256"
-    if not unsigned and (not isinstance(alg, str) or alg != "HS256"):
+    if not isinstance(alg, str) or alg != "HS256":
         raise JwtRefused("invalid_jwt")  # J1: exactly HS256
     if "crit" in header:
         raise JwtRefused("invalid_jwt")  # RFC 7515 4.1.11: no extension is understood here
@@ -418,12 +334,11 @@ def verify_jwt(secret: bytes | None, token: str, now: int | None, user_id, email
         raise JwtRefused("invalid_jwt")
     if "kid" in header and not isinstance(header["kid"], str):
         raise JwtRefused("invalid_jwt")
-    if not unsigned:
-        if secret is None:
-            raise JwtRefused("invalid_jwt")  # no secret configured: nothing verifies
-        expected = hmac_sha256(secret, f"{parts[0]}.{parts[1]}".encode("utf-8"))  # not ascii: any text may arrive
-        if not signatures_equal(expected, b64url_decode(parts[2])):
-            raise JwtRefused("invalid_jwt")  # J1
+    if secret is None:
+        raise JwtRefused("invalid_jwt")  # no secret configured: nothing verifies
+    expected = hmac_sha256(secret, f"{parts[0]}.{parts[1]}".encode("utf-8"))  # not ascii: any text may arrive
+    if not signatures_equal(expected, b64url_decode(parts[2])):
+        raise JwtRefused("invalid_jwt")  # J1
     claims = jwt_object(b64url_decode(parts[1]))
     claimed = claim_text(claims, "user_id")
     if not claimed:
@@ -432,14 +347,11 @@ def verify_jwt(secret: bytes | None, token: str, now: int | None, user_id, email
     exp = claims.get("exp")
     if "exp" in claims and not (type(exp) is int and -(2**63) <= exp < 2**63):
         raise JwtRefused("invalid_jwt")  # J2: integer seconds
-    if exp is not None and MUTANT != "jwt-exp-ignored":
+    if exp is not None:
         if now is None:
             raise JwtRefused("invalid_jwt")  # fail closed: exp cannot be judged without the time
-        leeway = 0 if MUTANT == "jwt-no-leeway" else JWT_LEEWAY
-        if not exp > now - leeway:
+        if not exp > now - JWT_LEEWAY:
             raise JwtRefused("expired_jwt")
-    if MUTANT == "jwt-cleartext-identity-trusted":
-        return str(user_id) if is_present(user_id) else claimed  # the clear text wins, nothing compared
     if is_present(user_id) and str(user_id) != claimed:
         raise JwtRefused("identity_mismatch")  # J3 (str(int) is the canonical decimal)
     if is_present(email) and email != claimed_email:
@@ -460,8 +372,6 @@ def sign_jwt(secret: bytes, user_id: str, email: str | None, exp: int | None) ->
         claims["email"] = email
     if exp is not None:
         claims["exp"] = exp
-    if MUTANT == "jwt-sign-claims-sorted":
-        claims = dict(sorted(claims.items()))
     body = json.dumps(claims, ensure_ascii=False, separators=(",", ":"))
     signing = f"{b64url_encode(JWT_HEADER)}.{b64url_encode(body.encode('utf-8'))}"
     signature = hmac_sha256(secret, signing.encode("ascii"))
@@ -478,40 +388,31 @@ def verify(config: dict, platform: str, raw: bytes, now: int | None = None) -> d
         return reject("malformed_payload")
     apps = config["apps"]
     app = apps.get(payload["app_id"])
-    if app is None and MUTANT == "accept-unknown-app":
-        app = next(iter(apps.values()))  # falls back to the first (default) workspace
     if app is None:
         return reject("unknown_app")  # V1
     secret, enforced = platform_settings(app, platform)
     jwt_enforced = (app.get(platform) or {}).get("jwt_enforced") is True
     token = payload["jwt"]
-    if MUTANT == "jwt-token-ignored-when-unenforced" and not jwt_enforced:
-        token = None  # the token is read only where JWT mode is enforced
     if token is not None:  # J1: a token that is sent decides, whatever the enforcement
         try:
             claimed = verify_jwt(secret, token, now, payload["user_id"], payload["email"])
         except JwtRefused as e:
-            if MUTANT != "jwt-user-hash-fallback":
-                return reject(e.reason)
+            return reject(e.reason)
         else:
             return accept_user("user_id", claimed, True)
     selected = select_identifier(payload["user_id"], payload["email"])
     user_hash = payload.get("user_hash")  # None: not sent; "" counts as sent (INTERPRETATIONS.md)
-    if jwt_enforced and (selected is not None or user_hash is not None) and MUTANT != "jwt-enforcement-ignored":
+    if jwt_enforced and (selected is not None or user_hash is not None):
         return reject("missing_user_hash")  # J4: a user payload without a token, as in V5/V6
 
     if selected is None:
-        if MUTANT == "visitor-rejected-when-enforced" and enforced and user_hash is None:
-            return reject("missing_user_hash")
-        if user_hash is not None and enforced and MUTANT != "hash-without-identifier-accepted":
+        if user_hash is not None and enforced:
             return reject("missing_identifier")  # V4
         return {"type": "verify", "result": "accept", "as": "visitor"}  # V3 (and V4 not enforced)
     source, text = selected
     if user_hash is None:
         return reject("missing_user_hash") if enforced else accept_user(source, text, False)  # V5
     verified = hash_matches(secret, text, user_hash)  # V6, V7: only the identifier S2 selected
-    if MUTANT == "hash-of-either-identifier" and not verified and payload["email"]:
-        verified = hash_matches(secret, payload["email"], user_hash)
     if verified:
         return accept_user(source, text, True)
     return reject("invalid_user_hash") if enforced else accept_user(source, text, False)  # V6
@@ -526,8 +427,7 @@ def handle(request: dict) -> dict:
     try:
         kind = request["type"]
         if kind == "hello":
-            name = "ivconform-python" + (f" (mutant {MUTANT})" if MUTANT else "")
-            answer = {"type": "hello", "name": name, "version": "1.0.0", "language": "python",
+            answer = {"type": "hello", "name": "ivconform-python", "version": "1.0.0", "language": "python",
                       "capabilities": ["hmac", "sign", "verify", "verify_jwt", "sign_jwt"], "protocol": "ivconform/1"}
         elif kind == "hmac":
             tag = hmac_sha256(bytes.fromhex(request["key_hex"]), bytes.fromhex(request["msg_hex"]))
@@ -634,98 +534,15 @@ def serve_http(address: str) -> None:
         server.server_close()
 
 
-# ------------------------------------------------------------------------------------------------ mutant zoo
-
-# NAME: (one-line description, "functional" or "timing-only"). Each is one switch in the code above.
-MUTANTS = {
-    "email-first": ("email hashed before user_id when both are sent (S2)", "functional"),
-    "zero-falsy": ("user_id 0 skipped as falsy, like a JavaScript truthiness test (S2, S4, P3)", "functional"),
-    "empty-user-id-hashed": ('user_id "" counts as present and is hashed (S2, P3)', "functional"),
-    "float-rendering": ('integer user_id rendered as a float: 5678 -> "5678.0" (S4)', "functional"),
-    "uppercase-hex": ("user_hash emitted in uppercase hex (S1)", "functional"),
-    "base64-output": ("user_hash emitted as base64 instead of hex (S1)", "functional"),
-    "trim-identifier": ("identifier trimmed of surrounding whitespace before hashing (S3)", "functional"),
-    "lowercase-email": ("email lower-cased before hashing (S3)", "functional"),
-    "nfc-normalise": ("identifier NFC-normalised before hashing (S3)", "functional"),
-    "html-escape": ("identifier HTML-escaped before hashing (S3)", "functional"),
-    "ascii-replace": ('identifier encoded as ASCII with "?" for non-ASCII characters (S3)', "functional"),
-    "nul-truncate": ("identifier truncated at the first NUL, like a C string (S3)", "functional"),
-    "swap-key-message": ("HMAC key and message swapped: HMAC(identifier, secret) (S1)", "functional"),
-    "hex-decode-secret": ("a hex-looking secret is hex-decoded instead of used as raw bytes (S5)", "functional"),
-    "empty-secret-accepted": ("an empty secret is used instead of refused (S5)", "functional"),
-    "empty-string-hash": ("the hash of the empty string is emitted when there is no identifier (S2)", "functional"),
-    "web-secret-everywhere": ("the web secret verifies every platform (V2)", "functional"),
-    "enforcement-ignored": ("enforcement ignored: never rejects for a missing or bad hash (V4, V5, V6)", "functional"),
-    "enforcement-one-platform-for-all": ("the web platform's enforcement applied to every platform (V8)",
-                                         "functional"),
-    "hash-without-identifier-accepted": ("a hash without an identifier accepted as a visitor when enforced (V4)",
-                                         "functional"),
-    "duplicate-last-wins": ("duplicate keys accepted, the last one wins (P2)", "functional"),
-    "nested-duplicates-accepted": ("duplicate keys refused in the boot object only, not in nested objects (P2)",
-                                   "functional"),
-    "no-limits": ("payload size and nesting depth limits not enforced (P6)", "functional"),
-    "coerce-non-string-hash": ("a non-string user_hash coerced with str() instead of refused (P4)", "functional"),
-    "lenient-hash-form": ('user_hash stripped of whitespace and a "sha256=" prefix before decoding (V6)',
-                          "functional"),
-    "prefix-compare": ("only as many hex characters as were sent are compared: a 63-char hash verifies (V6)",
-                       "functional"),
-    "early-exit-compare": ("byte loop that returns at the first difference: correct answers, leaks timing (V9)",
-                           "timing-only"),
-    "case-sensitive-hex": ("hash compared as lowercase hex text: uppercase hex rejected (V6)", "functional"),
-    "accept-unknown-app": ("an unknown app_id falls back to the first configured workspace (V1)", "functional"),
-    "trailing-whitespace-payload-rejected": ("a payload with trailing whitespace refused as malformed (P1)",
-                                             "functional"),
-    "bool-as-integer": ('user_id true accepted as an integer (isinstance(v, int)) and hashed as "True" (P3)',
-                        "functional"),
-    "unsafe-integer-accepted": ("integer user_id beyond +/-(2^53-1) accepted (P3)", "functional"),
-    "float-integer-accepted": ("user_id 123.0 or 1e2 read as the integer 123 or 100 (P3)", "functional"),
-    "lone-surrogates-accepted": ("lone UTF-16 surrogate escapes accepted (P1)", "functional"),
-    "bom-accepted": ("a UTF-8 byte order mark skipped instead of refused (P1)", "functional"),
-    "nan-accepted": ("NaN and Infinity accepted as numbers (P1)", "functional"),
-    "identifier-length-in-chars": ("the 1,024 identifier limit counted in characters, not UTF-8 bytes (P6)",
-                                   "functional"),
-    "null-hash-as-absent": ("user_hash null treated as not sent instead of malformed (P4)", "functional"),
-    "empty-hash-as-absent": ('user_hash "" treated as not sent instead of an invalid hash (V6)', "functional"),
-    "hash-of-either-identifier": ("a hash of the email also verifies when a user_id was sent (V7)", "functional"),
-    "visitor-rejected-when-enforced": ("an anonymous visitor (no identifier, no hash) rejected when enforced (V3)",
-                                       "functional"),
-    "jwt-alg-none-accepted": ("a token with alg none (any case) accepted without a signature check (J1)",
-                              "functional"),
-    "jwt-alg-case-insensitive": ("alg compared ignoring case: hs256 accepted (J1)", "functional"),
-    "jwt-exp-ignored": ("a token's exp never checked (J2)", "functional"),
-    "jwt-no-leeway": ("exp checked without the 60 s leeway (J2)", "functional"),
-    "jwt-signature-eq": ("signature compared with ==: right answers, time depends on the first difference (J1)",
-                         "timing-only"),
-    "jwt-cleartext-identity-trusted": ("clear-text user_id trusted over the signed claims, nothing compared (J3)",
-                                       "functional"),
-    "jwt-lenient-base64": ("token segments decoded leniently: padding, + and / accepted (J1, J2)", "functional"),
-    "jwt-token-ignored-when-unenforced": ("a token is checked only where JWT mode is enforced (J1)", "functional"),
-    "jwt-user-hash-fallback": ("an invalid token falls back to the user_hash (J1)", "functional"),
-    "jwt-enforcement-ignored": ("JWT enforcement ignored: users without a token fall back to HMAC mode (J4)",
-                                "functional"),
-    "jwt-sign-claims-sorted": ("claims signed in alphabetical key order (email, exp, user_id) (J2)", "functional"),
-}
-
-
 def main(argv: list[str]) -> int:
-    global MUTANT
     http_address = None
     args = list(argv)
     while args:
         arg = args.pop(0)
         if arg == "--http" and args:
             http_address = args.pop(0)
-        elif arg == "--mutant" and args:
-            MUTANT = args.pop(0)
-            if MUTANT not in MUTANTS:
-                print(f"unknown mutant {MUTANT!r}; --list-mutants shows them", file=sys.stderr)
-                return 2
-        elif arg == "--list-mutants":
-            for name, (description, kind) in MUTANTS.items():
-                print(f"{name}\t{description}\t{kind}")
-            return 0
         else:
-            print("usage: ivconform_adapter.py [--http HOST:PORT] [--mutant NAME] | --list-mutants", file=sys.stderr)
+            print("usage: ivconform_adapter.py [--http HOST:PORT]", file=sys.stderr)
             return 2
     if http_address is not None:
         serve_http(http_address)

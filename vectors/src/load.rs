@@ -162,13 +162,12 @@ pub fn load_dir(dir: &Path) -> Result<Suite, LoadError> {
 }
 
 fn read_bounded(path: &Path) -> Result<String, LoadError> {
-    let err = |message: String| LoadError { file: path.to_path_buf(), line: None, message };
-    let meta = std::fs::metadata(path).map_err(|e| err(format!("cannot read: {e}")))?;
-    if meta.len() > MAX_FILE_BYTES {
-        return Err(err(format!("file is {} bytes, more than the loader's limit of {MAX_FILE_BYTES}", meta.len())));
-    }
-    let bytes = std::fs::read(path).map_err(|e| err(format!("cannot read: {e}")))?;
-    String::from_utf8(bytes).map_err(|e| err(format!("not UTF-8 (byte {})", e.utf8_error().valid_up_to())))
+    // The file's own error names the path already; LoadError prints it again, so keep only what is wrong.
+    crate::file::read_regular_text(path, MAX_FILE_BYTES).map_err(|e| {
+        let prefix = format!("{}: ", path.display());
+        let message = e.message.strip_prefix(&prefix).unwrap_or(&e.message).to_string();
+        LoadError { file: path.to_path_buf(), line: None, message }
+    })
 }
 
 fn find_line(text: &str, needle: &str) -> Option<usize> {
