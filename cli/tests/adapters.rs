@@ -10,6 +10,7 @@
 //!
 //! Nothing here is skipped when `python3` or `node` is missing: the test fails and names the package.
 
+use crate::util::*;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::io::{BufRead, BufReader};
@@ -21,15 +22,6 @@ use std::time::{Duration, Instant};
 
 /// Mutants run this many at a time.
 const PARALLEL_MUTANTS: usize = 4;
-
-fn bin() -> &'static str {
-    env!("CARGO_BIN_EXE_ivconform")
-}
-
-/// The repository root.
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
 
 fn python_adapter() -> PathBuf {
     root().join("adapters/python/ivconform_adapter.py")
@@ -44,47 +36,10 @@ fn node_adapter() -> PathBuf {
     root().join("adapters/node/ivconform_adapter.mjs")
 }
 
-/// A directory of this test process's own (concurrent runs never share a file).
-fn scratch() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("ivconform-adapters-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn log(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
-}
-
-/// Fails, naming the package to install, when `tool --version` cannot run. Never skips.
-fn require_tool(tool: &str, package: &str) -> String {
-    match Command::new(tool).arg("--version").output() {
-        Ok(o) if o.status.success() => log(&o).trim().to_string(),
-        _ => panic!("`{tool}` is needed to test the adapters in adapters/: apt-get install -y {package}"),
-    }
-}
-
 /// A shell command line for `--cmd`: the program, then each argument single-quoted.
 fn shell_command(program: &str, args: &[&str]) -> String {
     let quote = |s: &str| format!("'{}'", s.replace('\'', r"'\''"));
     std::iter::once(program.to_string()).chain(args.iter().map(|a| quote(a))).collect::<Vec<_>>().join(" ")
-}
-
-/// The number of golden vectors: the sum of `number_of_cases` over the vector files.
-fn vector_count() -> u64 {
-    ["hmac_sha256", "sign", "payload", "verify", "jwt"].iter().map(|g| cases_in(g)).sum()
-}
-
-/// `number_of_cases` of one vector file.
-fn cases_in(group: &str) -> u64 {
-    [group]
-        .iter()
-        .map(|group| {
-            let path = root().join(format!("vectors/{group}.json"));
-            let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-            let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
-            doc["number_of_cases"].as_u64().unwrap()
-        })
-        .sum()
 }
 
 /// `ivconform run IUT --json REPORT`: the process output and the parsed report (`Null` when none was written).
@@ -116,7 +71,7 @@ enum Jwt {
 /// (but jwt.json's cases for an adapter without JWT mode), no security finding, and the adapter's `hello`
 /// name. The JSON report is kept only when the run failed.
 fn assert_all_pass(what: &str, iut: &[&str], expected_name: &str, jwt: Jwt) {
-    let path = scratch().join(format!("{}.json", what.replace(' ', "-")));
+    let path = scratch("adapters").join(format!("{}.json", what.replace(' ', "-")));
     let (out, report) = run(iut, &path);
     let s = &report["summary"];
     assert_eq!(out.status.code(), Some(0), "{what}: the harness did not report conformant: {s}\n{}", log(&out));
@@ -144,7 +99,7 @@ struct HttpAdapter {
 impl HttpAdapter {
     /// Starts `program args.. --http 127.0.0.1:0` and waits (at most 15 s) for `listening on http://HOST:PORT/`.
     fn start(name: &str, program: &str, args: &[&str]) -> HttpAdapter {
-        let stderr = scratch().join(format!("{name}-http.stderr"));
+        let stderr = scratch("adapters").join(format!("{name}-http.stderr"));
         let child = Command::new(program)
             .args(args)
             .args(["--http", "127.0.0.1:0"])
@@ -467,7 +422,7 @@ fn kill_matrix_every_functional_mutant_fails_a_case() {
     require_tool("python3", "python3");
     let started = Instant::now();
     let mutants = list_mutants();
-    let dir = scratch();
+    let dir = scratch("adapters");
 
     // A shared queue, PARALLEL_MUTANTS workers; each run is bounded by the harness's --timeout/--run-timeout.
     let queue = Mutex::new(mutants.iter().collect::<Vec<_>>());

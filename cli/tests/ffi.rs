@@ -5,13 +5,10 @@
 //! Two levels: `ivconform ffi-host --lib PATH` driven directly over its stdin/stdout (what the host itself
 //! promises), and `ivconform run --lib PATH` end to end (how the runner classifies and recovers).
 
+use crate::util::*;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdout, Command, Output, Stdio};
-
-fn bin() -> &'static str {
-    env!("CARGO_BIN_EXE_ivconform")
-}
 
 /// Compiles `misbehave.c` with `-DMODE_<mode>` into a fresh shared library.
 fn library(mode: &str) -> PathBuf {
@@ -32,15 +29,6 @@ fn library(mode: &str) -> PathBuf {
         .unwrap_or_else(|e| panic!("a C compiler (cc) is needed for the FFI tests ({e}); .ci/run installs gcc"));
     assert!(status.success(), "cc failed for mode {mode}");
     out
-}
-
-/// The reference cdylib cargo builds next to the harness (`target/<profile>/deps/`).
-fn reference_library() -> PathBuf {
-    let dir = Path::new(bin()).parent().unwrap();
-    [dir.join("deps/libivconform_ffi.so"), dir.join("libivconform_ffi.so")]
-        .into_iter()
-        .find(|p| p.is_file())
-        .expect("the reference cdylib (libivconform_ffi.so) is built with the harness")
 }
 
 /// A running `ivconform ffi-host --lib LIB`, spoken to line by line.
@@ -87,7 +75,7 @@ impl Host {
     }
 }
 
-fn text(bytes: Vec<u8>) -> String {
+fn utf8(bytes: Vec<u8>) -> String {
     String::from_utf8(bytes).unwrap()
 }
 
@@ -110,7 +98,7 @@ fn ffi_host_serves_the_reference_library_exactly_like_the_reference() {
     ];
     let mut host = Host::start(&reference_library());
     for request in &requests {
-        let answer = text(host.call(request).expect("the host answers"));
+        let answer = utf8(host.call(request).expect("the host answers"));
         let expected = serde_json::to_string(&ivconform_protocol::reference::handle_bytes(request.as_bytes())).unwrap();
         assert_eq!(answer, expected, "{request}");
     }
@@ -124,8 +112,8 @@ fn ffi_host_dies_by_sigsegv_on_the_crashing_request_and_a_new_host_works() {
     use std::os::unix::process::ExitStatusExt;
     let lib = library("segv_verify");
     let mut host = Host::start(&lib);
-    assert!(text(host.call(HELLO).unwrap()).contains(r#""type":"hello""#));
-    let sign = text(host.call(r#"{"seq":2,"type":"sign","secret_hex":"6b","user_id":"u"}"#).unwrap());
+    assert!(utf8(host.call(HELLO).unwrap()).contains(r#""type":"hello""#));
+    let sign = utf8(host.call(r#"{"seq":2,"type":"sign","secret_hex":"6b","user_id":"u"}"#).unwrap());
     assert!(sign.contains(r#""seq":2,"type":"error""#), "{sign}");
     let verify = r#"{"seq":3,"type":"verify","config":{},"platform":"web","payload_hex":""}"#;
     assert_eq!(host.call(verify), None, "no answer from a segfault");
@@ -133,7 +121,7 @@ fn ffi_host_dies_by_sigsegv_on_the_crashing_request_and_a_new_host_works() {
     assert_eq!(status.signal(), Some(11), "killed by SIGSEGV: {status}");
     // The library is fine again in a fresh process.
     let mut fresh = Host::start(&lib);
-    assert!(text(fresh.call(HELLO).unwrap()).contains(r#""type":"hello""#));
+    assert!(utf8(fresh.call(HELLO).unwrap()).contains(r#""type":"hello""#));
     let (status, stderr) = fresh.finish();
     assert!(status.success(), "{status}: {stderr}");
 }
@@ -150,7 +138,7 @@ fn ffi_host_passes_a_librarys_bytes_through_unchanged() {
     assert_eq!(line.len(), ivconform_protocol::MAX_RESPONSE_BYTES + 1);
     assert!(line.iter().all(|&b| b == b'x'));
     let mut fail = Host::start(&library("fail"));
-    let note = text(fail.call(hmac).unwrap());
+    let note = utf8(fail.call(hmac).unwrap());
     assert!(note.contains("return code 7") && serde_json::from_str::<serde_json::Value>(&note).is_err(), "{note}");
     // A library printing to stdout does not corrupt the protocol; its text goes to stderr. Its pretty-printed
     // (multi-line) hello arrives as one line meaning the same JSON.
@@ -190,10 +178,6 @@ fn run(lib: &Path, extra: &[&str]) -> (Output, serde_json::Value) {
         .map(|t| serde_json::from_str(&t).unwrap())
         .unwrap_or(serde_json::Value::Null);
     (out, json)
-}
-
-fn log(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
 }
 
 #[test]

@@ -2,6 +2,7 @@
 //! to the `deps/` directory this test runs from) and libraries compiled from
 //! `tests/fixtures/ffi/misbehave.c`.
 
+use crate::util::*;
 use ivconform_harness::transport::ffi::FfiConnector;
 use ivconform_harness::transport::{CallError, Connector, Transport};
 use ivconform_protocol::{Request, Response};
@@ -14,15 +15,6 @@ const TIMEOUT: Duration = Duration::from_secs(10);
 /// The real binary, which has the `ffi-host` subcommand.
 fn host() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_ivconform"))
-}
-
-/// The reference cdylib cargo builds into `target/<profile>/deps/` (ivconform-ffi is a dependency).
-fn reference_library() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let name = format!("{}ivconform_ffi{}", std::env::consts::DLL_PREFIX, std::env::consts::DLL_SUFFIX);
-    let lib = exe.parent().unwrap().join(name);
-    assert!(lib.is_file(), "the reference cdylib {} was not built", lib.display());
-    lib
 }
 
 /// Compiles `misbehave.c` with `-DMODE_<mode>` into a fresh shared library.

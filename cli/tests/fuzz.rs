@@ -3,27 +3,16 @@
 //! case the reference decides as printed, and replays; a crashing implementation is a finding, not a harness
 //! failure; bad input is a usage error.
 
+use crate::util::*;
 use ivconform_core::config::ConfigDoc;
 use ivconform_core::decision::{Outcome, RejectReason};
 use ivconform_vectors::{VerifyCase, VerifyExpected};
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Output};
-
-fn bin() -> &'static str {
-    env!("CARGO_BIN_EXE_ivconform")
-}
 
 fn fuzz(args: &[&str]) -> Output {
     Command::new(bin()).arg("fuzz").args(args).env("IVCONFORM_BIN", bin()).output().expect("the harness starts")
-}
-
-fn text(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
-}
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("the workspace").to_path_buf()
 }
 
 /// The Python template adapter, or one mutant of it from the mutant zoo (adapters/mutants/python/mutants.py).
@@ -32,12 +21,6 @@ fn python_adapter(mutant: Option<&str>) -> String {
         Some(m) => format!("python3 {} --mutant {m}", root().join("adapters/mutants/python/mutants.py").display()),
         None => format!("python3 {}", root().join("adapters/python/ivconform_adapter.py").display()),
     }
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("ivconform-fuzz-test-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
 }
 
 #[test]

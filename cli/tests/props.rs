@@ -2,15 +2,12 @@
 //! lax verifier are caught, and each failure is printed as a vector that loads as a golden-vector case and
 //! that the reference decides as printed; the same seed replays the same output.
 
+use crate::util::*;
 use ivconform_core::config::ConfigDoc;
 use ivconform_vectors::{SignCase, SignExpected, VerifyCase};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::{Command, Output};
-
-fn bin() -> &'static str {
-    env!("CARGO_BIN_EXE_ivconform")
-}
 
 fn props(args: &[&str]) -> Output {
     Command::new(bin()).arg("props").args(args).env("IVCONFORM_BIN", bin()).output().expect("the harness starts")
@@ -19,10 +16,6 @@ fn props(args: &[&str]) -> Output {
 fn proxy(mode: &str) -> String {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/iut/proxy.py");
     format!("python3 {} {mode}", script.display())
-}
-
-fn text(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
 }
 
 /// The indented JSON block printed after "as a vector for ...:".

@@ -2,13 +2,10 @@
 //! the test cannot pass on an Inconclusive run); an early-exit C verifier is flagged over FFI; a crashing one
 //! is contained; over HTTP a delayed control IUT is flagged and the floor is printed.
 
+use crate::util::*;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
-
-fn bin() -> &'static str {
-    env!("CARGO_BIN_EXE_ivconform")
-}
 
 /// Compiles `fixtures/timing/verify_raw.c` with `-DMODE_<mode>` into a fresh shared library.
 fn library(mode: &str) -> PathBuf {
@@ -38,10 +35,6 @@ fn timing(args: &[&str], name: &str) -> (Output, serde_json::Value) {
         .map(|t| serde_json::from_str(&t).unwrap())
         .unwrap_or(serde_json::Value::Null);
     (out, json)
-}
-
-fn log(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
 }
 
 /// The target with this role (`iut`, `constant-control`, `early-exit-control`): the first one.
