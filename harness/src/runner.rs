@@ -232,10 +232,13 @@ pub fn run(
 
 fn worker(connector: &dyn Connector, shared: &Shared<'_>, mut conn: Option<Box<dyn Transport>>) {
     let mut failed_restarts = 0;
+    // A worker's first connection (every worker but the first opens its own) is not a restart.
+    let mut connected_before = conn.is_some();
     loop {
         let index = shared.next.fetch_add(1, Ordering::SeqCst);
         let Some(case) = shared.cases.get(index) else { break };
-        let (outcome, duration) = run_one(connector, shared, case, &mut conn, &mut failed_restarts);
+        let (outcome, duration) =
+            run_one(connector, shared, case, &mut conn, &mut failed_restarts, &mut connected_before);
         let outcome = apply_expectations(shared.expectations, case, outcome);
         if let Some(cb) = &shared.options.on_case {
             cb(case, &outcome);
@@ -258,10 +261,13 @@ fn run_one(
     case: &PlannedCase,
     conn: &mut Option<Box<dyn Transport>>,
     failed_restarts: &mut usize,
+    connected_before: &mut bool,
 ) -> (CaseOutcome, Duration) {
     if !shared.claimed.contains(&case.capability) {
         return (
-            CaseOutcome::Skipped { reason: format!("the implementation does not claim '{}'", case.capability.as_str()) },
+            CaseOutcome::Skipped {
+                reason: format!("the implementation does not claim '{}'", case.capability.as_str()),
+            },
             Duration::ZERO,
         );
     }
@@ -278,7 +284,10 @@ fn run_one(
                 Duration::ZERO,
             );
         }
-        shared.restarts.fetch_add(1, Ordering::SeqCst);
+        if *connected_before {
+            shared.restarts.fetch_add(1, Ordering::SeqCst);
+        }
+        *connected_before = true;
         match open(connector, &shared.seq) {
             Ok((t, _)) => {
                 *conn = Some(t);
@@ -351,3 +360,6 @@ fn apply_expectations(expectations: &Expectations, case: &PlannedCase, outcome: 
         o => o,
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -49,9 +49,14 @@ pub struct DiagnoseArgs {
     pub serve: Option<String>,
 }
 
+/// Largest workspace configuration read (bytes): thousands of apps fit; a runaway file is refused unread.
+const MAX_CONFIG_BYTES: u64 = 4 * 1024 * 1024;
+/// Largest boot payload read: past P6's 64 KiB limit, so an oversized payload is still diagnosed as one.
+const MAX_PAYLOAD_BYTES: u64 = 1024 * 1024;
+
 /// Reads the configuration (TOML, or JSON when the file ends in `.json`), with file and line in errors.
 fn load_config(path: &std::path::Path) -> Result<Config, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+    let text = ivconform_vectors::file::read_regular_text(path, MAX_CONFIG_BYTES).map_err(|e| e.to_string())?;
     let parsed = if path.extension().is_some_and(|e| e == "json") {
         Config::from_json_str(&text)
     } else {
@@ -80,14 +85,18 @@ pub fn diagnose(args: DiagnoseArgs) -> CommandResult {
     let (app_id, ids, hash) = if let Some(path) = &args.payload {
         let bytes = if path.as_os_str() == "-" {
             let mut b = Vec::new();
-            if let Err(e) = std::io::Read::read_to_end(&mut std::io::stdin(), &mut b) {
+            let stdin = std::io::Read::take(std::io::stdin(), MAX_PAYLOAD_BYTES + 1);
+            if let Err(e) = std::io::Read::read_to_end(&mut { stdin }, &mut b) {
                 return usage(format!("cannot read the payload from stdin: {e}"));
+            }
+            if b.len() as u64 > MAX_PAYLOAD_BYTES {
+                return usage(format!("the payload on stdin is more than {MAX_PAYLOAD_BYTES} bytes"));
             }
             b
         } else {
-            match std::fs::read(path) {
+            match ivconform_vectors::file::read_regular(path, MAX_PAYLOAD_BYTES) {
                 Ok(b) => b,
-                Err(e) => return usage(format!("{}: cannot read: {e}", path.display())),
+                Err(e) => return usage(e),
             }
         };
         let payload = match BootPayload::parse(&bytes) {

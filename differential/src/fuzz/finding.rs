@@ -72,11 +72,7 @@ enum AnyCase {
 /// The probes of a reproducer file, rebuilt with today's reference as the oracle; errors name the file.
 pub fn load(path: &Path) -> Result<Vec<Probe>, String> {
     let name = path.display();
-    let size = std::fs::metadata(path).map_err(|e| format!("{name}: {e}"))?.len();
-    if size > MAX_REPLAY_BYTES {
-        return Err(format!("{name}: {size} bytes, more than the {MAX_REPLAY_BYTES}-byte limit for a reproducer"));
-    }
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{name}: {e}"))?;
+    let text = ivconform_vectors::file::read_regular_text(path, MAX_REPLAY_BYTES).map_err(|e| e.to_string())?;
     let fragment: Fragment = serde_json::from_str(&text)
         .map_err(|e| format!("{name}:{}:{}: not a reproducer (configs + cases): {e}", e.line(), e.column()))?;
     if fragment.cases.is_empty() {

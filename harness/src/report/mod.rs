@@ -4,6 +4,9 @@ pub mod human;
 pub mod json;
 pub mod junit;
 
+#[cfg(test)]
+mod tests;
+
 use crate::leak::LeakFinding;
 use crate::runner::{CaseOutcome, RunResult};
 use crate::suite::plan::PlannedCase;

@@ -8,7 +8,7 @@
 //! link = "https://tracker.example/ISSUE-123"   # optional
 //! ```
 
-use globset::{Glob, GlobMatcher};
+use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde::Deserialize;
 use std::path::Path;
 
@@ -33,7 +33,6 @@ struct EntryDoc {
 pub struct Entry {
     /// The glob as written.
     pub pattern: String,
-    matcher: GlobMatcher,
     /// Why it fails.
     pub reason: String,
     /// Where it is tracked.
@@ -47,12 +46,17 @@ pub struct Entry {
 pub struct Expectations {
     /// Entries in file order.
     pub entries: Vec<Entry>,
+    /// Every entry's pattern in one matcher (index = entry), so a lookup is one pass, not one per entry.
+    set: GlobSet,
 }
+
+/// Largest expectations file read (bytes): thousands of entries fit; a runaway file is refused unread.
+pub const MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
 
 impl Expectations {
     /// Reads and checks a file; errors carry the file, line and what is wrong.
     pub fn load(path: &Path) -> Result<Self, String> {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+        let text = ivconform_vectors::file::read_regular_text(path, MAX_FILE_BYTES).map_err(|e| e.to_string())?;
         Self::parse(&text).map_err(|(line, m)| match line {
             Some(l) => format!("{}:{l}: {m}", path.display()),
             None => format!("{}: {m}", path.display()),
@@ -66,41 +70,69 @@ impl Expectations {
             (line, e.message().trim().to_string())
         })?;
         let mut entries = Vec::new();
-        let mut search_from = 0;
+        let mut set = GlobSetBuilder::new();
+        // Linear in the file: each entry's `case = ...` is searched from the previous one, and lines are
+        // counted only over the text between them.
+        let (mut search_from, mut counted_to, mut line) = (0, 0, 1);
         for e in doc.expected_failure {
             // The line of this entry's `case = ...`, searched in order so repeated patterns get their own line.
             let needle = format!("\"{}\"", e.case);
-            let pos = text[search_from..].find(&needle).map(|p| p + search_from).unwrap_or(0);
+            let pos = text[search_from..].find(&needle).map_or(search_from, |p| p + search_from);
             search_from = pos + 1;
-            let line = text[..pos].matches('\n').count() + 1;
+            line += text[counted_to..pos].matches('\n').count();
+            counted_to = pos;
             if e.reason.trim().is_empty() {
                 return Err((
                     Some(line),
                     format!("entry for {:?} has an empty reason: say why it is expected to fail", e.case),
                 ));
             }
-            let matcher = Glob::new(&e.case)
-                .map_err(|err| (Some(line), format!("bad glob {:?}: {err}", e.case)))?
-                .compile_matcher();
-            entries.push(Entry { pattern: e.case, matcher, reason: e.reason, link: e.link, line });
+            let glob = Glob::new(&e.case).map_err(|err| (Some(line), format!("bad glob {:?}: {err}", e.case)))?;
+            set.add(glob);
+            entries.push(Entry { pattern: e.case, reason: e.reason, link: e.link, line });
         }
-        Ok(Expectations { entries })
+        let set = set.build().map_err(|e| (None, format!("the case patterns do not compile together: {e}")))?;
+        Ok(Expectations { entries, set })
     }
 
-    /// The entry covering a case id, if any (the first that matches).
+    /// The entry covering a case id, if any (the first in file order that matches).
     pub fn lookup(&self, id: &str) -> Option<&Entry> {
-        self.entries.iter().find(|e| e.matcher.is_match(id))
+        self.set.matches(id).into_iter().min().map(|i| &self.entries[i])
     }
 
     /// Entries that match none of `ids` (stale: the case was renamed or removed).
     pub fn unmatched<'a>(&'a self, ids: &[&str]) -> Vec<&'a Entry> {
-        self.entries.iter().filter(|e| !ids.iter().any(|id| e.matcher.is_match(id))).collect()
+        let mut used = vec![false; self.entries.len()];
+        for id in ids {
+            for i in self.set.matches(id) {
+                used[i] = true;
+            }
+        }
+        self.entries.iter().zip(used).filter(|(_, used)| !used).map(|(e, _)| e).collect()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn loading_is_linear_and_lookups_take_the_first_entry() {
+        // 20,000 entries: quadratic line counting took seconds here; a linear load takes milliseconds.
+        let mut text = String::new();
+        for i in 0..20_000 {
+            text += &format!("[[expected_failure]]\ncase = \"case-{i}-*\"\nreason = \"r{i}\"\n\n");
+        }
+        text += "[[expected_failure]]\ncase = \"case-1*\"\nreason = \"broad\"\n";
+        let x = Expectations::parse(&text).unwrap();
+        assert_eq!(x.entries.len(), 20_001);
+        assert_eq!(x.entries[19_999].line, 19_999 * 4 + 2, "the line of each entry's case");
+        assert_eq!(x.lookup("case-1-a").unwrap().reason, "r1", "the first matching entry in file order");
+        assert_eq!(x.lookup("case-1x").unwrap().reason, "broad");
+        assert!(x.lookup("other").is_none());
+        let stale = x.unmatched(&["case-0-a", "case-1-b"]);
+        assert_eq!(stale.len(), 20_001 - 3, "every entry but case-0-*, case-1-* and the broad case-1*");
+    }
 
     #[test]
     fn parses_and_finds_lines() {

@@ -49,11 +49,7 @@ struct Test {
 /// Reads a Wycheproof MAC file and turns each test into a planned case; errors name the file and line.
 pub fn load(path: &Path) -> Result<Vec<PlannedCase>, String> {
     let err = |m: String| format!("{}: {m}", path.display());
-    let size = std::fs::metadata(path).map_err(|e| err(format!("cannot read: {e}")))?.len();
-    if size > MAX_FILE_BYTES {
-        return Err(err(format!("file is {size} bytes, over the {MAX_FILE_BYTES}-byte limit")));
-    }
-    let text = std::fs::read_to_string(path).map_err(|e| err(format!("cannot read: {e}")))?;
+    let text = ivconform_vectors::file::read_regular_text(path, MAX_FILE_BYTES).map_err(|e| e.to_string())?;
     let file: File = serde_json::from_str(&text).map_err(|e| format!("{}:{}: {e}", path.display(), e.line()))?;
     if file.algorithm != "HMACSHA256" {
         return Err(err(format!(

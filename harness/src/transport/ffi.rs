@@ -26,11 +26,7 @@ impl FfiConnector {
     pub fn new(lib: PathBuf, timeout: Duration) -> Self {
         match crate::helper::exe() {
             Ok(exe) => Self::with_host(exe, lib, timeout),
-            Err(e) => FfiConnector {
-                label: label(&lib),
-                inner: Err(format!("{e} (to host {})", lib.display())),
-                lib,
-            },
+            Err(e) => FfiConnector { label: label(&lib), inner: Err(format!("{e} (to host {})", lib.display())), lib },
         }
     }
 

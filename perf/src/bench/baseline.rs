@@ -41,9 +41,13 @@ pub struct BaselineComparison {
     pub regressed: bool,
 }
 
+/// Largest baseline file read (a saved report is a few kilobytes).
+pub const MAX_BASELINE_BYTES: u64 = 4 * 1024 * 1024;
+
 /// Reads a baseline (a report saved by `--save-baseline` or `--json`).
 pub fn load(path: &Path) -> Result<BenchReport, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read baseline {}: {e}", path.display()))?;
+    let text = ivconform_vectors::file::read_regular_text(path, MAX_BASELINE_BYTES)
+        .map_err(|e| format!("cannot read the baseline: {e}"))?;
     let report: BenchReport =
         serde_json::from_str(&text).map_err(|e| format!("{} is not an ivconform bench report: {e}", path.display()))?;
     if report.format != FORMAT {
