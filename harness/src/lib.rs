@@ -16,6 +16,7 @@ pub mod abi;
 pub mod diagnosis;
 pub mod helper;
 pub mod leak;
+pub mod process;
 pub mod lines;
 pub mod report;
 pub mod runner;
