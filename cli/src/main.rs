@@ -21,6 +21,10 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
+    // Children run in process groups of their own; a signal to ivconform kills them all before it exits.
+    if let Err(e) = ivconform_harness::process::install_signal_cleanup() {
+        eprintln!("ivconform: cannot watch for signals ({e}); an interrupted run may leave processes behind");
+    }
     let (name, result) = match cli.command {
         Command::Run(args) => ("run", command::run::run(args)),
         Command::Serve(args) => ("serve", command::serve::serve(args)),

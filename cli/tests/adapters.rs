@@ -23,6 +23,12 @@ use std::time::{Duration, Instant};
 /// Mutants run this many at a time.
 const PARALLEL_MUTANTS: usize = 4;
 
+/// One scratch directory for this module's reports, made once (parallel mutant runs write into it).
+fn adapters_dir() -> PathBuf {
+    static DIR: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| scratch("adapters")).clone()
+}
+
 fn python_adapter() -> PathBuf {
     root().join("adapters/python/ivconform_adapter.py")
 }
@@ -71,7 +77,7 @@ enum Jwt {
 /// (but jwt.json's cases for an adapter without JWT mode), no security finding, and the adapter's `hello`
 /// name. The JSON report is kept only when the run failed.
 fn assert_all_pass(what: &str, iut: &[&str], expected_name: &str, jwt: Jwt) {
-    let path = scratch("adapters").join(format!("{}.json", what.replace(' ', "-")));
+    let path = adapters_dir().join(format!("{}.json", what.replace(' ', "-")));
     let (out, report) = run(iut, &path);
     let s = &report["summary"];
     assert_eq!(out.status.code(), Some(0), "{what}: the harness did not report conformant: {s}\n{}", log(&out));
@@ -99,7 +105,7 @@ struct HttpAdapter {
 impl HttpAdapter {
     /// Starts `program args.. --http 127.0.0.1:0` and waits (at most 15 s) for `listening on http://HOST:PORT/`.
     fn start(name: &str, program: &str, args: &[&str]) -> HttpAdapter {
-        let stderr = scratch("adapters").join(format!("{name}-http.stderr"));
+        let stderr = adapters_dir().join(format!("{name}-http.stderr"));
         let child = Command::new(program)
             .args(args)
             .args(["--http", "127.0.0.1:0"])
@@ -422,7 +428,7 @@ fn kill_matrix_every_functional_mutant_fails_a_case() {
     require_tool("python3", "python3");
     let started = Instant::now();
     let mutants = list_mutants();
-    let dir = scratch("adapters");
+    let dir = adapters_dir();
 
     // A shared queue, PARALLEL_MUTANTS workers; each run is bounded by the harness's --timeout/--run-timeout.
     let queue = Mutex::new(mutants.iter().collect::<Vec<_>>());

@@ -9,6 +9,15 @@ pub struct BoundedLines<R> {
     pub input: R,
     /// The longest line kept, in bytes.
     pub limit: usize,
+    /// The first `limit` bytes of the last over-long line (for a leak scan of what was refused).
+    pub overlong_head: Vec<u8>,
+}
+
+impl<R: BufRead> BoundedLines<R> {
+    /// A reader of lines of at most `limit` bytes.
+    pub fn new(input: R, limit: usize) -> Self {
+        BoundedLines { input, limit, overlong_head: Vec::new() }
+    }
 }
 
 impl<R: BufRead> BoundedLines<R> {
@@ -34,7 +43,9 @@ impl<R: BufRead> BoundedLines<R> {
             if !over {
                 if seen > self.limit {
                     over = true;
-                    line = Vec::new();
+                    let room = self.limit.saturating_sub(line.len());
+                    line.extend_from_slice(&chunk[..room.min(chunk.len())]);
+                    self.overlong_head = std::mem::take(&mut line);
                 } else {
                     line.extend_from_slice(chunk);
                 }

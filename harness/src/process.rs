@@ -69,6 +69,16 @@ impl GroupChild {
         }
     }
 
+    /// Waits for the leader to exit (reaps it); the rest of the group is killed when this value is dropped.
+    pub fn wait(&mut self) -> io::Result<ExitStatus> {
+        if let Some(s) = self.status {
+            return Ok(s);
+        }
+        let s = self.child.wait()?;
+        self.status = Some(s);
+        Ok(s)
+    }
+
     /// SIGKILL to every process of the group, then reaps the leader. Idempotent.
     pub fn kill_group(&mut self) {
         let _ = killpg(Pid::from_raw(self.pgid), Signal::SIGKILL);

@@ -12,7 +12,7 @@ use ivconform_harness::transport::stdio::StdioConnector;
 use ivconform_harness::transport::Connector;
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 /// Which transport carries the bundled reference for `run --reference`.
@@ -107,14 +107,13 @@ pub fn iut_flags(iut: &IutArgs) -> String {
 pub struct ReferenceIut {
     /// The connector.
     pub connector: Box<dyn Connector>,
-    server: Option<Child>,
+    server: Option<ivconform_harness::process::GroupChild>,
 }
 
 impl Drop for ReferenceIut {
     fn drop(&mut self) {
         if let Some(mut child) = self.server.take() {
-            let _ = child.kill();
-            let _ = child.wait();
+            child.kill_group();
         }
     }
 }
@@ -155,14 +154,14 @@ pub fn connect_reference(mode: ReferenceMode, timeout: Duration) -> Result<Refer
         ))),
         ReferenceMode::Ffi => plain(Box::new(FfiConnector::new(reference_library()?, timeout))),
         ReferenceMode::Http => {
-            let mut child = Command::new(exe()?)
-                .args(["serve", "--http", "127.0.0.1:0", "--threads", "4"])
+            let mut cmd = Command::new(exe()?);
+            cmd.args(["serve", "--http", "127.0.0.1:0", "--threads", "4"])
                 .stdin(Stdio::null())
                 .stdout(Stdio::piped())
-                .stderr(Stdio::inherit())
-                .spawn()
+                .stderr(Stdio::inherit());
+            let mut child = ivconform_harness::process::spawn(&mut cmd)
                 .map_err(|e| format!("cannot start ivconform serve --http: {e}"))?;
-            let stdout = child.stdout.take().expect("piped");
+            let stdout = child.child.stdout.take().expect("piped");
             let (tx, rx) = std::sync::mpsc::channel();
             std::thread::spawn(move || {
                 let mut line = String::new();
@@ -171,8 +170,7 @@ pub fn connect_reference(mode: ReferenceMode, timeout: Duration) -> Result<Refer
             });
             let line = rx.recv_timeout(Duration::from_secs(10)).unwrap_or_default();
             let Some(url) = line.trim().strip_prefix("listening on ") else {
-                let _ = child.kill();
-                let _ = child.wait();
+                child.kill_group();
                 return Err(format!("ivconform serve --http did not report its address (said {line:?})"));
             };
             let connector = HttpConnector::new(url, timeout)?;

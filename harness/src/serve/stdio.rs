@@ -13,7 +13,7 @@ pub fn serve_lines(
     mut output: impl Write,
     mut handler: impl FnMut(&[u8]) -> Response,
 ) -> std::io::Result<()> {
-    let mut lines = BoundedLines { input, limit: MAX_REQUEST_BYTES };
+    let mut lines = BoundedLines::new(input, MAX_REQUEST_BYTES);
     while let Some(line) = lines.next_line()? {
         let response = match line {
             Ok(bytes) if bytes.iter().all(u8::is_ascii_whitespace) => continue,
@@ -43,7 +43,7 @@ pub fn serve_raw_lines(
     mut output: impl Write,
     mut handler: impl FnMut(&[u8]) -> Vec<u8>,
 ) -> std::io::Result<()> {
-    let mut lines = BoundedLines { input, limit: MAX_REQUEST_BYTES };
+    let mut lines = BoundedLines::new(input, MAX_REQUEST_BYTES);
     while let Some(line) = lines.next_line()? {
         let (answer, bye) = match line {
             Ok(bytes) if bytes.iter().all(u8::is_ascii_whitespace) => continue,
@@ -105,7 +105,7 @@ mod tests {
     #[test]
     fn bounded_lines_split_and_cap() {
         let data = b"abc\n\n0123456789\nxy".to_vec();
-        let mut l = BoundedLines { input: &data[..], limit: 5 };
+        let mut l = BoundedLines::new(&data[..], 5);
         assert_eq!(l.next_line().unwrap(), Some(Ok(b"abc".to_vec())));
         assert_eq!(l.next_line().unwrap(), Some(Ok(vec![])));
         assert_eq!(l.next_line().unwrap(), Some(Err(10)));

@@ -51,8 +51,34 @@ pub trait Transport: Send {
         String::new()
     }
 
+    /// Every byte the IUT sent on the protocol channel during the last [`Transport::call`], whatever it was
+    /// (the answer, garbage, an over-long line's first [`MAX_RECEIVED_BYTES`], an HTTP error body, lines
+    /// answering earlier requests), so that the leak scan and the redaction of secrets see all of it.
+    fn take_received(&mut self) -> Vec<u8> {
+        Vec::new()
+    }
+
+    /// Output the IUT sent that no request asked for (a second answer, a stray line, bytes after an HTTP
+    /// body), each with the seq of the request it followed, so the case that caused it is blamed, not the
+    /// next one. Drained by this call.
+    fn take_unsolicited(&mut self) -> Vec<Unsolicited> {
+        Vec::new()
+    }
+
     /// Says goodbye and releases the IUT (sends `bye` where that makes sense). Errors are ignored.
     fn close(&mut self) {}
+}
+
+/// Most bytes kept of what the IUT sent during one call (for the leak scan): one more than the response cap.
+pub const MAX_RECEIVED_BYTES: usize = ivconform_protocol::MAX_RESPONSE_BYTES + 1;
+
+/// Output nobody asked for, and the request it came after.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unsolicited {
+    /// The seq of the request this output followed (the case that caused it).
+    pub after_seq: u64,
+    /// The bytes (at most [`MAX_RECEIVED_BYTES`]).
+    pub bytes: Vec<u8>,
 }
 
 /// A response with the exact text it arrived as.

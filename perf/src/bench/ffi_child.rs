@@ -182,11 +182,8 @@ pub fn over_ffi(lib: &Path, op: Op, limit: &Limit, connections: usize) -> Result
         if let Some(c) = limit.count {
             cmd.arg("--count").arg((c / connections + u64::from(k < c % connections)).to_string());
         }
-        let child = cmd
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
+        cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        let child = ivconform_harness::process::spawn(&mut cmd)
             .map_err(|e| format!("cannot start ivconform ffi-bench: {e}"))?;
         children.push(child);
     }
@@ -200,21 +197,20 @@ pub fn over_ffi(lib: &Path, op: Op, limit: &Limit, connections: usize) -> Result
         let pipe = |p: Option<Box<dyn Read + Send>>| {
             std::thread::spawn(move || {
                 let mut text = String::new();
-                if let Some(mut p) = p {
-                    let _ = p.read_to_string(&mut text);
+                if let Some(p) = p {
+                    let _ = p.take(16 << 20).read_to_string(&mut text);
                 }
                 text
             })
         };
-        let out = pipe(child.stdout.take().map(|s| Box::new(s) as Box<dyn Read + Send>));
-        let err = pipe(child.stderr.take().map(|s| Box::new(s) as Box<dyn Read + Send>));
+        let out = pipe(child.child.stdout.take().map(|s| Box::new(s) as Box<dyn Read + Send>));
+        let err = pipe(child.child.stderr.take().map(|s| Box::new(s) as Box<dyn Read + Send>));
         let status = loop {
             match child.try_wait() {
-                Ok(Some(status)) => break Some(status),
-                Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(5)),
-                _ => {
-                    let _ = child.kill();
-                    let _ = child.wait();
+                Some(status) => break Some(status),
+                None if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(5)),
+                None => {
+                    child.kill_group();
                     break None;
                 }
             }

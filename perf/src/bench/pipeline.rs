@@ -13,7 +13,7 @@ use ivconform_protocol::{Request, Response, PROTOCOL};
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, BufWriter, Write};
 
-use std::process::{Child, Stdio};
+use std::process::Stdio;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::sync::Mutex;
@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 pub use ivconform_harness::transport::stdio::Launch;
 
 struct Conn {
-    child: Child,
+    child: ivconform_harness::process::GroupChild,
     stdin: Option<BufWriter<std::process::ChildStdin>>,
     lines: Receiver<String>,
 }
@@ -30,13 +30,10 @@ struct Conn {
 impl Conn {
     fn start(launch: &Launch) -> Result<Conn, String> {
         let mut cmd = launch.command();
-        let mut child = cmd
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .map_err(|e| format!("cannot start {launch:?}: {e}"))?;
-        let stdout = child.stdout.take().expect("piped");
+        cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::null());
+        let mut child =
+            ivconform_harness::process::spawn(&mut cmd).map_err(|e| format!("cannot start {launch:?}: {e}"))?;
+        let stdout = child.child.stdout.take().expect("piped");
         let (tx, lines) = mpsc::channel();
         std::thread::spawn(move || {
             let mut reader = BufReader::with_capacity(64 * 1024, stdout);
@@ -52,7 +49,7 @@ impl Conn {
                 }
             }
         });
-        let stdin = child.stdin.take().map(|s| BufWriter::with_capacity(64 * 1024, s));
+        let stdin = child.child.stdin.take().map(|s| BufWriter::with_capacity(64 * 1024, s));
         Ok(Conn { child, stdin, lines })
     }
 
@@ -78,13 +75,12 @@ impl Conn {
     fn finish(mut self) {
         drop(self.stdin.take());
         for _ in 0..100 {
-            if matches!(self.child.try_wait(), Ok(Some(_))) {
+            if self.child.try_wait().is_some() {
                 return;
             }
             std::thread::sleep(Duration::from_millis(2));
         }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.child.kill_group();
     }
 }
 

@@ -245,20 +245,18 @@ pub fn run(lib: Option<PathBuf>, plan: &Plan, threshold: f64) -> Result<FfiRun, 
     if let Some(lib) = &lib {
         cmd.arg("--lib").arg(lib);
     }
-    let mut child = cmd
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| format!("cannot start the measuring child: {e}"))?;
-    let mut stdin = child.stdin.take().expect("piped");
+    cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child =
+        ivconform_harness::process::spawn(&mut cmd).map_err(|e| format!("cannot start the measuring child: {e}"))?;
+    let mut stdin = child.child.stdin.take().expect("piped");
     let _ = writeln!(stdin, "{}", serde_json::to_string(plan).expect("plans serialise"));
     drop(stdin);
-    let (mut stdout, mut stderr) = (child.stdout.take().expect("piped"), child.stderr.take().expect("piped"));
+    let (mut stdout, mut stderr) =
+        (child.child.stdout.take().expect("piped"), child.child.stderr.take().expect("piped"));
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let mut text = String::new();
-        let _ = stdout.read_to_string(&mut text);
+        let _ = (&mut stdout).take(16 << 20).read_to_string(&mut text);
         let _ = tx.send(text);
     });
     let err_reader = std::thread::spawn(move || {
@@ -271,8 +269,7 @@ pub fn run(lib: Option<PathBuf>, plan: &Plan, threshold: f64) -> Result<FfiRun, 
     let text = match rx.recv_timeout(deadline) {
         Ok(t) => t,
         Err(_) => {
-            let _ = child.kill();
-            let _ = child.wait();
+            child.kill_group();
             return Err(format!("the measurement did not finish within {} s (killed)", deadline.as_secs()));
         }
     };

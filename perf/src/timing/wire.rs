@@ -16,7 +16,7 @@ use ivconform_harness::transport::stdio::StdioConnector;
 use ivconform_harness::transport::{Connector, Transport};
 use ivconform_protocol::{Capability, Request, Response};
 use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -30,14 +30,8 @@ pub enum Kind {
 }
 
 /// A control server child, killed when dropped.
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+/// A control server child; dropping it kills its process group.
+struct Server(#[allow(dead_code)] ivconform_harness::process::GroupChild);
 
 /// A target to measure: its connector and whatever keeps it alive.
 struct Measured {
@@ -68,15 +62,16 @@ fn control(kind: Kind, delay_ns: u64, timeout: Duration) -> Result<Measured, Str
             (Box::new(StdioConnector::program(exe, args, timeout, name.clone())), None)
         }
         Kind::Http => {
-            let mut child = Command::new(exe)
-                .args(["timing-control", "--http", "127.0.0.1:0", "--delay-ns", &delay])
+            let mut cmd = Command::new(exe);
+            cmd.args(["timing-control", "--http", "127.0.0.1:0", "--delay-ns", &delay])
                 .stdin(Stdio::null())
                 .stdout(Stdio::piped())
-                .stderr(Stdio::inherit())
-                .spawn()
+                .stderr(Stdio::inherit());
+            let mut child = ivconform_harness::process::spawn(&mut cmd)
                 .map_err(|e| format!("cannot start a control server: {e}"))?;
             let mut line = String::new();
-            let _ = BufReader::new(child.stdout.take().expect("piped")).read_line(&mut line);
+            let _ = BufReader::new(std::io::Read::take(child.child.stdout.take().expect("piped"), 4096))
+                .read_line(&mut line);
             let server = Server(child);
             let url = line
                 .trim()
