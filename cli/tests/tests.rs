@@ -13,6 +13,7 @@ mod diagnose;
 mod ffi;
 mod ffi_transport;
 mod fuzz;
+mod hostile;
 mod props;
 mod reports;
 mod timing;

@@ -1,14 +1,38 @@
-//! The oracle-leak scan: an IUT that prints a secret or another case's expected hash (in an answer, an
-//! error text or on stderr) hands attackers an oracle. Such findings are security findings, reported apart
-//! from conformance. Findings describe what leaked ("the web secret of ws_prod") and never print it.
+//! The leak scan and the redaction of secrets.
+//!
+//! An IUT that prints a secret, or the MAC a verifier computes for a hash it was sent, hands attackers an oracle
+//! (and writes secrets into CI logs). Every byte an IUT produces is scanned: answers of any kind, garbage,
+//! HTTP error bodies, lines nobody asked for, and stderr. The scan looks for:
+//! * every secret of the run (at least 8 bytes; shorter ones cannot be told from coincidence): as text, as hex
+//!   in either case, as base64 and base64url;
+//! * every expected MAC of the run: hex in either case, base64, base64url, and any hex prefix of 16 characters
+//!   or more.
+//!
+//! It is exact, in both directions:
+//! * a MAC the harness itself sent in the case's request (the `user_hash` of a payload, the signature of a
+//!   token) is not a leak, nor is the value an answer is *supposed* to carry (a signer's hash, a token's
+//!   signature, an HMAC tag); secrets always count, even the case's own;
+//! * an answer's findings belong to the case it answered; stderr is attributed by content, never by arrival
+//!   time (a background thread drains it, so "the case running when the line arrived" would differ from run to
+//!   run): a secret or MAC found there is reported against the first case, in plan order, that owns it, and
+//!   only values sent in some request or returned in some answer of the run are exempt. The same run gives the
+//!   same findings every time.
+//!
+//! Findings describe what leaked ("the web secret of ws_prod (base64)") and never show it; [`Scanner::redact`]
+//! replaces every known secret in IUT text with `<secret of case ID>` before the text reaches a report.
+//! Multi-pattern search is `aho-corasick`'s: one pass over the text for every secret and MAC of the suite.
 
 use crate::suite::plan::PlannedCase;
-use std::collections::HashMap;
+use aho_corasick::AhoCorasick;
+use base64::engine::general_purpose::{STANDARD_NO_PAD, URL_SAFE_NO_PAD};
+use base64::Engine;
+use ivconform_protocol::Request;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// One leak.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 pub struct LeakFinding {
-    /// The case whose exchange leaked.
+    /// The case whose exchange leaked (for stderr: the first case that owns what leaked).
     pub case: String,
     /// `response` or `stderr`.
     pub channel: String,
@@ -16,54 +40,255 @@ pub struct LeakFinding {
     pub what: String,
 }
 
-/// Knows every expected hash of the suite.
+/// How a value was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Form {
+    Text,
+    Hex,
+    HexPrefix,
+    Base64,
+    Base64Url,
+}
+
+impl Form {
+    fn suffix(self) -> &'static str {
+        match self {
+            Form::Text | Form::Hex => "",
+            Form::HexPrefix => " (a hex prefix of it)",
+            Form::Base64 => " (base64)",
+            Form::Base64Url => " (base64url)",
+        }
+    }
+}
+
+/// A secret or a MAC, with the cases it belongs to.
+#[derive(Debug)]
+struct Needle {
+    secret: bool,
+    /// For a secret: "the web secret of ws_prod".
+    what: String,
+    /// Case ids in plan order.
+    owners: Vec<String>,
+}
+
+/// The shortest hex prefix of a MAC that counts as a leak.
+const MIN_HEX_PREFIX: usize = 16;
+/// The shortest value of a request that exempts a MAC found inside it.
+const MIN_SENT_VALUE: usize = 16;
+
+/// Knows every secret and expected MAC of the run.
 pub struct Scanner {
-    hashes: HashMap<String, String>,
+    needles: Vec<Needle>,
+    /// Hex forms, matched in either case.
+    hex: AhoCorasick,
+    hex_meta: Vec<(usize, Form)>,
+    /// Text and base64 forms, matched exactly.
+    exact: AhoCorasick,
+    exact_meta: Vec<(usize, Form)>,
+    /// Every value sent in any request of the run (for stderr, which has no case).
+    sent: Vec<String>,
 }
 
 impl Scanner {
-    /// Builds a scanner from (hash, case id) pairs.
-    pub fn new(expected_hashes: Vec<(String, String)>) -> Self {
-        let mut hashes = HashMap::new();
-        for (h, id) in expected_hashes {
-            hashes.entry(h.to_ascii_lowercase()).or_insert(id);
+    /// A scanner for the secrets of `cases` and the `(hash hex, case id)` pairs of every expected MAC.
+    pub fn new(cases: &[PlannedCase], expected_hashes: Vec<(String, String)>) -> Self {
+        let mut needles: Vec<Needle> = Vec::new();
+        let mut by_key: BTreeMap<(bool, String), usize> = BTreeMap::new();
+        let mut add = |secret: bool, hex: String, what: String, owner: &str, needles: &mut Vec<Needle>| {
+            let i = *by_key.entry((secret, hex)).or_insert_with(|| {
+                needles.push(Needle { secret, what, owners: Vec::new() });
+                needles.len() - 1
+            });
+            if !needles[i].owners.iter().any(|o| o == owner) {
+                needles[i].owners.push(owner.to_string());
+            }
+        };
+        let mut secret_text: BTreeMap<String, Option<String>> = BTreeMap::new();
+        for case in cases {
+            for s in &case.secrets {
+                secret_text.insert(s.hex.clone(), s.text.clone());
+                add(true, s.hex.clone(), s.what.clone(), &case.id, &mut needles);
+            }
         }
-        Scanner { hashes }
+        let order: BTreeMap<&str, usize> = cases.iter().enumerate().map(|(i, c)| (c.id.as_str(), i)).collect();
+        let mut hashes = expected_hashes;
+        hashes.sort_by_key(|(_, id)| order.get(id.as_str()).copied().unwrap_or(usize::MAX));
+        for (hash, id) in hashes {
+            if hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+                add(false, hash.to_ascii_lowercase(), String::new(), &id, &mut needles);
+            }
+        }
+        let (mut hex_pats, mut hex_meta, mut exact_pats, mut exact_meta) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for ((secret, hex), &i) in &by_key {
+            let Some(bytes) = ivconform_core::hex::decode(hex) else { continue };
+            hex_pats.push(hex.clone());
+            hex_meta.push((i, Form::Hex));
+            if !secret {
+                hex_pats.push(hex[..MIN_HEX_PREFIX].to_string());
+                hex_meta.push((i, Form::HexPrefix));
+            }
+            if let Some(Some(text)) = secret.then(|| secret_text.get(hex).cloned().flatten()) {
+                exact_pats.push(text);
+                exact_meta.push((i, Form::Text));
+            }
+            let (b64, url) = (STANDARD_NO_PAD.encode(&bytes), URL_SAFE_NO_PAD.encode(&bytes));
+            if url != b64 {
+                exact_pats.push(url);
+                exact_meta.push((i, Form::Base64Url));
+            }
+            exact_pats.push(b64);
+            exact_meta.push((i, Form::Base64));
+        }
+        let hex = AhoCorasick::builder().ascii_case_insensitive(true).build(&hex_pats).expect("hex patterns build");
+        let exact = AhoCorasick::new(&exact_pats).expect("exact patterns build");
+        let mut sent: BTreeSet<String> = BTreeSet::new();
+        for case in cases {
+            sent.extend(sent_values(&case.request));
+        }
+        Scanner { needles, hex, hex_meta, exact, exact_meta, sent: sent.into_iter().collect() }
     }
 
-    /// Scans `text` from `channel` of `case`; `allowed` are values the answer legitimately carries
-    /// (the user_hash a signer returns, the tag an hmac call returns).
-    pub fn scan(&self, case: &PlannedCase, channel: &str, text: &str, allowed: &[&str]) -> Vec<LeakFinding> {
+    /// Every known value found in `text`: (needle, form, start, end), overlapping matches included.
+    fn matches(&self, text: &[u8]) -> Vec<(usize, Form, usize, usize)> {
         let mut out = Vec::new();
+        for m in self.hex.find_overlapping_iter(text) {
+            let (i, form) = self.hex_meta[m.pattern().as_usize()];
+            out.push((i, form, m.start(), m.end()));
+        }
+        for m in self.exact.find_overlapping_iter(text) {
+            let (i, form) = self.exact_meta[m.pattern().as_usize()];
+            out.push((i, form, m.start(), m.end()));
+        }
+        // A whole hex MAC also matches its own prefix: report it once, as the whole.
+        let whole: BTreeSet<(usize, usize)> =
+            out.iter().filter(|m| m.1 == Form::Hex).map(|&(i, _, s, _)| (i, s)).collect();
+        out.retain(|&(i, form, s, _)| form != Form::HexPrefix || !whole.contains(&(i, s)));
+        out
+    }
+
+    /// Scans what the IUT sent on `channel` while answering `case`; `allowed` are the values its answer is
+    /// supposed to carry (a signer's hash, a token's signature, an HMAC tag).
+    pub fn scan(&self, case: &PlannedCase, channel: &str, text: &[u8], allowed: &[&str]) -> Vec<LeakFinding> {
         if text.is_empty() {
-            return out;
+            return Vec::new();
         }
-        let lower = text.to_ascii_lowercase();
-        for needle in &case.secrets {
-            // The request itself carries the secret as hex; an answer echoing the request is still a leak.
-            if needle.text.as_deref().is_some_and(|t| text.contains(t)) || lower.contains(&needle.hex) {
-                out.push(LeakFinding { case: case.id.clone(), channel: channel.into(), what: needle.what.clone() });
-            }
-        }
-        for run in hex_runs(&lower) {
-            if allowed.iter().any(|a| a.eq_ignore_ascii_case(run)) {
+        let mut exempt: Vec<String> = sent_values(&case.request);
+        exempt.extend(allowed.iter().filter(|a| a.len() >= MIN_SENT_VALUE).map(|a| a.to_string()));
+        let spans = spans_of(text, &exempt);
+        let mut out = BTreeSet::new();
+        for (i, form, start, end) in self.matches(text) {
+            let n = &self.needles[i];
+            if !n.secret && inside(&spans, start, end) {
                 continue;
             }
-            if let Some(owner) = self.hashes.get(run) {
-                let what = if *owner == case.id {
-                    "this case's expected hash".to_string()
-                } else {
-                    format!("the expected hash of case {owner}")
-                };
-                out.push(LeakFinding { case: case.id.clone(), channel: channel.into(), what });
-            }
+            let what = if n.secret {
+                format!("{}{}", n.what, form.suffix())
+            } else if n.owners.iter().any(|o| *o == case.id) {
+                format!("this case's expected hash{}", form.suffix())
+            } else {
+                format!("the expected hash of case {}{}", n.owners[0], form.suffix())
+            };
+            out.insert(LeakFinding { case: case.id.clone(), channel: channel.into(), what });
         }
-        out.dedup();
+        out.into_iter().collect()
+    }
+
+    /// Scans stderr, which belongs to no case: a value is reported against the first case that owns it, and
+    /// only values sent in some request of the run, or in `returned` (values answers carried), are exempt.
+    pub fn scan_stderr(&self, text: &[u8], returned: &[String]) -> Vec<LeakFinding> {
+        if text.is_empty() {
+            return Vec::new();
+        }
+        let mut exempt: Vec<&str> = self.sent.iter().map(String::as_str).collect();
+        exempt.extend(returned.iter().map(String::as_str).filter(|r| r.len() >= MIN_SENT_VALUE));
+        let spans = spans_of(text, &exempt);
+        let mut out = BTreeSet::new();
+        for (i, form, start, end) in self.matches(text) {
+            let n = &self.needles[i];
+            if !n.secret && inside(&spans, start, end) {
+                continue;
+            }
+            let what = if n.secret {
+                format!("{}{}", n.what, form.suffix())
+            } else {
+                format!("this case's expected hash{}", form.suffix())
+            };
+            out.insert(LeakFinding { case: n.owners[0].clone(), channel: "stderr".into(), what });
+        }
+        out.into_iter().collect()
+    }
+
+    /// `text` with every known secret (any of its forms) replaced by `<secret of case ID>`.
+    pub fn redact(&self, text: &str) -> String {
+        let mut hits: Vec<(usize, usize, usize)> = self
+            .matches(text.as_bytes())
+            .into_iter()
+            .filter(|(i, ..)| self.needles[*i].secret)
+            .map(|(i, _, s, e)| (s, e, i))
+            .collect();
+        if hits.is_empty() {
+            return text.to_string();
+        }
+        hits.sort();
+        let mut out = String::with_capacity(text.len());
+        let mut at = 0;
+        for (start, end, i) in hits {
+            if end <= at {
+                continue;
+            }
+            let start = start.max(at);
+            // Matches are on ASCII patterns or whole UTF-8 texts, so their ends fall on char boundaries.
+            if !text.is_char_boundary(start) || !text.is_char_boundary(end) {
+                continue;
+            }
+            out.push_str(&text[at..start]);
+            out.push_str(&format!("<secret of case {}>", self.needles[i].owners[0]));
+            at = end;
+        }
+        out.push_str(&text[at..]);
         out
     }
 }
 
-/// Maximal runs of exactly 64 hex digits.
-fn hex_runs(text: &str) -> impl Iterator<Item = &str> {
-    text.split(|c: char| !c.is_ascii_hexdigit()).filter(|r| r.len() == 64)
+/// The values a request hands the IUT that are long enough to exempt a MAC found inside them: every string
+/// of a verify payload (its `user_hash`, a token and its segments) and the payload itself.
+fn sent_values(request: &Request) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Request::Verify { payload_hex, .. } = request {
+        let Some(bytes) = ivconform_core::hex::decode(payload_hex) else { return out };
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        if let Ok(value) = serde_json::from_str::<serde_json::Value>(&text) {
+            collect_strings(&value, &mut out);
+        }
+        out.push(text);
+    }
+    out.retain(|v| v.len() >= MIN_SENT_VALUE);
+    let segments: Vec<String> =
+        out.iter().flat_map(|v| v.split('.').filter(|s| s.len() >= MIN_SENT_VALUE).map(String::from)).collect();
+    out.extend(segments);
+    out
+}
+
+fn collect_strings(value: &serde_json::Value, out: &mut Vec<String>) {
+    match value {
+        serde_json::Value::String(s) => out.push(s.clone()),
+        serde_json::Value::Array(items) => items.iter().for_each(|v| collect_strings(v, out)),
+        serde_json::Value::Object(map) => map.values().for_each(|v| collect_strings(v, out)),
+        _ => {}
+    }
+}
+
+/// Where the exempt values occur in `text` (ASCII case-insensitively, as hex is).
+fn spans_of(text: &[u8], exempt: &[impl AsRef<str>]) -> Vec<(usize, usize)> {
+    let patterns: Vec<&str> = exempt.iter().map(AsRef::as_ref).filter(|p| !p.is_empty()).collect();
+    if patterns.is_empty() {
+        return Vec::new();
+    }
+    let Ok(ac) = AhoCorasick::builder().ascii_case_insensitive(true).build(&patterns) else { return Vec::new() };
+    ac.find_overlapping_iter(text).map(|m| (m.start(), m.end())).collect()
+}
+
+fn inside(spans: &[(usize, usize)], start: usize, end: usize) -> bool {
+    spans.iter().any(|&(s, e)| s <= start && end <= e)
 }

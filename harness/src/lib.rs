@@ -20,6 +20,7 @@ pub mod process;
 pub mod lines;
 pub mod report;
 pub mod runner;
+pub mod sanitize;
 pub mod serve;
 pub mod suite;
 pub mod transport;

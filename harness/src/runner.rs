@@ -17,6 +17,12 @@ use std::time::{Duration, Instant};
 pub enum CaseOutcome {
     /// Right answer.
     Pass,
+    /// J2's leeway window: one of the two conformant answers (accepted, or refused by a smaller leeway). Not
+    /// graded either way, never counted as a pass.
+    Either {
+        /// What the implementation answered.
+        actual: String,
+    },
     /// Wrong answer.
     Fail {
         /// What a conforming implementation answers.
@@ -65,6 +71,7 @@ impl CaseOutcome {
     pub fn kind(&self) -> &'static str {
         match self {
             CaseOutcome::Pass => "pass",
+            CaseOutcome::Either { .. } => "either",
             CaseOutcome::Fail { .. } => "fail",
             CaseOutcome::Error { .. } => "error",
             CaseOutcome::Crash { .. } => "crash",
@@ -111,6 +118,9 @@ pub struct RunOptions {
     pub run_timeout: Option<Duration>,
     /// Called after each case (for progress bars).
     pub on_case: Option<OnCase>,
+    /// Stop after this many nonconformant cases (`--max-failures`, `--fail-fast` = 1): the cases not yet
+    /// started are reported as not run.
+    pub max_failures: Option<usize>,
 }
 
 /// Everything a run produced.
@@ -148,6 +158,44 @@ struct Shared<'a> {
     expectations: &'a Expectations,
     deadline: Option<Instant>,
     options: &'a RunOptions,
+    /// Nonconformant cases so far (for `max_failures`).
+    bad: AtomicUsize,
+    /// Values answers carried (a signer's hash, a token's signature): not a leak when they show up on stderr.
+    returned: Mutex<Vec<String>>,
+}
+
+/// What one worker remembers about its connection.
+struct Worker {
+    conn: Option<Box<dyn Transport>>,
+    failed_restarts: usize,
+    /// A worker's first connection (every worker but the first opens its own) is not a restart.
+    connected_before: bool,
+    /// The case each seq sent on this worker's connections belonged to (to blame unsolicited output).
+    seqs: std::collections::HashMap<u64, usize>,
+    /// The end of the previous stderr chunk, so a value split across two reads is still found.
+    stderr_tail: Vec<u8>,
+}
+
+/// How much of the previous stderr chunk is scanned again with the next one.
+const STDERR_OVERLAP: usize = 256;
+
+/// IUT text made fit for a report: secrets redacted, control and format characters escaped, length capped.
+fn clean(scanner: &Scanner, text: &str) -> String {
+    crate::sanitize::iut_text(&scanner.redact(text))
+}
+
+/// The same for every text of an outcome.
+fn clean_outcome(scanner: &Scanner, outcome: CaseOutcome) -> CaseOutcome {
+    let c = |t: String| clean(scanner, &t);
+    match outcome {
+        CaseOutcome::Fail { expected, actual, hint } => {
+            CaseOutcome::Fail { expected, actual: c(actual), hint: c(hint) }
+        }
+        CaseOutcome::Error { reason } => CaseOutcome::Error { reason: c(reason) },
+        CaseOutcome::Crash { reason } => CaseOutcome::Crash { reason: c(reason) },
+        CaseOutcome::Timeout { reason } => CaseOutcome::Timeout { reason: c(reason) },
+        other => other,
+    }
 }
 
 /// Opens a connection and shakes hands.
@@ -165,7 +213,14 @@ fn open(connector: &dyn Connector, seq: &AtomicU64) -> Result<(Box<dyn Transport
         }
     });
     match answer {
-        Ok(hello) => Ok((t, hello)),
+        Ok(hello) => match &hello.protocol {
+            Some(p) if p != ivconform_protocol::PROTOCOL => Err(CallError::Unreachable(format!(
+                "it speaks protocol {}, but this harness speaks {} (docs/PROTOCOL.md): nothing was run",
+                crate::sanitize::iut_text(p),
+                ivconform_protocol::PROTOCOL
+            ))),
+            _ => Ok((t, hello)),
+        },
         Err(e) => {
             // What the IUT said on its way out usually explains a failed start (a missing symbol, a bad ABI).
             std::thread::sleep(std::time::Duration::from_millis(50));
@@ -185,7 +240,14 @@ pub fn run(
 ) -> Result<RunResult, StartError> {
     let start = Instant::now();
     let seq = AtomicU64::new(1);
-    let (first, hello) = open(connector, &seq).map_err(|e| StartError(format!("{}: {e}", connector.describe())))?;
+    let (first, mut hello) = open(connector, &seq)
+        .map_err(|e| StartError(format!("{}: {}", connector.describe(), clean(scanner, &e.to_string()))))?;
+    for field in [&mut hello.name, &mut hello.version, &mut hello.language] {
+        *field = clean(scanner, field);
+    }
+    if let Some(p) = hello.protocol.as_mut() {
+        *p = clean(scanner, p);
+    }
     let startup = start.elapsed();
     let shared = Shared {
         cases,
@@ -200,6 +262,8 @@ pub fn run(
         expectations,
         deadline: options.run_timeout.map(|d| start + d),
         options,
+        bad: AtomicUsize::new(0),
+        returned: Mutex::new(Vec::new()),
     };
     let jobs = options.jobs.max(1).min(cases.len().max(1));
     std::thread::scope(|scope| {
@@ -219,7 +283,8 @@ pub fn run(
         .collect();
     let finished = shared.finished.lock().unwrap_or_else(|e| e.into_inner()).unwrap_or_else(Instant::now);
     let mut findings = shared.findings.into_inner().unwrap_or_else(|e| e.into_inner());
-    findings.sort_by(|a, b| a.case.cmp(&b.case).then(a.what.cmp(&b.what)));
+    findings.sort();
+    findings.dedup();
     Ok(RunResult {
         hello,
         results,
@@ -230,39 +295,92 @@ pub fn run(
     })
 }
 
-fn worker(connector: &dyn Connector, shared: &Shared<'_>, mut conn: Option<Box<dyn Transport>>) {
-    let mut failed_restarts = 0;
-    // A worker's first connection (every worker but the first opens its own) is not a restart.
-    let mut connected_before = conn.is_some();
+fn worker(connector: &dyn Connector, shared: &Shared<'_>, conn: Option<Box<dyn Transport>>) {
+    let mut w = Worker {
+        connected_before: conn.is_some(),
+        conn,
+        failed_restarts: 0,
+        seqs: std::collections::HashMap::new(),
+        stderr_tail: Vec::new(),
+    };
     loop {
         let index = shared.next.fetch_add(1, Ordering::SeqCst);
         let Some(case) = shared.cases.get(index) else { break };
-        let (outcome, duration) =
-            run_one(connector, shared, case, &mut conn, &mut failed_restarts, &mut connected_before);
+        let (outcome, duration) = run_one(connector, shared, index, &mut w);
         let outcome = apply_expectations(shared.expectations, case, outcome);
+        if outcome.is_bad() {
+            shared.bad.fetch_add(1, Ordering::SeqCst);
+        }
         if let Some(cb) = &shared.options.on_case {
             cb(case, &outcome);
         }
-        shared.results.lock().unwrap_or_else(|e| e.into_inner())[index] = Some(CaseResult { index, outcome, duration });
+        store(shared, index, outcome, duration);
     }
     {
         let mut finished = shared.finished.lock().unwrap_or_else(|e| e.into_inner());
         let now = Instant::now();
         *finished = Some(finished.map_or(now, |f| f.max(now)));
     }
-    if let Some(mut c) = conn {
+    if let Some(mut c) = w.conn.take() {
         c.close();
+        after_call(shared, &mut w, c.as_mut(), None);
     }
 }
 
-fn run_one(
-    connector: &dyn Connector,
-    shared: &Shared<'_>,
-    case: &PlannedCase,
-    conn: &mut Option<Box<dyn Transport>>,
-    failed_restarts: &mut usize,
-    connected_before: &mut bool,
-) -> (CaseOutcome, Duration) {
+fn store(shared: &Shared<'_>, index: usize, outcome: CaseOutcome, duration: Duration) {
+    shared.results.lock().unwrap_or_else(|e| e.into_inner())[index] = Some(CaseResult { index, outcome, duration });
+}
+
+/// After every call (and after closing): stderr scanned by content, and output nobody asked for blamed on
+/// the case that caused it. Output that followed the `current` case (whose result is not stored yet) is
+/// returned, shown, for the caller to apply.
+fn after_call(shared: &Shared<'_>, w: &mut Worker, t: &mut dyn Transport, current: Option<usize>) -> Option<String> {
+    let mut current_extra: Option<String> = None;
+    let stderr = t.take_stderr();
+    if !stderr.is_empty() {
+        let mut chunk = std::mem::take(&mut w.stderr_tail);
+        chunk.extend_from_slice(stderr.as_bytes());
+        let returned = shared.returned.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let found = shared.scanner.scan_stderr(&chunk, &returned);
+        if !found.is_empty() {
+            shared.findings.lock().unwrap_or_else(|e| e.into_inner()).extend(found);
+        }
+        w.stderr_tail = chunk[chunk.len().saturating_sub(STDERR_OVERLAP)..].to_vec();
+    }
+    for extra in t.take_unsolicited() {
+        let Some(&index) = w.seqs.get(&extra.after_seq) else { continue };
+        let case = &shared.cases[index];
+        let found = shared.scanner.scan(case, "response", &extra.bytes, &[]);
+        if !found.is_empty() {
+            shared.findings.lock().unwrap_or_else(|e| e.into_inner()).extend(found);
+        }
+        if Some(index) == current {
+            let shown = clean(shared.scanner, &String::from_utf8_lossy(&extra.bytes));
+            current_extra = Some(match current_extra {
+                Some(before) => format!("{before} / {shown}"),
+                None => shown,
+            });
+            continue;
+        }
+        let mut results = shared.results.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(result) = results[index].as_mut() else { continue };
+        if matches!(result.outcome, CaseOutcome::Pass | CaseOutcome::Fail { .. } | CaseOutcome::UnexpectedPass { .. }) {
+            let shown = clean(shared.scanner, &String::from_utf8_lossy(&extra.bytes));
+            let error = CaseOutcome::Error {
+                reason: format!("after its answer the implementation sent output no request asked for: {shown}"),
+            };
+            let was_bad = result.outcome.is_bad();
+            result.outcome = apply_expectations(shared.expectations, case, error);
+            if result.outcome.is_bad() && !was_bad {
+                shared.bad.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+    }
+    current_extra
+}
+
+fn run_one(connector: &dyn Connector, shared: &Shared<'_>, index: usize, w: &mut Worker) -> (CaseOutcome, Duration) {
+    let case = &shared.cases[index];
     if !shared.claimed.contains(&case.capability) {
         return (
             CaseOutcome::Skipped {
@@ -277,70 +395,120 @@ fn run_one(
             Duration::ZERO,
         );
     }
-    if conn.is_none() {
-        if *failed_restarts >= 3 {
+    if let Some(max) = shared.options.max_failures {
+        let bad = shared.bad.load(Ordering::SeqCst);
+        if bad >= max {
+            return (
+                CaseOutcome::Skipped {
+                    reason: format!(
+                        "not run: the run stopped after {bad} nonconformant case(s) (--max-failures {max})"
+                    ),
+                },
+                Duration::ZERO,
+            );
+        }
+    }
+    if w.conn.is_none() {
+        if w.failed_restarts >= 3 {
             return (
                 CaseOutcome::Crash { reason: "the implementation could not be restarted (3 attempts failed)".into() },
                 Duration::ZERO,
             );
         }
-        if *connected_before {
+        if w.connected_before {
             shared.restarts.fetch_add(1, Ordering::SeqCst);
         }
-        *connected_before = true;
+        w.connected_before = true;
         match open(connector, &shared.seq) {
             Ok((t, _)) => {
-                *conn = Some(t);
-                *failed_restarts = 0;
+                w.conn = Some(t);
+                w.failed_restarts = 0;
             }
             Err(e) => {
-                *failed_restarts += 1;
+                w.failed_restarts += 1;
                 return (
-                    CaseOutcome::Crash { reason: format!("could not restart the implementation: {e}") },
+                    CaseOutcome::Crash {
+                        reason: clean(shared.scanner, &format!("could not restart the implementation: {e}")),
+                    },
                     Duration::ZERO,
                 );
             }
         }
     }
-    let t = conn.as_mut().expect("connected above");
-    let request = case.request.clone().with_seq(shared.seq.fetch_add(1, Ordering::SeqCst));
+    let mut t = w.conn.take().expect("connected above");
+    let seq = shared.seq.fetch_add(1, Ordering::SeqCst);
+    w.seqs.insert(seq, index);
+    let request = case.request.clone().with_seq(seq);
     let sent = Instant::now();
     let answer = t.call(&request);
     let duration = sent.elapsed();
+    let received = t.take_received();
     let stderr = t.take_stderr();
-    let mut findings = shared.scanner.scan(case, "stderr", &stderr, &[]);
+    let mut findings = Vec::new();
     let outcome = match answer {
         Ok(exchange) => {
-            let allowed: Vec<&str> = match &exchange.response {
-                Response::Sign { user_hash: Some(h), .. } => vec![h.as_str()],
-                Response::Hmac { tag_hex, .. } => vec![tag_hex.as_str()],
+            let allowed: Vec<String> = match &exchange.response {
+                Response::Sign { user_hash: Some(h), .. } => vec![h.clone()],
+                Response::Hmac { tag_hex, .. } => vec![tag_hex.clone()],
+                Response::SignJwt { token: Some(token), .. } => {
+                    token.rsplit('.').next().map(str::to_string).into_iter().chain([token.clone()]).collect()
+                }
                 _ => vec![],
             };
-            findings.extend(shared.scanner.scan(case, "response", &exchange.raw, &allowed));
+            let raw = if received.is_empty() { exchange.raw.as_bytes().to_vec() } else { received };
+            let refs: Vec<&str> = allowed.iter().map(String::as_str).collect();
+            findings.extend(shared.scanner.scan(case, "response", &raw, &refs));
+            shared.returned.lock().unwrap_or_else(|e| e.into_inner()).extend(allowed);
+            w.conn = Some(t);
             match grade(case, &exchange.response) {
                 Grade::Pass => CaseOutcome::Pass,
+                Grade::Either { actual } => CaseOutcome::Either { actual },
                 Grade::Fail { expected, actual, hint } => CaseOutcome::Fail { expected, actual, hint },
             }
         }
         Err(e) => {
+            findings.extend(shared.scanner.scan(case, "response", &received, &[]));
             // After any failure the connection's state is unknown: the next case gets a fresh one.
-            if let Some(mut broken) = conn.take() {
-                broken.close();
-            }
+            t.close();
             let with_stderr =
                 |m: String| if stderr.trim().is_empty() { m } else { format!("{m}; stderr: {}", last_line(&stderr)) };
-            match e {
+            let outcome = match e {
                 CallError::Timeout(_) => CaseOutcome::Timeout { reason: e.to_string() },
                 CallError::Crash(m) => CaseOutcome::Crash { reason: with_stderr(m) },
                 CallError::Protocol(m) => CaseOutcome::Error { reason: m },
                 CallError::Unreachable(m) => CaseOutcome::Crash { reason: with_stderr(m) },
-            }
+            };
+            let _ = after_call(shared, w, t.as_mut(), Some(index));
+            outcome
         }
     };
+    // The stderr read before the call's connection could be closed.
+    if !stderr.is_empty() {
+        let mut chunk = std::mem::take(&mut w.stderr_tail);
+        chunk.extend_from_slice(stderr.as_bytes());
+        let returned = shared.returned.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        findings.extend(shared.scanner.scan_stderr(&chunk, &returned));
+        w.stderr_tail = chunk[chunk.len().saturating_sub(STDERR_OVERLAP)..].to_vec();
+    }
+    let mut outcome = outcome;
+    if let Some(mut t) = w.conn.take() {
+        if let Some(extra) = after_call(shared, w, t.as_mut(), Some(index)) {
+            if matches!(outcome, CaseOutcome::Pass | CaseOutcome::Fail { .. }) {
+                outcome = CaseOutcome::Error {
+                    reason: format!("after its answer the implementation sent output no request asked for: {extra}"),
+                };
+            }
+            // The connection is out of step: the next case gets a fresh one.
+            t.close();
+            let _ = after_call(shared, w, t.as_mut(), None);
+        } else {
+            w.conn = Some(t);
+        }
+    }
     if !findings.is_empty() {
         shared.findings.lock().unwrap_or_else(|e| e.into_inner()).extend(findings);
     }
-    (outcome, duration)
+    (clean_outcome(shared.scanner, outcome), duration)
 }
 
 fn last_line(text: &str) -> String {

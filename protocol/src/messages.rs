@@ -35,6 +35,11 @@ impl Capability {
             Capability::SignJwt => "sign_jwt",
         }
     }
+
+    /// The capability with this wire name.
+    pub fn parse(name: &str) -> Option<Capability> {
+        Capability::ALL.into_iter().find(|c| c.as_str() == name)
+    }
 }
 
 /// A request from the harness. Every request carries `seq`, echoed by the response. Unknown fields are

@@ -12,6 +12,7 @@ use ivconform_harness::runner::{self, RunOptions};
 use ivconform_harness::suite::expectations::Expectations;
 use ivconform_harness::suite::plan::{expected_hashes, plan};
 use ivconform_harness::suite::select::Selection;
+use ivconform_protocol::Capability;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -62,6 +63,16 @@ pub struct RunArgs {
     /// Parallel connections [default: 4 for HTTP, 1 otherwise].
     #[arg(long, value_name = "N", help_heading = "Running")]
     pub jobs: Option<usize>,
+    /// Fail the run (exit 1) unless the implementation claims these capabilities: hmac, sign, verify,
+    /// verify_jwt, sign_jwt (comma-separated or repeated). Without it, unclaimed capabilities are skipped.
+    #[arg(long, value_name = "CAP,...", value_delimiter = ',', help_heading = "Running")]
+    pub require: Vec<String>,
+    /// Stop at the first nonconformant case (the same as --max-failures 1).
+    #[arg(long, conflicts_with = "max_failures", help_heading = "Running")]
+    pub fail_fast: bool,
+    /// Stop after N nonconformant cases; the cases not started are reported as not run.
+    #[arg(long, value_name = "N", help_heading = "Running")]
+    pub max_failures: Option<usize>,
 
     /// Write a JUnit XML report (one test suite per vector group).
     #[arg(long, value_name = "FILE", help_heading = "Reports")]
@@ -83,6 +94,19 @@ pub struct RunArgs {
 /// Runs the command.
 pub fn run(args: RunArgs) -> CommandResult {
     let (timeout, run_timeout) = (args.timeout, args.run_timeout);
+    if args.max_failures == Some(0) {
+        return usage("--max-failures must be at least 1");
+    }
+    let mut required = Vec::new();
+    for name in &args.require {
+        match Capability::parse(name.trim()) {
+            Some(c) => required.push(c),
+            None => {
+                let known: Vec<&str> = Capability::ALL.iter().map(|c| c.as_str()).collect();
+                return usage(format!("--require {name:?}: not a capability; expected one of {}", known.join(", ")));
+            }
+        }
+    }
     let dir = args.vectors.clone().unwrap_or_else(ivconform_vectors::default_dir);
     let suite = match ivconform_vectors::load_dir(&dir) {
         Ok(s) => s,
@@ -150,6 +174,7 @@ pub fn run(args: RunArgs) -> CommandResult {
     let options = RunOptions {
         jobs: args.jobs.unwrap_or(default_jobs),
         run_timeout,
+        max_failures: if args.fail_fast { Some(1) } else { args.max_failures },
         on_case: Some(Arc::new(move |case, outcome| {
             bar_cb.inc(1);
             if outcome.is_bad() {
@@ -157,7 +182,7 @@ pub fn run(args: RunArgs) -> CommandResult {
             }
         })),
     };
-    let scanner = Scanner::new(hashes);
+    let scanner = Scanner::new(&all, hashes);
     let result = runner::run(connector.as_ref(), &cases, &scanner, &expectations, &options);
     bar.finish_and_clear();
     let result = match result {
@@ -179,6 +204,11 @@ pub fn run(args: RunArgs) -> CommandResult {
         transport: connector.describe(),
         suite: suite_label,
         stale_expectations: stale,
+        missing_required: required
+            .iter()
+            .filter(|c| !result.hello.capabilities.contains(c))
+            .map(|c| c.as_str().to_string())
+            .collect(),
     };
     let timings = !args.no_timings;
     let verbosity = if args.quiet {

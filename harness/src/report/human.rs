@@ -20,6 +20,7 @@ pub enum Verbosity {
 fn counts_line(c: &Counts) -> String {
     let mut parts = vec![format!("{} passed", c.pass)];
     for (n, what) in [
+        (c.either, "either way (J2's leeway window: accepted or refused, both conformant, not graded)"),
         (c.fail, "failed"),
         (c.error, "errors"),
         (c.crash, "crashed"),
@@ -155,7 +156,11 @@ pub fn render(report: &Report<'_>, verbosity: Verbosity, colour: bool, timings: 
             let _ = writeln!(out, "  {} {}: {} appears in the {}", red.apply_to("LEAK"), f.case, f.what, f.channel);
         }
     }
-    let verdict = if report.conformant() { green.apply_to("CONFORMANT") } else { red.apply_to("NONCONFORMANT") };
-    let _ = writeln!(out, "\nVerdict: {verdict}");
+    let problems = report.problems();
+    if problems.is_empty() {
+        let _ = writeln!(out, "\nVerdict: {}", green.apply_to("CONFORMANT"));
+    } else {
+        let _ = writeln!(out, "\nVerdict: {} ({})", red.apply_to("NONCONFORMANT"), problems.join("; "));
+    }
     out
 }

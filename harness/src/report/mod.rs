@@ -26,6 +26,8 @@ pub struct Report<'a> {
     pub suite: String,
     /// Expectations-file entries that matched no case of the suite.
     pub stale_expectations: Vec<String>,
+    /// Capabilities the run required (`--require`) that the implementation does not claim.
+    pub missing_required: Vec<String>,
 }
 
 /// Counts of each outcome kind.
@@ -35,6 +37,8 @@ pub struct Counts {
     pub total: usize,
     /// Passed.
     pub pass: usize,
+    /// J2's leeway window: a conformant answer of two, not graded (not a pass).
+    pub either: usize,
     /// Wrong answers.
     pub fail: usize,
     /// Protocol violations.
@@ -57,6 +61,7 @@ impl Counts {
         self.total += 1;
         match o {
             CaseOutcome::Pass => self.pass += 1,
+            CaseOutcome::Either { .. } => self.either += 1,
             CaseOutcome::Fail { .. } => self.fail += 1,
             CaseOutcome::Error { .. } => self.error += 1,
             CaseOutcome::Crash { .. } => self.crash += 1,
@@ -107,7 +112,36 @@ impl Report<'_> {
 
     /// True when no case is bad, no finding was made and no expectation is stale.
     pub fn conformant(&self) -> bool {
-        self.counts().bad() == 0 && self.run.findings.is_empty() && self.stale_expectations.is_empty()
+        self.problems().is_empty()
+    }
+
+    /// How many cases ran (were sent to the implementation or failed trying): not skipped.
+    pub fn executed(&self) -> usize {
+        self.run.results.iter().filter(|r| !matches!(r.outcome, CaseOutcome::Skipped { .. })).count()
+    }
+
+    /// Why the run is not conformant, one line each; empty when it is. A run in which nothing was tested is
+    /// never conformant: a gate that passes an implementation claiming no capability tests nothing.
+    pub fn problems(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        let bad = self.counts().bad();
+        if bad > 0 {
+            out.push(format!("{bad} case{} not conformant", if bad == 1 { "" } else { "s" }));
+        }
+        if !self.run.findings.is_empty() {
+            let n = self.run.findings.len();
+            out.push(format!("{n} security finding{}", if n == 1 { "" } else { "s" }));
+        }
+        if !self.stale_expectations.is_empty() {
+            out.push("stale expectations".into());
+        }
+        if !self.missing_required.is_empty() {
+            out.push(format!("required but not claimed: {}", self.missing_required.join(", ")));
+        }
+        if self.executed() == 0 {
+            out.push("nothing was tested: every case was skipped".into());
+        }
+        out
     }
 
     /// The IUT's hello.

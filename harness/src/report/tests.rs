@@ -37,6 +37,7 @@ impl Fixture {
             transport: self.transport.clone(),
             suite: "golden vectors test".into(),
             stale_expectations: stale.iter().map(|s| s.to_string()).collect(),
+            missing_required: Vec::new(),
         }
     }
 }
@@ -195,7 +196,10 @@ fn human_report_lists_counts_failures_and_verdict() {
         "\nExpected failures (1):\n  XFAIL sign-only-email (fail): upper-case hex (https://tracker.example/1)\n"
     ));
     assert!(out.contains("\nStale expectations (match no case of the suite; remove or fix them):\n  old-case-*\n"));
-    assert_eq!(out.lines().rev().find(|l| !l.is_empty()), Some("Verdict: NONCONFORMANT"));
+    assert_eq!(
+        out.lines().rev().find(|l| !l.is_empty()),
+        Some("Verdict: NONCONFORMANT (6 cases not conformant; stale expectations)")
+    );
     assert!(!out.contains('\u{1b}'), "no colour when asked for none");
     // The exact counts line above also shows that no " in N s" timing was added.
 }
@@ -213,7 +217,7 @@ fn quiet_human_report_keeps_only_failures_and_verdict() {
     for kept in ["15 cases: 5 passed", "Failures (6):", "hint:     S1: user_hash must be lowercase hex", CRASH] {
         assert!(quiet.contains(kept), "{kept}: {quiet}");
     }
-    assert!(quiet.trim_end().ends_with("Verdict: NONCONFORMANT"));
+    assert!(quiet.trim_end().lines().last().unwrap().starts_with("Verdict: NONCONFORMANT ("), "{quiet}");
     assert!(quiet.lines().count() < normal.lines().count());
 }
 
@@ -254,7 +258,10 @@ fn human_verdict_follows_failures_stale_entries_and_findings() {
     assert!(out.trim_end().ends_with("Verdict: CONFORMANT"), "{out}");
 
     let stale = human::render(&f.report(&["gone-*"]), Verbosity::Quiet, false, false);
-    assert!(stale.contains("  gone-*\n") && stale.trim_end().ends_with("Verdict: NONCONFORMANT"), "{stale}");
+    assert!(
+        stale.contains("  gone-*\n") && stale.trim_end().ends_with("Verdict: NONCONFORMANT (stale expectations)"),
+        "{stale}"
+    );
 
     let (f, secret) = leaky();
     let out = human::render(&f.report(&[]), Verbosity::Normal, false, false);
@@ -262,7 +269,7 @@ fn human_verdict_follows_failures_stale_entries_and_findings() {
     assert!(out.contains("\nSecurity findings (oracle leaks, separate from conformance):\n"));
     assert_eq!(line(&out, "LEAK "), "LEAK sign-only-user-id: the signing secret appears in the response");
     assert!(!out.contains(&secret), "the report must not print the secret");
-    assert!(out.trim_end().ends_with("Verdict: NONCONFORMANT"));
+    assert!(out.trim_end().ends_with("Verdict: NONCONFORMANT (1 security finding)"), "{out}");
 }
 
 /// The JSON report parses, has one entry per case in plan order with the right id, group, rules and outcome

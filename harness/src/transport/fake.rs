@@ -145,12 +145,12 @@ pub fn sample(n: usize) -> Vec<PlannedCase> {
 
 /// A scanner knowing every expected hash of the committed vectors, as `ivconform run` builds it.
 pub fn scanner() -> Scanner {
-    Scanner::new(expected_hashes(suite()))
+    Scanner::new(&planned(), expected_hashes(suite()))
 }
 
 /// Options with `jobs` connections, no run deadline and no callback.
 pub fn options(jobs: usize) -> RunOptions {
-    RunOptions { jobs, run_timeout: None, on_case: None }
+    RunOptions { jobs, run_timeout: None, on_case: None, max_failures: None }
 }
 
 /// True when `request` (with the runner's seq) is the request planned for `case`.
