@@ -44,9 +44,14 @@ pub struct DiagnoseArgs {
     #[arg(long, value_name = "ID")]
     pub previous: Vec<String>,
     /// Serve a small page with a form on this address (e.g. 127.0.0.1:8090) instead of answering once; the
-    /// configuration stays on the server, the page only receives identifiers and hashes.
+    /// configuration stays on the server, the page only receives identifiers and hashes. Loopback only,
+    /// unless --allow-remote.
     #[arg(long, value_name = "ADDR")]
     pub serve: Option<String>,
+    /// With --serve: allow an address other than loopback (e.g. 0.0.0.0:8090). Whoever reaches the page
+    /// learns which secret made a hash, so only on a trusted network.
+    #[arg(long, requires = "serve")]
+    pub allow_remote: bool,
 }
 
 /// Largest workspace configuration read (bytes): thousands of apps fit; a runaway file is refused unread.
@@ -72,7 +77,18 @@ pub fn diagnose(args: DiagnoseArgs) -> CommandResult {
         Err(e) => return usage(e),
     };
     if let Some(addr) = &args.serve {
-        return match ivconform_harness::serve::diagnose_page::serve(addr, config) {
+        use ivconform_harness::serve::diagnose_page::{serve, Exposure};
+        let exposure = if args.allow_remote { Exposure::AllowRemote } else { Exposure::LoopbackOnly };
+        let served = serve(addr, config, exposure, |bound| {
+            if !bound.ip().is_loopback() {
+                eprintln!(
+                    "warning: the diagnose page listens on {bound}, beyond this machine: anyone who reaches it learns which configured secret made a hash (never the secret itself); serve it on a trusted network only"
+                );
+            }
+            println!("listening on http://{bound}/");
+            let _ = std::io::Write::flush(&mut std::io::stdout());
+        });
+        return match served {
             Ok(()) => Ok(ExitCode::SUCCESS),
             Err(e) => usage(format!("cannot serve on {addr}: {e}")),
         };

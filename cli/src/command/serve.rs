@@ -15,7 +15,7 @@ pub struct ServeArgs {
     /// Listen for HTTP on this address (use port 0 for any free port; the address is printed).
     #[arg(long, value_name = "ADDR")]
     pub http: Option<String>,
-    /// HTTP worker threads.
+    /// HTTP worker threads (the server's runtime threads; connections are tasks, not threads).
     #[arg(long, value_name = "N", default_value_t = 4)]
     pub threads: usize,
     /// Serve a no-op implementation instead of the reference: fixed answers, no work (a round-trip baseline
