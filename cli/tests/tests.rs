@@ -16,4 +16,5 @@ mod fuzz;
 mod hostile;
 mod props;
 mod reports;
+mod servers;
 mod timing;

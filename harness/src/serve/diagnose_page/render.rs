@@ -66,7 +66,7 @@ fn result(html: &mut String, v: &Verdict) {
     if !v.fixes.is_empty() {
         html.push_str(r#"<h3>How to fix it</h3><ol class="fixes" id="fixes">"#);
         for f in &v.fixes {
-            let _ = write!(html, "<li>{}</li>", escape(f));
+            let _ = write!(html, "<li>{}</li>", escape(&capitalised(f)));
         }
         html.push_str("</ol>\n");
     }
@@ -78,6 +78,12 @@ fn result(html: &mut String, v: &Verdict) {
         );
     }
     html.push_str("</section>\n");
+}
+
+/// The text with its first letter upper-cased (the diagnoses' sentences start lower-case, after a colon).
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }
 
 fn form_html(html: &mut String, config: &Config, form: &Form, first: bool) {
@@ -103,7 +109,7 @@ fn form_html(html: &mut String, config: &Config, form: &Form, first: bool) {
 <label for="jwt">intercom_user_jwt<textarea id="jwt" name="jwt" rows="2" spellcheck="false" aria-describedby="jwt-hint">{jwt}</textarea><span class="hint" id="jwt-hint">The token as sent; user_id and email above are then the clear-text fields, if any.</span></label>
 </fieldset>
 <fieldset><legend>Or the whole boot payload</legend>
-<label for="payload">Boot payload (JSON)<textarea id="payload" name="payload" rows="4" spellcheck="false" aria-describedby="payload-hint">{payload}</textarea><span class="hint" id="payload-hint">When given, app_id, user_id, email and user_hash (or intercom_user_jwt) come from it, and the fields above are ignored.</span></label>
+<label for="payload">Boot payload (JSON)<textarea id="payload" name="payload" rows="3" spellcheck="false" aria-describedby="payload-hint">{payload}</textarea><span class="hint" id="payload-hint">When given, app_id, user_id, email and user_hash (or intercom_user_jwt) come from it, and the fields above are ignored.</span></label>
 </fieldset>
 <fieldset><legend>Optional</legend><div class="row">
 <label for="previous">Previous identifiers<textarea id="previous" name="previous" rows="2" spellcheck="false" aria-describedby="previous-hint">{previous}</textarea><span class="hint" id="previous-hint">One per line: identifiers the user had before (finds stale or cached hashes).</span></label>

@@ -3,7 +3,7 @@
 //!
 //! | what a client can do                         | what bounds it                                          |
 //! |----------------------------------------------|---------------------------------------------------------|
-//! | open connections and hold them               | [`Limits::max_connections`]: accept waits on a semaphore (back-pressure: new clients queue in the kernel backlog); an accept that runs out of descriptors backs off instead of ending the server |
+//! | open connections and hold them               | [`Limits::max_connections`]: accept waits on a semaphore (back-pressure: new clients queue in the kernel backlog), and while it waits, connections idle between requests are closed to make room; an accept that runs out of descriptors backs off instead of ending the server |
 //! | stay idle before or between requests         | [`Limits::idle_timeout`]: hyper's header-read timer, which runs while hyper waits for a request head |
 //! | send a request head slowly (slowloris)       | [`Limits::header_timeout`] from the head's first byte ([`Guarded`]) |
 //! | send a huge head                             | [`Limits::max_header_bytes`], [`Limits::max_headers`]: hyper answers 431 and closes |
@@ -92,6 +92,8 @@ pub(crate) struct Shared {
     pub limits: Limits,
     budget: Arc<Semaphore>,
     connections: Arc<Semaphore>,
+    /// Bumped by the accept loop when every connection slot is taken: idle connections then close.
+    evict: tokio::sync::watch::Sender<u64>,
 }
 
 /// A started server: its runtime, address and accept loop.
@@ -143,6 +145,7 @@ pub(crate) fn start<A: App>(addr: &str, threads: usize, limits: Limits, app: A) 
     let shared = Arc::new(Shared {
         budget: Arc::new(Semaphore::new(limits.body_budget)),
         connections: Arc::new(Semaphore::new(limits.max_connections)),
+        evict: tokio::sync::watch::Sender::new(0),
         limits,
     });
     let accept = runtime.spawn(accept_loop(listener, shared, Arc::new(app)));
@@ -152,8 +155,19 @@ pub(crate) fn start<A: App>(addr: &str, threads: usize, limits: Limits, app: A) 
 /// Accepts connections while fewer than the cap are open; returns the error that ended it.
 async fn accept_loop<A: App>(listener: TcpListener, shared: Arc<Shared>, app: Arc<A>) -> io::Error {
     loop {
-        let Ok(permit) = Arc::clone(&shared.connections).acquire_owned().await else {
-            return io::Error::other("the connection semaphore closed");
+        let permit = match Arc::clone(&shared.connections).try_acquire_owned() {
+            Ok(permit) => permit,
+            Err(_) => loop {
+                // Full: ask idle connections (between requests, or open without a byte sent) to close,
+                // and wait for a slot; ask again every second while busy ones hold them all.
+                shared.evict.send_modify(|n| *n += 1);
+                let wait = Arc::clone(&shared.connections).acquire_owned();
+                match tokio::time::timeout(Duration::from_secs(1), wait).await {
+                    Ok(Ok(permit)) => break permit,
+                    Ok(Err(_)) => return io::Error::other("the connection semaphore closed"),
+                    Err(_) => continue,
+                }
+            },
         };
         let (stream, _peer) = match listener.accept().await {
             Ok(accepted) => accepted,
@@ -183,10 +197,12 @@ fn transient(e: &io::Error) -> bool {
 async fn connection<A: App>(stream: TcpStream, shared: Arc<Shared>, app: Arc<A>, permit: OwnedSemaphorePermit) {
     let Ok(local) = stream.local_addr() else { return };
     let busy = Arc::new(AtomicBool::new(false));
+    let in_head = Arc::new(AtomicBool::new(false));
     let limits = &shared.limits;
     let io = hyper_util::rt::TokioIo::new(Guarded {
         inner: stream,
         busy: Arc::clone(&busy),
+        in_head: Arc::clone(&in_head),
         header_timeout: limits.header_timeout,
         write_stall: limits.write_stall,
         head: None,
@@ -203,16 +219,28 @@ async fn connection<A: App>(stream: TcpStream, shared: Arc<Shared>, app: Arc<A>,
             Ok::<_, std::convert::Infallible>(reply.map(|inner| Tracked { inner, busy }))
         }) as Pin<Box<dyn Future<Output = _> + Send>>
     });
-    let served = hyper::server::conn::http1::Builder::new()
+    let conn = hyper::server::conn::http1::Builder::new()
         .timer(hyper_util::rt::TokioTimer::new())
         .header_read_timeout(limits.idle_timeout)
         .max_buf_size(limits.max_header_bytes.max(8192))
         .max_header_size(limits.max_header_bytes)
         .max_headers(limits.max_headers)
         .serve_connection(io, service)
-        .without_shutdown()
-        .await;
-    if let Ok(parts) = served {
+        .without_shutdown();
+    tokio::pin!(conn);
+    let mut evict = shared.evict.subscribe();
+    let served = loop {
+        tokio::select! {
+            served = &mut conn => break Some(served),
+            // The sender lives in `shared`, which this task holds: `changed` only fails if it is gone.
+            Ok(()) = evict.changed() => {
+                if !busy.load(Ordering::Relaxed) && !in_head.load(Ordering::Relaxed) {
+                    break None;
+                }
+            }
+        }
+    };
+    if let Some(Ok(parts)) = served {
         linger(parts.io.into_inner().inner).await;
     }
     drop(permit);
@@ -243,6 +271,8 @@ struct Guarded {
     inner: TcpStream,
     /// Set while a request is being answered (from its parsed head until its response body is dropped).
     busy: Arc<AtomicBool>,
+    /// Set while a request head is arriving (its timer runs): the connection is not idle.
+    in_head: Arc<AtomicBool>,
     header_timeout: Duration,
     write_stall: Duration,
     /// Running from the first byte of a request head until it is parsed.
@@ -255,14 +285,16 @@ impl AsyncRead for Guarded {
     fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
         let this = self.get_mut();
         let busy = this.busy.load(Ordering::Relaxed);
-        if busy {
+        if busy && this.head.is_some() {
             this.head = None;
+            this.in_head.store(false, Ordering::Relaxed);
         }
         let before = buf.filled().len();
         match Pin::new(&mut this.inner).poll_read(cx, buf) {
             Poll::Ready(Ok(())) => {
                 if !busy && this.head.is_none() && buf.filled().len() > before {
                     this.head = Some(Box::pin(tokio::time::sleep(this.header_timeout)));
+                    this.in_head.store(true, Ordering::Relaxed);
                 }
                 Poll::Ready(Ok(()))
             }
