@@ -57,8 +57,9 @@ pub const MAX_CHUNK_LINE_BYTES: usize = 4096;
 const ERROR_BODY_BYTES: usize = 4096;
 /// Bytes asked of the socket per read.
 const READ_BYTES: usize = 64 * 1024;
-/// The head is parsed after every read while it is this short (garbage is refused at once); past it, only
-/// once an empty line has arrived, so a server trickling bytes cannot make parsing quadratic.
+/// The head is parsed when an empty line arrives, or when what is buffered has doubled since the last parse
+/// (starting from this size), so garbage and too many headers are refused early while a server trickling
+/// bytes cannot make parsing quadratic.
 const EAGER_PARSE_BYTES: usize = 1024;
 
 /// Opens keep-alive HTTP connections to an implementation serving the protocol at a URL.
@@ -289,7 +290,7 @@ impl Conn {
         let timeout = self.timeout;
         let sink = &mut self.received;
         wire.send(message, deadline, timeout)?;
-        let answer = wire.read_response(deadline, timeout, sink)?;
+        let mut answer = wire.read_response(deadline, timeout, sink)?;
         if !answer.complete {
             self.wire = None;
             return Ok(answer);
@@ -297,18 +298,26 @@ impl Conn {
         // Nothing may follow the body: not in the buffer, not already on the socket.
         let mut extra = wire.pending().to_vec();
         wire.start = wire.end;
+        let buffered = extra.len(); // already kept by `fill`
         let closed = wire.drain_ready(&mut extra, MAX_RECEIVED_BYTES);
+        keep(sink, &extra[buffered..]);
+        if closed || !extra.is_empty() {
+            self.wire = None;
+        }
         if !extra.is_empty() {
-            keep(sink, &extra);
-            return Err(CallError::Protocol(format!(
-                "{} bytes after the response body{}: {}",
+            let what = format!(
+                "{} byte{} after the response body{}: {}",
                 extra.len(),
+                if extra.len() == 1 { "" } else { "s" },
                 if extra.len() >= MAX_RECEIVED_BYTES { " (or more)" } else { "" },
                 preview(&String::from_utf8_lossy(&extra[..extra.len().min(ERROR_BODY_BYTES)]))
-            )));
-        }
-        if closed {
-            self.wire = None;
+            );
+            if !(200..300).contains(&answer.status) {
+                // The status says more; the extra bytes are mentioned with it.
+                answer.reason = format!("{} (and {what})", answer.reason);
+                return Ok(answer);
+            }
+            return Err(CallError::Protocol(what));
         }
         Ok(answer)
     }
@@ -450,11 +459,13 @@ impl Wire {
         cap: usize,
     ) -> Result<Head, CallError> {
         let mut searched: usize = 0;
+        let mut parse_at = 0;
         loop {
             let pending = self.pending();
             let has_end = find_blank_line(&pending[searched.saturating_sub(3)..]).is_some();
             searched = pending.len();
-            if has_end || pending.len() <= EAGER_PARSE_BYTES {
+            if has_end || pending.len() >= parse_at || pending.len() >= cap {
+                parse_at = (pending.len() * 2).max(EAGER_PARSE_BYTES);
                 if let Some(head) = parse_head(pending, cap)? {
                     self.start += head.len;
                     return Ok(head);
@@ -1164,5 +1175,481 @@ mod tests {
             assert!(err.contains(needle), "{bad:?}: {err}");
         }
         assert!(HttpConnector::new("http://127.0.0.1:8080/", Duration::ZERO).unwrap_err().contains("timeout"));
+    }
+
+    /// The reference's answer to a request body, as a complete HTTP/1.1 response.
+    fn ok_response(request_body: &[u8]) -> Vec<u8> {
+        let answer = serde_json::to_vec(&reference::handle_bytes(request_body)).unwrap();
+        let mut out =
+            format!("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n", answer.len())
+                .into_bytes();
+        out.extend_from_slice(&answer);
+        out
+    }
+
+    /// The reference's answer to `request` as JSON text.
+    fn answer_text(request: &Request) -> String {
+        serde_json::to_string(&reference::handle(request)).unwrap()
+    }
+
+    /// Serves each connection with `respond(connection, request index on it, request body)`: the bytes to
+    /// write (in one write), or `None` to close the connection. Requests are read up to 1000 per connection.
+    fn each_request(
+        max: usize,
+        respond: impl Fn(usize, usize, &[u8]) -> Option<Vec<u8>> + Send + Sync + 'static,
+    ) -> (String, Arc<AtomicUsize>) {
+        scripted(max, move |n, stream| {
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut stream = stream;
+            for i in 0..1000 {
+                let Some(body) = read_request(&mut reader) else { return };
+                let Some(bytes) = respond(n, i, &body) else { return };
+                if stream.write_all(&bytes).is_err() {
+                    return;
+                }
+            }
+        })
+    }
+
+    /// A server that answers every request with `head` followed by the reference's answer as the body.
+    fn with_head(head: &'static str) -> (String, Arc<AtomicUsize>) {
+        each_request(4, move |_, _, body| {
+            let answer = serde_json::to_vec(&reference::handle_bytes(body)).unwrap();
+            let mut out = head.replace("{len}", &answer.len().to_string()).into_bytes();
+            out.extend_from_slice(&answer);
+            Some(out)
+        })
+    }
+
+    #[test]
+    fn exactly_one_content_length_is_accepted() {
+        for (head, needles) in [
+            // Two headers, even equal: the framing of a smuggled response.
+            (
+                "HTTP/1.1 200 OK\r\nContent-Length: {len}\r\nContent-Length: {len}\r\n\r\n",
+                &["2 Content-Length headers"][..],
+            ),
+            (
+                "HTTP/1.1 200 OK\r\nContent-Length: {len}\r\nContent-Length: 5\r\n\r\n",
+                &["2 Content-Length headers", "\"5\""],
+            ),
+            ("HTTP/1.1 200 OK\r\nContent-Length: {len}, {len}\r\n\r\n", &["is not a number"]),
+            ("HTTP/1.1 200 OK\r\nContent-Length: +{len}\r\n\r\n", &["is not a number"]),
+            ("HTTP/1.1 200 OK\r\nContent-Length: 0x10\r\n\r\n", &["is not a number"]),
+            ("HTTP/1.1 200 OK\r\nContent-Length: \r\n\r\n", &["is not a number"]),
+            ("HTTP/1.1 200 OK\r\nContent-Length: 99999999999999999999999\r\n\r\n", &["too large"]),
+            // Both framings: which one the IUT meant is ambiguous.
+            (
+                "HTTP/1.1 200 OK\r\nContent-Length: {len}\r\nTransfer-Encoding: chunked\r\n\r\n",
+                &["both Content-Length and Transfer-Encoding"],
+            ),
+            ("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n", &["unsupported Transfer-Encoding", "gzip"]),
+            ("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", &["unsupported Transfer-Encoding"]),
+            (
+                "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n",
+                &["unsupported Transfer-Encoding"],
+            ),
+        ] {
+            let (url, _) = with_head(head);
+            let message = expect_protocol(connect(&url, Duration::from_secs(5)).call(&hello()), needles);
+            assert!(!message.is_empty(), "{head}");
+        }
+        // The same answer with one well-formed length (spaces around it allowed) passes.
+        let (url, _) = with_head("HTTP/1.1 200 OK\r\ncontent-length:  {len} \r\n\r\n");
+        assert_eq!(connect(&url, Duration::from_secs(5)).call(&hello()).unwrap().response, reference::handle(&hello()));
+    }
+
+    #[test]
+    fn a_second_response_in_the_same_write_is_an_error_of_this_case_and_the_next_call_is_fresh() {
+        let (url, accepted) = each_request(3, |n, _, body| {
+            let mut out = ok_response(body);
+            if n == 0 {
+                // A correct answer, then the answer to the *next* request the harness will send (seq 2).
+                let next = Request::Hmac { seq: 2, key_hex: "00".into(), msg_hex: "00".into() };
+                out.extend(ok_response(&serde_json::to_vec(&next).unwrap()));
+            }
+            Some(out)
+        });
+        let mut conn = connect(&url, Duration::from_secs(5));
+        let second_len = ok_response(
+            &serde_json::to_vec(&Request::Hmac { seq: 2, key_hex: "00".into(), msg_hex: "00".into() }).unwrap(),
+        )
+        .len();
+        let message = expect_protocol(
+            conn.call(&hello()),
+            &[&format!("{second_len} bytes after the response body"), "HTTP/1.1 200"],
+        );
+        assert!(!message.contains("(or more)"), "{message}");
+        // Everything the IUT sent is there for the leak scan: both responses.
+        let received = conn.take_received();
+        assert_eq!(received.len(), ok_response(&serde_json::to_vec(&hello()).unwrap()).len() + second_len);
+        // The next case gets its own answer from a fresh connection, not the one queued on the old one.
+        let next = Request::Hmac { seq: 2, key_hex: "00".into(), msg_hex: "00".into() };
+        let exchange = conn.call(&next).unwrap();
+        assert_eq!(exchange.response, reference::handle(&next));
+        assert_eq!(accepted.load(Ordering::SeqCst), 2);
+        assert_eq!(conn.take_unsolicited(), vec![]);
+    }
+
+    #[test]
+    fn a_body_longer_than_declared_is_an_error_with_the_extra_byte_count() {
+        let (url, _) = each_request(1, |_, _, body| {
+            let mut out = ok_response(body);
+            out.extend_from_slice(b"{\"tail\":1}\n");
+            Some(out)
+        });
+        expect_protocol(
+            connect(&url, Duration::from_secs(5)).call(&hello()),
+            &["11 bytes after the response body", "tail"],
+        );
+    }
+
+    #[test]
+    fn bytes_arriving_later_on_the_idle_connection_are_unsolicited_output_of_the_previous_request() {
+        // The stray bytes follow the answer to the request with seq 1 after a pause, while the connection
+        // is idle: found when the harness looks (take_unsolicited) or before the next request goes out.
+        for look_first in [true, false] {
+            let (tx, rx) = mpsc::channel::<()>();
+            let rx = std::sync::Mutex::new(rx);
+            let (url, accepted) = scripted(3, move |n, stream| {
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut stream = stream;
+                while let Some(body) = read_request(&mut reader) {
+                    if stream.write_all(&ok_response(&body)).is_err() {
+                        return;
+                    }
+                    if n == 0 {
+                        // Wait until the client has its answer, then send more.
+                        let _ = rx.lock().unwrap().recv_timeout(Duration::from_secs(5));
+                        let _ = stream.write_all(b"late: secret-ish 0123456789abcdef");
+                    }
+                }
+            });
+            let mut conn = connect(&url, Duration::from_secs(5));
+            assert_eq!(conn.call(&hello()).unwrap().response, reference::handle(&hello()));
+            assert_eq!(conn.take_unsolicited(), vec![], "nothing yet");
+            tx.send(()).unwrap();
+            let expected = Unsolicited { after_seq: 1, bytes: b"late: secret-ish 0123456789abcdef".to_vec() };
+            let mut found = Vec::new();
+            if look_first {
+                // Bounded wait for the bytes to cross loopback.
+                let until = Instant::now() + Duration::from_secs(5);
+                while found.is_empty() && Instant::now() < until {
+                    found = conn.take_unsolicited();
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+            } else {
+                std::thread::sleep(Duration::from_millis(200));
+            }
+            let next = Request::Hmac { seq: 2, key_hex: "00".into(), msg_hex: "00".into() };
+            assert_eq!(conn.call(&next).unwrap().response, reference::handle(&next));
+            found.extend(conn.take_unsolicited());
+            assert_eq!(found, vec![expected], "look_first {look_first}");
+            // The stray bytes are not part of the next case's received bytes.
+            assert!(!String::from_utf8_lossy(&conn.take_received()).contains("late"));
+            // The polluted connection was replaced.
+            assert_eq!(accepted.load(Ordering::SeqCst), 2);
+        }
+    }
+
+    #[test]
+    fn a_short_body_then_close_is_a_crash() {
+        let (url, _) = scripted(1, answer_once(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{\"seq\":1}"));
+        let result = connect(&url, TIMEOUT).call(&hello());
+        assert!(matches!(&result, Err(CallError::Crash(m)) if m.contains("after 9 of 100 bytes")), "{result:?}");
+    }
+
+    /// Writes `first`, then `repeat` up to `total` bytes (or until the client hangs up), then holds the
+    /// connection; reports how many bytes it wrote.
+    fn endless_head(
+        first: &'static [u8],
+        repeat: &'static [u8],
+        sent: mpsc::Sender<usize>,
+    ) -> impl Fn(usize, TcpStream) + Send + Sync + 'static {
+        let sent = std::sync::Mutex::new(sent);
+        move |_, stream| {
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            read_request(&mut reader);
+            let mut stream = stream;
+            let mut written = 0;
+            let mut ok = stream.write_all(first).is_ok();
+            while ok && written < 4 << 20 {
+                ok = stream.write_all(repeat).is_ok();
+                written += repeat.len();
+            }
+            let _ = sent.lock().unwrap().send(written);
+            let _ = reader.read(&mut [0u8; 1]);
+        }
+    }
+
+    #[test]
+    fn headers_without_end_are_bounded() {
+        // One header line that never ends: refused once the head passes 64 KiB.
+        let (tx, rx) = mpsc::channel();
+        let (url, _) = scripted(1, endless_head(b"HTTP/1.1 200 OK\r\nX-Long: ", b"aaaaaaaaaaaaaaaa", tx));
+        expect_protocol(
+            connect(&url, Duration::from_secs(5)).call(&hello()),
+            &[&format!("over {MAX_HEAD_BYTES} bytes")],
+        );
+        assert!(rx.recv_timeout(Duration::from_secs(10)).unwrap() < 4 << 20, "the client stopped reading");
+
+        // Header after header: refused past 100 headers.
+        let (tx, rx) = mpsc::channel();
+        let (url, _) = scripted(1, endless_head(b"HTTP/1.1 200 OK\r\n", b"X-A: b\r\n", tx));
+        expect_protocol(connect(&url, Duration::from_secs(5)).call(&hello()), &["more than 100 headers"]);
+        assert!(rx.recv_timeout(Duration::from_secs(10)).unwrap() < 4 << 20, "the client stopped reading");
+
+        // Long header values past the eager-parse window, then the count cap is found at the end of the head.
+        let mut head = b"HTTP/1.1 200 OK\r\n".to_vec();
+        for i in 0..101 {
+            head.extend_from_slice(format!("X-{i}: {}\r\n", "v".repeat(300)).as_bytes());
+        }
+        head.extend_from_slice(b"Content-Length: 0\r\n\r\n");
+        let head: &'static [u8] = head.leak();
+        let (url, _) = scripted(1, answer_once(head));
+        expect_protocol(connect(&url, Duration::from_secs(5)).call(&hello()), &["more than 100 headers"]);
+
+        // A head that stops without its end: a timeout at the deadline.
+        let (url, _) = scripted(1, |_, stream| {
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            read_request(&mut reader);
+            let mut stream = stream;
+            let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n");
+            let _ = reader.read(&mut [0u8; 1]);
+        });
+        assert_eq!(connect(&url, TIMEOUT).call(&hello()), Err(CallError::Timeout(TIMEOUT)));
+
+        // Ninety headers are fine.
+        let (url, _) = each_request(1, |_, _, body| {
+            let mut out = b"HTTP/1.1 200 OK\r\n".to_vec();
+            for i in 0..90 {
+                out.extend_from_slice(format!("X-{i}: v\r\n").as_bytes());
+            }
+            let full = ok_response(body);
+            out.extend_from_slice(&full[b"HTTP/1.1 200 OK\r\n".len()..]);
+            Some(out)
+        });
+        assert_eq!(connect(&url, Duration::from_secs(5)).call(&hello()).unwrap().response, reference::handle(&hello()));
+    }
+
+    #[test]
+    fn an_error_status_body_is_quoted_and_kept_for_the_leak_scan() {
+        let (url, _) = scripted(
+            1,
+            answer_once(
+                b"HTTP/1.1 500 Internal Server Error\r\nX-Debug: key=6b6579\r\nContent-Length: 46\r\n\r\ntraceback: secret_hex=00112233445566778899aabb",
+            ),
+        );
+        let mut conn = connect(&url, TIMEOUT);
+        expect_protocol(conn.call(&hello()), &["HTTP status 500 Internal Server Error", "secret_hex=0011"]);
+        let received = String::from_utf8(conn.take_received()).unwrap();
+        assert!(received.contains("secret_hex=00112233445566778899aabb"), "{received}");
+        assert!(received.contains("X-Debug: key=6b6579"), "headers are kept too: {received}");
+        assert!(conn.take_received().is_empty(), "drained");
+
+        // An error status with a byte too many: the status is the news, the extra byte is mentioned.
+        let (url, _) = scripted(1, answer_once(b"HTTP/1.1 404 Not Found\r\nContent-Length: 4\r\n\r\nnope!"));
+        expect_protocol(
+            connect(&url, TIMEOUT).call(&hello()),
+            &["HTTP status 404 Not Found", "1 byte after the response body"],
+        );
+
+        // An error status whose body never comes is still reported by its status, at the deadline.
+        let (url, _) = scripted(1, |_, stream| {
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            read_request(&mut reader);
+            let mut stream = stream;
+            let _ = stream.write_all(b"HTTP/1.1 503 Busy\r\nContent-Length: 50\r\n\r\nwait");
+            let _ = reader.read(&mut [0u8; 1]);
+        });
+        expect_protocol(connect(&url, TIMEOUT).call(&hello()), &["HTTP status 503 Busy", "could not be read"]);
+    }
+
+    #[test]
+    fn chunked_responses_are_read_with_the_same_caps() {
+        // Valid: several chunks, a chunk extension, upper-case hex, trailers.
+        let (url, _) = each_request(1, |_, _, body| {
+            let answer = serde_json::to_vec(&reference::handle_bytes(body)).unwrap();
+            let (a, b) = answer.split_at(7);
+            let mut out = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: Chunked\r\n\r\n".to_vec();
+            out.extend_from_slice(format!("{:X};name=value\r\n", a.len()).as_bytes());
+            out.extend_from_slice(a);
+            out.extend_from_slice(format!("\r\n{:X}\r\n", b.len()).as_bytes());
+            out.extend_from_slice(b);
+            out.extend_from_slice(b"\r\n0\r\nX-Trailer: t\r\n\r\n");
+            Some(out)
+        });
+        let mut conn = connect(&url, Duration::from_secs(5));
+        let exchange = conn.call(&hello()).unwrap();
+        assert_eq!(exchange.response, reference::handle(&hello()));
+        assert_eq!(exchange.raw, answer_text(&hello()));
+
+        // A chunk declaring more than the cap: refused before its data is read.
+        let big = format!("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n{:x}\r\n{{", MAX_RESPONSE_BYTES + 1);
+        let (url, _) = scripted(1, answer_once(big.leak().as_bytes()));
+        expect_protocol(connect(&url, TIMEOUT).call(&hello()), &["over the 1048576-byte cap", "1048577-byte chunk"]);
+
+        for (body, needles) in [
+            (&b"zz\r\n{}\r\n0\r\n\r\n"[..], &["malformed chunk-size line", "zz"][..]),
+            (b"-1\r\n{}\r\n0\r\n\r\n", &["malformed chunk-size line"]),
+            (b"10000000000000000\r\n", &["malformed chunk-size line"]),
+            (b"\r\n{}\r\n0\r\n\r\n", &["malformed chunk-size line"]),
+            (b"2\r\n{}XX0\r\n\r\n", &["not followed by CRLF"]),
+            (b"2\n{}\r\n0\r\n\r\n", &["without CRLF"]),
+            (b"2\r\n{}\r\n0\r\nX-T: 1\r\nX-T: 2\r\n", &[]),
+        ] {
+            let mut response = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec();
+            response.extend_from_slice(body);
+            let (url, _) = scripted(1, answer_once(response.leak()));
+            let result = connect(&url, TIMEOUT).call(&hello());
+            if needles.is_empty() {
+                // Trailers cut short by the close: the body never ended.
+                assert!(matches!(&result, Err(CallError::Crash(m)) if m.contains("chunked")), "{result:?}");
+            } else {
+                expect_protocol(result, needles);
+            }
+        }
+
+        // A chunk-size line that never ends is bounded.
+        let (tx, rx) = mpsc::channel();
+        let (url, _) = scripted(
+            1,
+            endless_head(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1", b"0000000000000000", tx),
+        );
+        expect_protocol(connect(&url, Duration::from_secs(5)).call(&hello()), &["chunk-size line", "over 4096 bytes"]);
+        assert!(rx.recv_timeout(Duration::from_secs(10)).unwrap() < 4 << 20);
+
+        // Cut in the middle of a chunk: a crash.
+        let (url, _) =
+            scripted(1, answer_once(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n20\r\n{\"seq\":"));
+        let result = connect(&url, TIMEOUT).call(&hello());
+        assert!(matches!(&result, Err(CallError::Crash(m)) if m.contains("chunked")), "{result:?}");
+    }
+
+    #[test]
+    fn connection_close_is_honoured() {
+        for head in [
+            "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: {len}\r\n\r\n",
+            "HTTP/1.1 200 OK\r\nConnection: Keep-Alive, Close\r\nContent-Length: {len}\r\n\r\n",
+            // HTTP/1.0 closes unless told otherwise.
+            "HTTP/1.0 200 OK\r\nContent-Length: {len}\r\n\r\n",
+        ] {
+            let (url, accepted) = each_request(4, move |_, i, body| {
+                (i == 0).then(|| {
+                    let answer = serde_json::to_vec(&reference::handle_bytes(body)).unwrap();
+                    let mut out = head.replace("{len}", &answer.len().to_string()).into_bytes();
+                    out.extend_from_slice(&answer);
+                    out
+                })
+            });
+            let mut conn = connect(&url, Duration::from_secs(5));
+            for request in requests().into_iter().take(3) {
+                assert_eq!(conn.call(&request).unwrap().response, reference::handle(&request), "{head}");
+            }
+            assert_eq!(accepted.load(Ordering::SeqCst), 3, "one connection per request: {head}");
+            assert_eq!(conn.take_unsolicited(), vec![]);
+        }
+        // HTTP/1.0 with keep-alive keeps it.
+        let (url, accepted) = with_head("HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: {len}\r\n\r\n");
+        let mut conn = connect(&url, Duration::from_secs(5));
+        for request in requests().into_iter().take(3) {
+            assert_eq!(conn.call(&request).unwrap().response, reference::handle(&request));
+        }
+        assert_eq!(accepted.load(Ordering::SeqCst), 1);
+    }
+
+    #[test]
+    fn a_keep_alive_connection_the_server_closed_is_replaced_without_an_error() {
+        // The server answers one request per connection and closes, without saying so.
+        let (url, accepted) = scripted(4, |_, stream| {
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let Some(body) = read_request(&mut reader) else { return };
+            let mut stream = stream;
+            let _ = stream.write_all(&ok_response(&body));
+        });
+        let mut conn = connect(&url, Duration::from_secs(5));
+        assert_eq!(conn.call(&hello()).unwrap().response, reference::handle(&hello()));
+        std::thread::sleep(Duration::from_millis(50));
+        let next = requests().remove(1);
+        assert_eq!(conn.call(&next).unwrap().response, reference::handle(&next));
+        assert_eq!(conn.take_unsolicited(), vec![]);
+        assert_eq!(accepted.load(Ordering::SeqCst), 2);
+
+        // Closed the moment the second request arrives (the idle-close race): sent once more, on a fresh one.
+        let (url, accepted) = each_request(4, |_, i, body| (i == 0).then(|| ok_response(body)));
+        let mut conn = connect(&url, Duration::from_secs(5));
+        assert_eq!(conn.call(&hello()).unwrap().response, reference::handle(&hello()));
+        let next = requests().remove(1);
+        assert_eq!(conn.call(&next).unwrap().response, reference::handle(&next));
+        assert_eq!(accepted.load(Ordering::SeqCst), 2);
+
+        // A server that dies with the request in flight is still a crash (the retry cannot connect).
+        let (url, _) = each_request(1, |_, i, body| (i == 0).then(|| ok_response(body)));
+        let mut conn = connect(&url, Duration::from_secs(5));
+        assert!(conn.call(&hello()).is_ok());
+        let result = conn.call(&requests().remove(1));
+        assert!(matches!(&result, Err(CallError::Crash(m)) if m.contains("closed")), "{result:?}");
+    }
+
+    #[test]
+    fn requests_carry_host_user_agent_and_content_type_and_interim_responses_are_skipped() {
+        let (tx, rx) = mpsc::channel::<String>();
+        let tx = std::sync::Mutex::new(tx);
+        let (url, _) = scripted(1, move |_, stream| {
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut head = String::new();
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                head.push_str(&line);
+            }
+            let len: usize = head
+                .lines()
+                .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse().unwrap()))
+                .unwrap();
+            let mut body = vec![0; len];
+            reader.read_exact(&mut body).unwrap();
+            tx.lock().unwrap().send(head).unwrap();
+            let mut out = b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </x>\r\n\r\n".to_vec();
+            out.extend(ok_response(&body));
+            let mut stream = stream;
+            let _ = stream.write_all(&out);
+            let _ = reader.read(&mut [0u8; 1]);
+        });
+        let port = url.trim_start_matches("http://127.0.0.1:").trim_end_matches('/').to_string();
+        let mut conn = connect(&format!("{}rpc?x=1#frag", url), Duration::from_secs(5));
+        assert_eq!(conn.call(&hello()).unwrap().response, reference::handle(&hello()));
+        let head = rx.recv_timeout(Duration::from_secs(5)).unwrap();
+        let lines: Vec<&str> = head.lines().collect();
+        assert_eq!(lines[0], "POST /rpc?x=1 HTTP/1.1");
+        for expected in [
+            format!("Host: 127.0.0.1:{port}"),
+            format!("User-Agent: ivconform/{}", env!("CARGO_PKG_VERSION")),
+            "Content-Type: application/json".to_string(),
+        ] {
+            assert!(lines.contains(&expected.as_str()), "{expected:?} not in {head:?}");
+        }
+        // take_received holds every byte read, the interim responses included.
+        let received = String::from_utf8(conn.take_received()).unwrap();
+        assert!(
+            received.starts_with("HTTP/1.1 100 Continue\r\n") && received.ends_with(&answer_text(&hello())),
+            "{received}"
+        );
+    }
+
+    #[test]
+    fn a_bare_lf_head_and_a_body_to_the_close_are_read() {
+        let (url, _) = scripted(1, |_, stream| {
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let body = read_request(&mut reader).unwrap();
+            let answer = serde_json::to_vec(&reference::handle_bytes(&body)).unwrap();
+            let mut out = b"HTTP/1.1 200 OK\nContent-Type: application/json\nConnection: close\n\n".to_vec();
+            out.extend_from_slice(&answer);
+            let mut stream = stream;
+            let _ = stream.write_all(&out);
+        });
+        assert_eq!(connect(&url, Duration::from_secs(5)).call(&hello()).unwrap().response, reference::handle(&hello()));
     }
 }
