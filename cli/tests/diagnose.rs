@@ -174,6 +174,7 @@ fn bad_input_is_a_usage_error() {
 struct Page {
     child: std::process::Child,
     url: String,
+    addr: std::net::SocketAddr,
 }
 
 impl Drop for Page {
@@ -193,58 +194,185 @@ fn page(dir: &std::path::Path) -> Page {
         .unwrap();
     let mut line = String::new();
     std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let url = line
-        .trim()
-        .strip_prefix("listening on ")
-        .expect("the page reports its address")
-        .trim_end_matches('/')
-        .to_string();
-    Page { child, url }
+    let url = line.trim().strip_prefix("listening on ").expect("the page reports its address").to_string();
+    let addr = url.trim_start_matches("http://").trim_end_matches('/').parse().unwrap();
+    Page { child, url, addr }
 }
 
-/// The DOM of `url` as headless Chromium renders it (Debian's chromium package; .ci/run installs it).
-fn chromium_dom(url: &str, profile: &std::path::Path) -> String {
+impl Page {
+    /// Submits the form as the page's own form does (a POST from its origin); the HTML answered.
+    fn submit(&self, fields: &[(&str, &str)]) -> String {
+        use std::io::{Read, Write};
+        let body: Vec<String> = fields.iter().map(|(k, v)| format!("{k}={}", form_encode(v))).collect();
+        let body = body.join("&");
+        let mut s = std::net::TcpStream::connect(self.addr).unwrap();
+        s.set_read_timeout(Some(std::time::Duration::from_secs(10))).unwrap();
+        let host = self.addr;
+        write!(
+            s,
+            "POST / HTTP/1.1\r\nHost: {host}\r\nOrigin: http://{host}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .unwrap();
+        let mut reply = String::new();
+        s.read_to_string(&mut reply).unwrap();
+        assert!(reply.starts_with("HTTP/1.1 200"), "{reply:.500}");
+        let head = reply.split("\r\n\r\n").next().unwrap().to_ascii_lowercase();
+        assert!(head.contains("cache-control: no-store"), "{head}");
+        assert!(!reply.contains(SECRET_WEB) && !reply.contains(SECRET_IOS), "a secret reached the page");
+        reply.split_once("\r\n\r\n").unwrap().1.to_string()
+    }
+}
+
+/// application/x-www-form-urlencoded, every byte but ASCII letters and digits percent-encoded.
+fn form_encode(v: &str) -> String {
+    v.bytes().map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
+}
+
+/// Headless Chromium (Debian's chromium package; .ci/run installs it) on `target` with extra flags; stdout.
+fn chromium(target: &str, profile: &std::path::Path, flags: &[&str]) -> String {
     let out = Command::new("chromium")
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-        ])
-        .args(["--disable-component-update", "--disable-sync", "--virtual-time-budget=2000"])
+        .args(["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run"])
+        .args(["--disable-background-networking", "--disable-component-update", "--disable-sync", "--hide-scrollbars"])
+        .args(["--virtual-time-budget=2000", "--window-size=1280,1000"])
         .arg(format!("--user-data-dir={}", profile.display()))
-        .args(["--dump-dom", url])
+        .args(flags)
+        .arg(target)
         .output()
-        .expect("chromium is needed for this test (apt-get install chromium; .ci/run does it)");
+        .expect("chromium is needed for this test: apt-get install -y chromium (.ci/run does it)");
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// The DOM Chromium builds from an answered page (saved as NAME.html in `dir`), and a screenshot of it
+/// (NAME.png) left in `dir` to look at.
+fn rendered(html: &str, dir: &std::path::Path, name: &str) -> String {
+    let file = dir.join(format!("{name}.html"));
+    std::fs::write(&file, html).unwrap();
+    let url = format!("file://{}", file.display());
+    let shot = dir.join(format!("{name}.png"));
+    chromium(&url, &dir.join("profile"), &[&format!("--screenshot={}", shot.display())]);
+    assert!(shot.metadata().is_ok_and(|m| m.len() > 10_000), "no screenshot of {name}");
+    let dom = chromium(&url, &dir.join("profile"), &["--dump-dom"]);
+    assert!(dom.contains("</html>"), "Chromium rendered nothing for {name}: {dom:.300}");
+    dom
+}
+
+/// The text of the element with `id` in a DOM dump (up to its closing tag; the page nests no same-named tags
+/// in these).
+fn element<'a>(dom: &'a str, id: &str) -> &'a str {
+    let start = dom.find(&format!("id=\"{id}\"")).unwrap_or_else(|| panic!("no #{id} in {dom:.3000}"));
+    let rest = &dom[start..];
+    let open = rest.find('>').unwrap() + 1;
+    let close = rest[open..].find("</").unwrap();
+    &rest[open..open + close]
+}
+
+fn verdict_of(dom: &str) -> &str {
+    let at = dom.find("data-verdict=\"").unwrap_or_else(|| panic!("no verdict in {dom:.3000}")) + 14;
+    &dom[at..at + dom[at..].find('"').unwrap()]
+}
+
 #[test]
-fn the_page_explains_in_headless_chromium() {
+fn the_page_shows_each_verdict_in_headless_chromium() {
+    crate::util::require_tool("chromium", "chromium");
     let dir = setup("page");
     let server = page(&dir);
-    let hash = hmac_hex(SECRET_IOS, "ann@example.com");
-    let form =
-        format!("{}/diagnose?app=ws_prod&platform=web&user_id=5678&email=ann%40example.com&hash={hash}", server.url);
-    let dom = chromium_dom(&form, &dir.join("profile"));
-    assert!(dom.contains("id=\"result\" class=\"invalid\""), "{dom}");
-    assert!(dom.contains("ios secret's hash") && dom.contains("you hashed the email"), "{dom}");
-    assert!(!dom.contains(SECRET_IOS) && !dom.contains(SECRET_WEB), "a secret reached the page");
-    // The form keeps what was typed, escaped.
-    let hostile = format!(
-        "{}/diagnose?app=ws_prod&platform=web&user_id=%3Cscript%3Ealert(1)%3C%2Fscript%3E&hash={hash}",
-        server.url
-    );
-    let dom = chromium_dom(&hostile, &dir.join("profile"));
-    assert!(!dom.contains("<script>alert(1)"), "{dom}");
-    assert!(dom.contains("&lt;script&gt;alert(1)"), "{dom}");
-    let start = chromium_dom(&format!("{}/", server.url), &dir.join("profile"));
+    let shots = dir.join("shots");
+    std::fs::create_dir_all(&shots).unwrap();
+    let web = |m: &str| hmac_hex(SECRET_WEB, m);
+    let ios_email = hmac_hex(SECRET_IOS, "ann@example.com");
+    let base = [("app", "ws_prod"), ("platform", "web")];
+    let with = |extra: &[(&'static str, &str)]| -> Vec<(&'static str, String)> {
+        base.iter().chain(extra.iter()).map(|(k, v)| (*k, v.to_string())).collect()
+    };
+    let check = |name: &str, fields: Vec<(&'static str, String)>| {
+        let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        rendered(&server.submit(&fields), &shots, name)
+    };
+
+    // Valid: the headline says so, with what matched.
+    let dom = check("valid", with(&[("user_id", "5678"), ("numeric", "on"), ("hash", &web("5678"))]));
+    assert_eq!(verdict_of(&dom), "valid");
+    assert!(element(&dom, "verdict").contains("Valid"), "{dom:.3000}");
+    assert!(dom.contains("the hash matches user_id under the web secret of ws_prod"), "{dom:.3000}");
+
+    // Invalid, two mistakes at once: another platform's secret over the email.
+    let dom =
+        check("invalid-ios-email", with(&[("user_id", "5678"), ("email", "ann@example.com"), ("hash", &ios_email)]));
+    assert_eq!(verdict_of(&dom), "invalid");
     assert!(
-        start.contains("<form") && start.contains("<option>ws_prod</option>") && !start.contains("id=\"result\""),
-        "{start}"
+        dom.contains("made with the ios secret, not the web one; the email was hashed, but user_id is sent"),
+        "{dom:.3000}"
     );
+    assert_eq!(element(&dom, "matched"), "<code>HMAC(key = ios secret of ws_prod, message = email)");
+    let fixes = element(&dom, "fixes");
+    assert!(fixes.contains("This is the ios secret's hash"), "{fixes}");
+    assert!(dom.contains("You hashed the email, but you also send user_id"), "{dom:.3000}");
+
+    // Invalid: a stale hash, found through the previous identifiers field (one per line).
+    let dom =
+        check("invalid-stale", with(&[("user_id", "5679"), ("previous", "1111\r\n5678\r\n"), ("hash", &web("5678"))]));
+    assert_eq!(verdict_of(&dom), "invalid");
+    assert!(dom.contains("the hash is of a previous identifier"), "{dom:.3000}");
+    assert!(element(&dom, "matched").contains("previous identifier"), "{dom:.3000}");
+
+    // Invalid: the identifier trimmed before hashing; and a hash nothing explains.
+    let dom = check("invalid-trimmed", with(&[("user_id", " 5678 "), ("hash", &web("5678"))]));
+    assert!(verdict_of(&dom) == "invalid" && dom.contains("the identifier was trimmed before hashing"), "{dom:.3000}");
+    let dom =
+        check("invalid-unexplained", with(&[("user_id", "5678"), ("hash", &hmac_hex("some-other-secret", "5678"))]));
+    assert!(verdict_of(&dom) == "invalid" && dom.contains("no likely mistake reproduces this hash"), "{dom:.3000}");
+
+    // Cannot check: a hash without the identifier it was made from.
+    let dom = check("cannot-no-identifier", with(&[("hash", &web("5678"))]));
+    assert_eq!(verdict_of(&dom), "cannot");
+    assert!(dom.contains("no user_id or email was sent"), "{dom:.3000}");
+
+    // JWT mode: signed with the wrong platform's secret; valid; expired at a given time.
+    let ios_token = jwt_token(SECRET_IOS, r#"{"user_id":"5678"}"#);
+    let dom = check("jwt-ios", with(&[("jwt", &ios_token)]));
+    assert_eq!(verdict_of(&dom), "invalid");
+    assert!(dom.contains("the token is signed with the ios secret of ws_prod"), "{dom:.3000}");
+    let token = jwt_token(SECRET_WEB, r#"{"user_id":"5678","exp":1000}"#);
+    let dom = check("jwt-valid", with(&[("jwt", &token), ("now", "1000")]));
+    assert!(verdict_of(&dom) == "valid" && dom.contains("the token verifies for user_id"), "{dom:.3000}");
+    let dom = check("jwt-expired", with(&[("jwt", &token), ("now", "1060")]));
+    assert!(verdict_of(&dom) == "invalid" && dom.contains("expired"), "{dom:.3000}");
+
+    // A pasted boot payload: diagnosed as a whole; malformed, it says so.
+    let payload = format!(
+        r#"{{"app_id":"ws_prod","user_id":"5678","email":"ann@example.com","user_hash":"{}"}}"#,
+        web("ann@example.com")
+    );
+    let dom = check("payload", with(&[("payload", &payload)]));
+    assert!(verdict_of(&dom) == "invalid" && dom.contains("the email was hashed"), "{dom:.3000}");
+    let dom = check("payload-malformed", with(&[("payload", r#"{"app_id":"ws_prod","user_id":"5678","#)]));
+    assert_eq!(verdict_of(&dom), "invalid");
+    assert!(dom.contains("the boot payload is malformed"), "{dom:.3000}");
+
+    // Empty or unusable input: a hint, not silence.
+    let dom = check("empty", with(&[]));
+    assert_eq!(verdict_of(&dom), "notice");
+    assert!(dom.contains("enter a user_hash, an intercom_user_jwt or a whole boot payload"), "{dom:.3000}");
+    let dom = check("numeric-not-integer", with(&[("user_id", "12.5"), ("numeric", "on"), ("hash", "00")]));
+    assert!(verdict_of(&dom) == "notice" && dom.contains("is not an integer"), "{dom:.3000}");
+
+    // What was typed comes back escaped, in the field and in the verdict.
+    let dom = check("hostile", with(&[("user_id", "<script>alert(1)</script>"), ("hash", &ios_email)]));
+    assert!(!dom.contains("<script>alert(1)"), "{dom:.3000}");
+    assert!(dom.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "{dom:.3000}");
+
+    // The live page in the browser (its own Host passes): the form posts, each field has a label.
+    let start = chromium(&server.url, &dir.join("profile"), &["--dump-dom"]);
+    assert!(start.contains(r#"<form class="card" method="post" action="/""#), "{start}");
+    assert!(start.contains("<option>ws_prod</option>") && !start.contains("data-verdict"), "{start}");
+    for id in ["app", "platform", "user_id", "email", "numeric", "hash", "jwt", "payload", "previous", "now"] {
+        assert!(
+            start.contains(&format!(r#"<label for="{id}""#)) || start.contains(&format!(r#"for="{id}""#)),
+            "no label for {id}"
+        );
+        assert!(start.contains(&format!(r#"id="{id}""#)), "no field {id}");
+    }
+    eprintln!("screenshots in {}", shots.display());
     drop(server);
-    let _ = std::fs::remove_dir_all(&dir);
 }

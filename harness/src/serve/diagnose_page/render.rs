@@ -2,7 +2,7 @@
 //! Everything the user supplied is escaped with [`escape`]; the stylesheet is inline (no external resource,
 //! and the Content-Security-Policy allows nothing else).
 
-use super::verdict::{Form, Verdict};
+use super::verdict::{Form, Kind, Verdict};
 use ivconform_core::{Config, Platform};
 use std::fmt::Write;
 
@@ -64,7 +64,12 @@ fn result(html: &mut String, v: &Verdict) {
         let _ = writeln!(html, r#"<dl><dt>Matched</dt><dd id="matched"><code>{}</code></dd></dl>"#, escape(m));
     }
     if !v.fixes.is_empty() {
-        html.push_str(r#"<h3>How to fix it</h3><ol class="fixes" id="fixes">"#);
+        let heading = match v.kind {
+            Kind::Valid => "If it is still refused",
+            Kind::Notice => "What to enter",
+            Kind::Invalid | Kind::Cannot => "How to fix it",
+        };
+        let _ = write!(html, r#"<h3>{heading}</h3><ol class="fixes" id="fixes">"#);
         for f in &v.fixes {
             let _ = write!(html, "<li>{}</li>", escape(&capitalised(f)));
         }
@@ -82,6 +87,10 @@ fn result(html: &mut String, v: &Verdict) {
 
 /// The text with its first letter upper-cased (the diagnoses' sentences start lower-case, after a colon).
 fn capitalised(text: &str) -> String {
+    // Not a leading identifier or error code (`user_id ...`, `malformed_payload [P1] ...`).
+    if text.split(' ').next().is_some_and(|w| w.contains(['_', '[', '"'])) {
+        return text.to_string();
+    }
     let mut chars = text.chars();
     chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }
