@@ -1,7 +1,8 @@
 //! `ivconform fuzz`: the reference agrees with itself, a lax verifier (a mutant of the Python adapter) is
 //! caught and its disagreement is shrunk to a small reproducer that is saved, loads as a golden-vector
 //! case the reference decides as printed, and replays; a crashing implementation is a finding, not a harness
-//! failure; bad input is a usage error.
+//! failure; bad input is a usage error. The whole run, shrinking included, stays within --duration, and an
+//! implementation that stalls while a disagreement shrinks ends the shrink at once.
 
 use crate::util::*;
 use ivconform_core::config::ConfigDoc;
@@ -10,6 +11,7 @@ use ivconform_vectors::{VerifyCase, VerifyExpected};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::{Command, Output};
+use std::time::{Duration, Instant};
 
 fn fuzz(args: &[&str]) -> Output {
     Command::new(bin()).arg("fuzz").args(args).env("IVCONFORM_BIN", bin()).output().expect("the harness starts")
@@ -139,10 +141,13 @@ fn a_crashing_implementation_is_a_finding_not_a_harness_failure() {
     let dir = scratch("abort");
     let proxy = root().join("cli/tests/fixtures/iut/proxy.py");
     let cmd = format!("python3 {} abort", proxy.display());
-    let out = fuzz(&["--cmd", &cmd, "--duration", "120", "--max-shrink", "20", "--out", dir.to_str().unwrap()]);
+    let out = fuzz(&["--cmd", &cmd, "--duration", "120", "--max-shrink-iters", "20", "--out", dir.to_str().unwrap()]);
     let t = text(&out);
     assert_eq!(out.status.code(), Some(1), "{t}");
     assert!(t.contains("actual:   no answer"), "{t}");
+    // A crash while shrinking ends the shrink at once: the crashing payload is reported unshrunk.
+    assert!(t.contains("shrinking: cut short after"), "{t}");
+    assert!(t.contains("stopped answering while shrinking (crashed"), "{t}");
     assert!(dir.read_dir().unwrap().count() == 2, "the reproducer is saved");
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -180,5 +185,61 @@ fn bad_input_is_a_usage_error() {
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     let out = fuzz(&["--duration", "1"]);
     assert_eq!(out.status.code(), Some(2), "no implementation named: {}", text(&out));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The value after `LABEL: ` on the first line that has it (trimmed).
+fn field<'a>(t: &'a str, label: &str) -> &'a str {
+    let prefix = format!("{label}: ");
+    t.lines()
+        .find_map(|l| l.trim_start().strip_prefix(&prefix))
+        .map(str::trim)
+        .unwrap_or_else(|| panic!("no {label:?}: {t}"))
+}
+
+#[test]
+fn duration_bounds_the_whole_run_shrinking_included() {
+    // refuse-slowly refuses what the reference accepts, 0.2 s per answer: found within a few payloads, then
+    // up to 2000 checks of 0.2 s each (and most candidates fail another way). --duration 5 must end it.
+    let dir = scratch("slow-shrink");
+    let cmd = format!("python3 {} refuse-slowly", fixtures().join("proxy.py").display());
+    let started = Instant::now();
+    let out = fuzz(&["--cmd", &cmd, "--duration", "5", "--seed", "0", "--out", dir.to_str().unwrap()]);
+    let took = started.elapsed();
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{t}");
+    assert!(took < Duration::from_secs(15), "{took:?} for --duration 5: {t}");
+    assert!(t.contains("smallest reproducer found"), "{t}");
+    assert!(field(&t, "shrinking").contains("the time allowed by --duration 5 s was spent"), "{t}");
+    // The kind is kept: every shrunk step is a payload the reference accepts, refused by the implementation.
+    assert!(field(&t, "expected").starts_with("accept"), "{t}");
+    assert!(field(&t, "actual").starts_with("error response"), "{t}");
+    assert!(dir.read_dir().unwrap().count() == 2, "the reproducer is saved");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn an_implementation_that_hangs_while_shrinking_ends_the_shrink_at_once() {
+    // hang-small refuses payloads of 64 bytes or more and never answers shorter ones: one disagreement at
+    // once, then a hang on the first short candidate. Unbounded, each candidate would wait the 2 s timeout.
+    let dir = scratch("hang-shrink");
+    let cmd = format!("python3 {} hang-small", fixtures().join("proxy.py").display());
+    let started = Instant::now();
+    let out = fuzz(&["--cmd", &cmd, "--timeout", "2", "--shrink-time", "5", "--out", dir.to_str().unwrap()]);
+    let took = started.elapsed();
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{t}");
+    assert!(took < Duration::from_secs(20), "{took:?} for a 5 s shrink budget and a 2 s timeout: {t}");
+    let shrinking = field(&t, "shrinking");
+    assert!(shrinking.starts_with("cut short after"), "{t}");
+    assert!(shrinking.contains("stopped answering while shrinking (no answer within 2.0 s)"), "{t}");
+    // The saved reproducer is the last payload that disagreed the same way, never the one that hung.
+    assert_eq!(field(&t, "actual"), "error response: verify is not implemented yet", "{t}");
+    let raw = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "payload"))
+        .expect("the payload is saved");
+    assert!(std::fs::read(raw).unwrap().len() >= 64);
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -1,6 +1,8 @@
 //! `ivconform props`: the properties hold for the reference (in-process, fixed seed), a buggy signer and a
 //! lax verifier are caught, and each failure is printed as a vector that loads as a golden-vector case and
-//! that the reference decides as printed; the same seed replays the same output.
+//! that the reference decides as printed; the same seed replays the same output. Shrinking keeps the kind
+//! of disagreement it started from and stays within its time limits, and an implementation that stalls
+//! while a failure shrinks ends the shrink at once; the whole run stops at --duration.
 
 use crate::util::*;
 use ivconform_core::config::ConfigDoc;
@@ -8,6 +10,7 @@ use ivconform_vectors::{SignCase, SignExpected, VerifyCase};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::{Command, Output};
+use std::time::{Duration, Instant};
 
 fn props(args: &[&str]) -> Output {
     Command::new(bin()).arg("props").args(args).env("IVCONFORM_BIN", bin()).output().expect("the harness starts")
@@ -16,6 +19,22 @@ fn props(args: &[&str]) -> Output {
 fn proxy(mode: &str) -> String {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/iut/proxy.py");
     format!("python3 {} {mode}", script.display())
+}
+
+/// `props ARGS` and how long it took.
+fn timed_props(args: &[&str]) -> (Output, Duration) {
+    let started = Instant::now();
+    let out = props(args);
+    (out, started.elapsed())
+}
+
+/// The text after `  LABEL: ` on the first line that has it (trimmed: `actual:` is aligned with spaces).
+fn field<'a>(log: &'a str, label: &str) -> &'a str {
+    let prefix = format!("  {label}: ");
+    log.lines()
+        .find_map(|l| l.strip_prefix(&prefix))
+        .map(str::trim)
+        .unwrap_or_else(|| panic!("no {label:?} line: {log}"))
 }
 
 /// The indented JSON block printed after "as a vector for ...:".
@@ -68,7 +87,9 @@ fn an_uppercase_signer_is_caught_and_printed_as_a_sign_vector_that_replays() {
     assert!(log.contains("replay: ivconform props --cmd"), "{log}");
     // Same seed, same cases: the same failure, byte for byte (timings aside).
     let again = text(&props(&args));
-    let strip = |s: &str| s.lines().filter(|l| !l.contains(" s  (")).collect::<Vec<_>>().join("\n");
+    let strip = |s: &str| {
+        s.lines().filter(|l| !l.contains(" s  (") && !l.contains("shrinking: ")).collect::<Vec<_>>().join("\n")
+    };
     assert_eq!(strip(&again), strip(&log));
 }
 
@@ -113,4 +134,119 @@ fn usage_and_unreachable_exit_codes() {
     assert_eq!(out.status.code(), Some(3), "{}", text(&out));
     let out = props(&["--cases", "1"]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+}
+
+#[test]
+fn a_refusal_where_the_reference_verifies_never_shrinks_into_another_kind() {
+    // The zoo's case-sensitive-hex refuses an uppercase hash: `reject invalid_user_hash` where enforced,
+    // `accept user unverified` where not. Seed 0 first fails on an enforced platform (a refusal); without
+    // kind-keeping, shrinking simplifies `enforced` to false and ends on the other kind (an unverified user),
+    // a vector that no longer shows the refusal (checked once by hand with the kind check disabled).
+    let mutant =
+        format!("python3 {} --mutant case-sensitive-hex", root().join("adapters/mutants/python/mutants.py").display());
+    let out = props(&["--cmd", &mutant, "--property", "verify", "--seed", "0", "--cases", "256"]);
+    let log = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{log}");
+    let first = field(&log, "first failure, before shrinking");
+    assert!(first.contains("expected accept user verified"), "the first failure is a refusal of a valid hash: {log}");
+    assert!(first.ends_with("got reject invalid_user_hash"), "{log}");
+    // After shrinking: the answer is still the refusal, and the printed vector still expects a verified user.
+    assert_eq!(field(&log, "actual"), "reject invalid_user_hash", "{log}");
+    let block: serde_json::Value = serde_json::from_str(&vector_block(&log)).unwrap_or_else(|e| panic!("{e}: {log}"));
+    let case = &block["cases"][0];
+    assert_eq!(case["expected"]["result"], "accept", "{log}");
+    assert_eq!(case["expected"]["as"], "user", "{log}");
+    assert_eq!(case["expected"]["verified"], true, "{log}");
+    // The vector still shows the bug: an uppercase hash on an enforced platform, which the reference
+    // verifies (decided here by the reference, independently of what props printed).
+    let configs: BTreeMap<String, ConfigDoc> = serde_json::from_value(block["configs"].clone()).unwrap();
+    let case: VerifyCase = serde_json::from_value(case.clone()).unwrap();
+    let config = configs[&case.config].to_config().unwrap();
+    let payload: serde_json::Value = serde_json::from_slice(&case.payload_bytes()).unwrap();
+    let hash = payload["user_hash"].as_str().expect("a hash is sent");
+    assert!(hash.bytes().any(|b| b.is_ascii_uppercase()), "{hash}");
+    let decision = ivconform_core::verify(&config, case.platform, &case.payload_bytes());
+    assert!(
+        matches!(
+            decision.outcome,
+            ivconform_core::Outcome::Accept(ivconform_core::Identity::User { verified: true, .. })
+        ),
+        "{decision:?}"
+    );
+    let app = payload["app_id"].as_str().expect("an app_id");
+    let platform = config.apps[app].platform(case.platform);
+    assert!(platform.enforced, "an unenforced platform would make it another kind: {log}");
+    assert!(field(&log, "shrinking").starts_with("finished in"), "{log}");
+}
+
+#[test]
+fn an_implementation_that_hangs_while_a_failure_shrinks_ends_the_shrink_at_once() {
+    // hang-small refuses payloads of 64 bytes or more and never answers shorter ones: the failure is found
+    // at once, and the first short candidate hangs. Unbounded, the shrink would wait 2 s per candidate.
+    let cmd = proxy("hang-small");
+    let args = ["--cmd", cmd.as_str(), "--property", "verify", "--timeout", "2", "--shrink-time", "5", "--seed", "0"];
+    let (out, took) = timed_props(&args);
+    let log = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{log}");
+    assert!(took < Duration::from_secs(20), "{took:?} for a 5 s shrink budget and a 2 s timeout: {log}");
+    let shrinking = field(&log, "shrinking");
+    assert!(shrinking.starts_with("cut short after"), "{log}");
+    assert!(shrinking.contains("stopped answering while shrinking (no answer within 2.0 s)"), "{log}");
+    assert!(log.contains("smallest failing input found, as a vector"), "{log}");
+    // What is printed is the last candidate that failed the same way, not the one that hung.
+    assert_eq!(field(&log, "actual"), "error response: verify is not implemented yet", "{log}");
+    let block: serde_json::Value = serde_json::from_str(&vector_block(&log)).unwrap_or_else(|e| panic!("{e}: {log}"));
+    let payload = block["cases"][0]["payload"].as_str().expect("a text payload");
+    assert!(payload.len() >= 64, "{payload}");
+}
+
+#[test]
+fn a_slow_shrink_stops_at_shrink_time() {
+    // refuse-slowly answers what the reference accepts with an error after 0.2 s: every check costs 0.2 s
+    // and most candidates fail another way (the reference refuses them), so the shrink is long.
+    let cmd = proxy("refuse-slowly");
+    let (out, took) =
+        timed_props(&["--cmd", cmd.as_str(), "--property", "verify", "--shrink-time", "3", "--seed", "0"]);
+    let log = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{log}");
+    assert!(took < Duration::from_secs(15), "{took:?} for a 3 s shrink budget: {log}");
+    let shrinking = field(&log, "shrinking");
+    assert!(shrinking.contains("the time allowed by --shrink-time 3 s was spent"), "{log}");
+    assert!(field(&log, "expected").starts_with("accept"), "the kind is kept: {log}");
+}
+
+#[test]
+fn the_whole_run_stops_at_duration() {
+    // slow answers every request after 0.3 s and correctly: 6 properties x 256 cases would take hours.
+    let cmd = proxy("slow");
+    let (out, took) = timed_props(&["--cmd", cmd.as_str(), "--duration", "4", "--seed", "0"]);
+    let log = text(&out);
+    assert!(took < Duration::from_secs(15), "{took:?} for --duration 4: {log}");
+    // Nothing failed and something ran: conformant, but it says the run was cut.
+    assert_eq!(out.status.code(), Some(0), "{log}");
+    let stopped = log.lines().find(|l| l.contains(" of 256 cases")).expect("the first property ran part of its cases");
+    assert!(stopped.contains("stopped, the time allowed by --duration 4 s was spent"), "{stopped}");
+    assert!(log.lines().any(|l| l.trim_start().starts_with("not run")), "later properties are not run: {log}");
+    assert!(log.contains("properties stopped early"), "{log}");
+}
+
+#[test]
+fn shrink_flags_have_one_name_in_props_and_fuzz() {
+    for cmd in ["props", "fuzz"] {
+        let help = text(&Command::new(bin()).args([cmd, "--help"]).output().unwrap());
+        assert!(help.contains("--max-shrink-iters <N>"), "{cmd}: {help}");
+        assert!(help.contains("--shrink-time <SECS>"), "{cmd}: {help}");
+        assert!(!help.contains("--max-shrink <N>"), "the old name is a hidden alias: {help}");
+        // The old name still parses (hidden alias): a bad value is refused as a value, not as an unknown flag.
+        let old = Command::new(bin()).args([cmd, "--reference", "--max-shrink", "many"]).output().unwrap();
+        assert_eq!(old.status.code(), Some(2), "{}", text(&old));
+        assert!(text(&old).contains("invalid value 'many'"), "{}", text(&old));
+        let bad = Command::new(bin()).args([cmd, "--reference", "--shrink-time", "0"]).output().unwrap();
+        assert_eq!(bad.status.code(), Some(2), "{}", text(&bad));
+    }
+    // --cases and --iterations count different things, and each help says so, naming the other.
+    let props_help = text(&Command::new(bin()).args(["props", "--help"]).output().unwrap());
+    assert!(props_help.contains("compare fuzz --iterations"), "{props_help}");
+    let fuzz_help = text(&Command::new(bin()).args(["fuzz", "--help"]).output().unwrap());
+    assert!(fuzz_help.contains("compare props --cases"), "{fuzz_help}");
 }

@@ -8,11 +8,12 @@ use crate::exit::{self, usage, CommandResult, Failure};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use ivconform_core::payload::BootPayload;
+use ivconform_differential::disagreement::{expected_class, Disagreement, ShrinkEnd, ShrinkLimits, ShrinkReport};
 use ivconform_differential::fuzz::corpus::{self, Seed};
 use ivconform_differential::fuzz::finding::{self, FuzzFinding};
 use ivconform_differential::fuzz::mutate::{dictionary, mutate, refresh_hash, reshape};
 use ivconform_differential::fuzz::resign::HashBinding;
-use ivconform_differential::fuzz::shrink::shrink;
+use ivconform_differential::fuzz::shrink::{shrink, Check};
 use ivconform_differential::fuzz::FuzzRng;
 use ivconform_differential::props::check::Session;
 use ivconform_differential::props::{verify_probe_bytes, Probe, Vector};
@@ -29,10 +30,12 @@ pub struct FuzzArgs {
     /// The implementation under test.
     #[command(flatten)]
     pub iut: IutArgs,
-    /// Seconds to fuzz (the run also ends at --iterations or at the first disagreement).
+    /// Seconds the whole run may take, shrinking included (it also ends at --iterations or at the first
+    /// disagreement, which is then shrunk within what is left).
     #[arg(long, value_name = "SECS", default_value = "60", value_parser = crate::value::seconds)]
     pub duration: Duration,
-    /// Stop after this many payloads.
+    /// Payloads to send in all, before any shrinking (one request each; compare props --cases, which
+    /// counts inputs per property).
     #[arg(long, value_name = "N")]
     pub iterations: Option<u64>,
     /// Seed of the generator: the same seed and IUT replay the same payloads.
@@ -41,9 +44,14 @@ pub struct FuzzArgs {
     /// Where a finding's files go: <ID>.payload (raw bytes) and <ID>.json (configuration + case).
     #[arg(long, value_name = "DIR", default_value = "ivconform-fuzz")]
     pub out: PathBuf,
-    /// Most checks spent shrinking a disagreement (one request each, two when a re-signed hash is tried).
-    #[arg(long, value_name = "N", default_value_t = 2000)]
-    pub max_shrink: usize,
+    /// Most candidates tried while shrinking a disagreement (one request each, two when a re-signed hash is
+    /// tried); the same flag as props'.
+    #[arg(long = "max-shrink-iters", alias = "max-shrink", value_name = "N", default_value_t = 2000)]
+    pub max_shrink_iters: u32,
+    /// Most seconds spent shrinking a disagreement (never past --duration); a timeout or crash of the
+    /// implementation while shrinking ends the shrink at once.
+    #[arg(long, value_name = "SECS", default_value = "30", value_parser = crate::value::seconds)]
+    pub shrink_time: Duration,
     /// Seconds to wait for each answer.
     #[arg(long, value_name = "SECS", default_value = "5", value_parser = crate::value::seconds)]
     pub timeout: Duration,
@@ -55,24 +63,20 @@ pub struct FuzzArgs {
     pub vectors: Option<PathBuf>,
 }
 
-/// The class of a grader's text, without the values that change while shrinking: `reject
-/// malformed_payload`, `accept as user verified`, `no answer: crash` (the text before any quote or paren).
-fn class(text: &str) -> String {
-    let cut = text.find(['(', '"', '[']).unwrap_or(text.len());
-    let words: Vec<&str> = text[..cut].split_whitespace().take(4).collect();
-    words.join(" ")
-}
-
 /// What the reference decided, for the outcome tally.
 fn decision_of(probe: &Probe) -> String {
-    match &probe.vector {
-        Vector::Verify { case, .. } => match &case.expected {
-            VerifyExpected::Accept { verified: Some(true), .. } => "verified user".into(),
-            VerifyExpected::Accept { verified: Some(false), .. } => "unverified user".into(),
-            VerifyExpected::Accept { .. } => "visitor".into(),
-            VerifyExpected::Reject { reason } => format!("reject {reason}"),
-        },
-        Vector::Sign(_) => "sign".into(),
+    let Vector::Verify { case, .. } = &probe.vector else { return "sign".into() };
+    if let VerifyExpected::Accept { verified: Some(true), .. } = &case.expected {
+        "verified user".into()
+    } else if let VerifyExpected::Accept { verified: Some(false), .. } = &case.expected {
+        "unverified user".into()
+    } else if let VerifyExpected::Accept { .. } = &case.expected {
+        "visitor".into()
+    } else if let VerifyExpected::Reject { reason } = &case.expected {
+        format!("reject {reason}")
+    } else {
+        // Any other form (J2's leeway window, where either answer conforms): its class.
+        format!("{} (leeway window)", expected_class(&probe.case.expect))
     }
 }
 
@@ -149,11 +153,11 @@ fn replay(session: &Session<'_>, probes: &[Probe]) -> u8 {
     for probe in probes {
         match session.ask(probe) {
             Ok(()) => println!("agrees    {}", probe.case.id),
-            Err((expected, actual, hint)) => {
+            Err(d) => {
                 disagreements += 1;
                 println!(
-                    "DISAGREES {}\n  expected: {expected}\n  actual:   {actual}\n  hint:     {hint}",
-                    probe.case.id
+                    "DISAGREES {}\n  expected: {}\n  actual:   {}\n  hint:     {}",
+                    probe.case.id, d.expected, d.actual, d.hint
                 );
             }
         }
@@ -228,8 +232,8 @@ fn campaign(args: &FuzzArgs, session: &Session<'_>, vector_seeds: &[Seed], iut: 
         sent += 1;
         *tally.entry(decision_of(&probe)).or_default() += 1;
         bar.inc(1);
-        if let Err((expected, actual, hint)) = session.ask(&probe) {
-            break Some((seed, payload, expected, actual, hint));
+        if let Err(d) = session.ask(&probe) {
+            break Some((seed, payload, d));
         }
     };
     bar.finish_and_clear();
@@ -241,34 +245,104 @@ fn campaign(args: &FuzzArgs, session: &Session<'_>, vector_seeds: &[Seed], iut: 
     if skipped_jwt > 0 {
         println!("  ({skipped_jwt} payloads with an intercom_user_jwt not sent: the implementation does not claim verify_jwt)");
     }
-    let Some((seed, payload, expected, actual, hint)) = found else {
+    let Some((seed, payload, first)) = found else {
         println!("\nNo disagreement: the implementation decided every payload as the reference did.");
         return exit::CONFORMANT;
     };
     println!("\nDISAGREEMENT after {sent} payloads ({} bytes); shrinking...", payload.len());
-    let want = (class(&expected), class(&actual));
-    let fails = |bytes: &[u8]| matches!(session.ask(&probe_for(&seed, bytes)), Err((e, a, _)) if (class(&e), class(&a)) == want);
-    // A hash bound to the identifier is re-signed as the identifier shrinks (see fuzz::resign).
-    let binding = HashBinding::find(&seed.config, &payload);
-    let (small, checks) = shrink(&payload, args.max_shrink, |candidate| {
-        if fails(candidate) {
-            return Some(candidate.to_vec());
-        }
-        let resigned = binding.as_ref()?.resign(candidate)?;
-        (resigned != candidate && fails(&resigned)).then_some(resigned)
-    });
-    // The shrunk payload, asked once more for the report (an IUT that is not deterministic may pass it).
+    let budget = format!("--duration {} s", args.duration.as_secs_f64());
+    let limits = ShrinkLimits::starting_now(args.max_shrink_iters, args.shrink_time, deadline, &budget);
+    let (small, detail, shrunk) = shrink_finding(session, &seed, &payload, *first, &limits);
+    // The shrunk payload, asked once more when the shrink finished in time (an IUT that is not deterministic
+    // may pass it); after a stall or past the deadline the recorded answer stands.
     let probe = probe_for(&seed, &small);
-    let (expected, actual, hint) = match session.ask(&probe) {
-        Err(detail) => detail,
-        Ok(()) => {
-            println!("(the shrunk payload passed when asked again: the implementation is not deterministic)");
-            (expected, actual, hint)
+    if !shrunk.cut() && Instant::now() < deadline {
+        match session.ask(&probe) {
+            Ok(()) => println!("(the shrunk payload passed when asked again: the implementation is not deterministic)"),
+            Err(again) if again.kind != detail.kind => {
+                println!("(asked again, the shrunk payload was answered {}: not deterministic)", again.actual)
+            }
+            Err(_) => {}
+        }
+    }
+    let finding = FuzzFinding {
+        probe,
+        expected: detail.expected,
+        actual: detail.actual,
+        hint: detail.hint,
+        original_len: payload.len(),
+        shrink_checks: shrunk.checks as usize,
+    };
+    report(args, &finding, &shrunk);
+    exit::NONCONFORMANT
+}
+
+/// Shrinks a disagreement through payloads that disagree the same way (the same [`Kind`] of reference
+/// decision and answer), within `limits`; a stall of the implementation ends it at once. The smallest
+/// payload, its disagreement and how the shrink went.
+///
+/// [`Kind`]: ivconform_differential::disagreement::Kind
+fn shrink_finding(
+    session: &Session<'_>,
+    seed: &Seed,
+    payload: &[u8],
+    first: Disagreement,
+    limits: &ShrinkLimits,
+) -> (Vec<u8>, Disagreement, ShrinkReport) {
+    let started = Instant::now();
+    let want = first.kind.clone();
+    let mut smallest = first;
+    let mut end: Option<ShrinkEnd> = None;
+    let mut other_kinds = 0u32;
+    // One request: whether the candidate disagrees the same way, or the shrink must stop.
+    let mut ask = |bytes: &[u8], end: &mut Option<ShrinkEnd>| -> Option<Disagreement> {
+        if Instant::now() >= limits.deadline {
+            *end = Some(ShrinkEnd::OutOfTime(limits.deadline_by.clone()));
+            return None;
+        }
+        match session.ask(&probe_for(seed, bytes)) {
+            Ok(()) => None,
+            Err(d) if d.stalled.is_some() => {
+                *end = d.stalled.map(ShrinkEnd::Stalled);
+                None
+            }
+            Err(d) if d.kind == want => Some(*d),
+            Err(_) => {
+                other_kinds += 1;
+                None
+            }
         }
     };
-    let finding = FuzzFinding { probe, expected, actual, hint, original_len: payload.len(), shrink_checks: checks };
-    report(args, &finding);
-    exit::NONCONFORMANT
+    // A hash bound to the identifier is re-signed as the identifier shrinks (see fuzz::resign).
+    let binding = HashBinding::find(&seed.config, payload);
+    let (small, checks, stopped) = shrink(payload, limits.checks as usize, |candidate| {
+        if end.is_some() {
+            return Check::Stop;
+        }
+        if let Some(d) = ask(candidate, &mut end) {
+            smallest = d;
+            return Check::Fails(candidate.to_vec());
+        }
+        let resigned = binding.as_ref().and_then(|b| b.resign(candidate)).filter(|r| r != candidate);
+        if let (None, Some(resigned)) = (&end, resigned) {
+            if let Some(d) = ask(&resigned, &mut end) {
+                smallest = d;
+                return Check::Fails(resigned);
+            }
+        }
+        if end.is_some() {
+            Check::Stop
+        } else {
+            Check::Passes
+        }
+    });
+    let end = match end {
+        Some(end) => end,
+        None if !stopped && checks >= limits.checks as usize => ShrinkEnd::OutOfChecks(limits.checks),
+        None => ShrinkEnd::Finished,
+    };
+    let report = ShrinkReport { took: started.elapsed(), checks: checks as u32, other_kinds, end };
+    (small, smallest, report)
 }
 
 fn payload_len(probe: &Probe) -> usize {
@@ -278,14 +352,16 @@ fn payload_len(probe: &Probe) -> usize {
     }
 }
 
-fn report(args: &FuzzArgs, f: &FuzzFinding) {
+fn report(args: &FuzzArgs, f: &FuzzFinding, shrunk: &ShrinkReport) {
     let id = &f.probe.case.id;
     println!(
-        "minimal reproducer {id}: {} bytes (from {}, {} checks)",
+        "{} {id}: {} bytes (from {}, {} checks)",
+        if shrunk.cut() { "smallest reproducer found" } else { "minimal reproducer" },
         payload_len(&f.probe),
         f.original_len,
         f.shrink_checks
     );
+    println!("  shrinking: {shrunk}");
     println!("  expected: {}", f.expected);
     println!("  actual:   {}", f.actual);
     println!("  hint:     {}", f.hint);

@@ -6,10 +6,10 @@ use crate::exit::{self, usage, CommandResult, Failure};
 
 use super::iut::IutArgs;
 use clap::Args;
-use ivconform_differential::props::check::{run_property, PropertyResult, Session};
+use ivconform_differential::props::check::{run_property, Budget, PropertyResult, Session};
 use ivconform_differential::props::properties::ALL;
 use std::process::ExitCode;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// `ivconform props`: what to test and how hard.
 #[derive(Args, Debug)]
@@ -17,7 +17,8 @@ pub struct PropsArgs {
     /// The implementation under test.
     #[command(flatten)]
     pub iut: IutArgs,
-    /// Random cases per property.
+    /// Random inputs per property, before any shrinking (one input is one or more requests; compare fuzz
+    /// --iterations, which counts payloads for the whole run).
     #[arg(long, value_name = "N", default_value_t = 256)]
     pub cases: u32,
     /// Seed of the random inputs: the same seed, cases and properties replay the same run.
@@ -29,9 +30,18 @@ pub struct PropsArgs {
     /// Seconds to wait for each answer.
     #[arg(long, value_name = "SECS", default_value = "5", value_parser = crate::value::seconds)]
     pub timeout: Duration,
-    /// Most shrinking steps per failure.
-    #[arg(long, value_name = "N", default_value_t = 2048)]
+    /// Most candidates tried while shrinking a failure (one input each, so one or more requests); the same
+    /// flag as fuzz's.
+    #[arg(long = "max-shrink-iters", alias = "max-shrink", value_name = "N", default_value_t = 2048)]
     pub max_shrink_iters: u32,
+    /// Most seconds spent shrinking a failure (never past --duration); a timeout or crash of the
+    /// implementation while shrinking ends the shrink at once.
+    #[arg(long, value_name = "SECS", default_value = "30", value_parser = crate::value::seconds)]
+    pub shrink_time: Duration,
+    /// Seconds the whole run may take, shrinking included: a property still running then stops and says
+    /// how many of its cases it ran, and properties not started are not run.
+    #[arg(long, value_name = "SECS", default_value = "600", value_parser = crate::value::seconds)]
+    pub duration: Duration,
 }
 
 /// Runs the command.
@@ -56,27 +66,50 @@ pub fn props(args: PropsArgs) -> CommandResult {
         }
     };
     println!(
-        "ivconform props: {} ({} {}), seed {}, {} cases per property",
+        "ivconform props: {} ({} {}), seed {}, {} cases per property, at most {} s",
         iut.connector.describe(),
         session.hello.name,
         session.hello.version,
         args.seed,
-        args.cases
+        args.cases,
+        args.duration.as_secs_f64()
     );
+    let budget = Budget {
+        cases: args.cases,
+        shrink_checks: args.max_shrink_iters,
+        shrink_time: args.shrink_time,
+        deadline: Instant::now() + args.duration,
+        deadline_by: format!("--duration {} s", args.duration.as_secs_f64()),
+    };
     let mut failures = Vec::new();
+    let (mut cases_run, mut cut_short) = (0u32, 0usize);
     for property in &selected {
-        let started = std::time::Instant::now();
-        let verdict = run_property(&session, property, args.seed, args.cases, args.max_shrink_iters);
+        let started = Instant::now();
+        let verdict = run_property(&session, property, args.seed, &budget);
         let took = started.elapsed().as_secs_f64();
+        let name = property.name;
         match &verdict {
-            PropertyResult::Pass { cases } => {
-                println!("  pass     {:<18} {cases} cases, {took:.1} s  ({})", property.name, property.about)
+            PropertyResult::Pass { cases, planned } if cases == planned => {
+                println!("  pass     {name:<18} {cases} cases, {took:.1} s  ({})", property.about)
             }
-            PropertyResult::Skipped { reason } => println!("  skipped  {:<18} {reason}", property.name),
-            PropertyResult::Fail(_) => println!("  FAIL     {:<18} {took:.1} s  ({})", property.name, property.about),
+            PropertyResult::Pass { cases: 0, .. } => {
+                cut_short += 1;
+                println!("  not run  {name:<18} the time allowed by {} was spent", budget.deadline_by)
+            }
+            PropertyResult::Pass { cases, planned } => {
+                cut_short += 1;
+                println!(
+                    "  pass     {name:<18} {cases} of {planned} cases, {took:.1} s: stopped, the time allowed by {} was spent  ({})",
+                    budget.deadline_by, property.about
+                )
+            }
+            PropertyResult::Skipped { reason } => println!("  skipped  {name:<18} {reason}"),
+            PropertyResult::Fail(_) => println!("  FAIL     {name:<18} {took:.1} s  ({})", property.about),
         }
-        if let PropertyResult::Fail(f) = verdict {
-            failures.push((property.name, f));
+        match verdict {
+            PropertyResult::Pass { cases, .. } => cases_run += cases,
+            PropertyResult::Fail(f) => failures.push((name, f)),
+            PropertyResult::Skipped { .. } => {}
         }
     }
     session.close();
@@ -89,19 +122,31 @@ pub fn props(args: PropsArgs) -> CommandResult {
         if let Some(change) = &f.change {
             println!("  the law: {change} must decide as before");
         }
-        if let Some((expected, actual, hint)) = &f.detail {
-            println!("  expected: {expected}");
-            println!("  actual:   {actual}");
-            println!("  hint:     {hint}");
+        if f.detail.is_some() {
+            println!("  first failure, before shrinking: {}", f.reason);
         }
-        match &f.probe {
-            Some(probe) => {
-                println!("  smallest failing input, as a vector for {}:", probe.vector.file());
-                for line in probe.vector.render().lines() {
-                    println!("    {line}");
-                }
+        if let Some(d) = &f.detail {
+            println!("  expected: {}", d.expected);
+            println!("  actual:   {}", d.actual);
+            println!("  hint:     {}", d.hint);
+            println!("  kind:     {} (shrinking kept to this kind)", d.kind);
+        }
+        if let Some(shrunk) = &f.shrink {
+            println!("  shrinking: {shrunk}");
+        }
+        if let Some(unstable) = &f.unstable {
+            println!("  not deterministic: {unstable}");
+        }
+        if let Some(probe) = &f.probe {
+            let smallest = if f.shrink.as_ref().is_some_and(|s| s.cut()) {
+                "smallest failing input found"
+            } else {
+                "smallest failing input"
+            };
+            println!("  {smallest}, as a vector for {}:", probe.vector.file());
+            for line in probe.vector.render().lines() {
+                println!("    {line}");
             }
-            None => println!("  (the shrunk input passed when asked again: the implementation is not deterministic)"),
         }
         println!(
             "  replay: ivconform props {} --property {name} --seed {} --cases {}",
@@ -111,11 +156,22 @@ pub fn props(args: PropsArgs) -> CommandResult {
         );
     }
     println!();
-    if failures.is_empty() {
-        println!("Verdict: every property held ({} properties, seed {}).", selected.len(), args.seed);
-        Ok(ExitCode::from(exit::CONFORMANT))
-    } else {
+    if !failures.is_empty() {
         println!("Verdict: nonconformant: {} of {} properties failed.", failures.len(), selected.len());
         Ok(ExitCode::from(exit::NONCONFORMANT))
+    } else if cases_run == 0 {
+        println!("Verdict: nothing was tested: no property ran a case (see above).");
+        Ok(ExitCode::from(exit::NONCONFORMANT))
+    } else if cut_short > 0 {
+        println!(
+            "Verdict: every case run held, but {cut_short} of {} properties stopped early ({} spent; seed {}).",
+            selected.len(),
+            budget.deadline_by,
+            args.seed
+        );
+        Ok(ExitCode::from(exit::CONFORMANT))
+    } else {
+        println!("Verdict: every property held ({} properties, seed {}).", selected.len(), args.seed);
+        Ok(ExitCode::from(exit::CONFORMANT))
     }
 }
