@@ -304,9 +304,23 @@ fn cause(m: &Mistake, platform: Platform) -> String {
     }
 }
 
-/// The first sentence of an explanation (up to ": " or "; " or ". "), for a one-line headline.
+/// The first clause of an explanation (up to the first ". ", "; " or ": " outside parentheses), for a
+/// one-line headline; the whole explanation is the fix below it.
 fn first_sentence(text: &str) -> String {
-    let end = [". ", "; "].iter().filter_map(|s| text.find(s)).min().unwrap_or(text.len());
+    let mut depth = 0usize;
+    let bytes = text.as_bytes();
+    let mut end = text.len();
+    for (i, &b) in bytes.iter().enumerate() {
+        match b {
+            b'(' => depth += 1,
+            b')' => depth = depth.saturating_sub(1),
+            b'.' | b';' | b':' if depth == 0 && bytes.get(i + 1) == Some(&b' ') => {
+                end = i;
+                break;
+            }
+            _ => {}
+        }
+    }
     text[..end].trim_end_matches('.').to_string()
 }
 
