@@ -250,3 +250,31 @@ fn shrink_flags_have_one_name_in_props_and_fuzz() {
     let fuzz_help = text(&Command::new(bin()).args(["fuzz", "--help"]).output().unwrap());
     assert!(fuzz_help.contains("compare props --cases"), "{fuzz_help}");
 }
+
+#[test]
+fn a_run_in_which_no_property_ran_a_case_is_not_a_pass() {
+    // no-verify claims hmac and sign only: the verify property is skipped, so nothing was tested.
+    let cmd = proxy("no-verify");
+    let out = props(&["--cmd", cmd.as_str(), "--property", "verify", "--cases", "8"]);
+    let log = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{log}");
+    assert!(log.lines().any(|l| l.trim_start().starts_with("skipped") && l.contains("verify")), "{log}");
+    assert!(log.contains("Verdict: nothing was tested"), "{log}");
+    // With a property it can run, the same implementation passes.
+    let out = props(&["--cmd", cmd.as_str(), "--property", "verify", "--property", "sign", "--cases", "8"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+}
+
+#[test]
+fn a_hang_is_reported_after_one_timeout_without_shrinking() {
+    // hang never answers a verify request. Shrinking it would cost a timeout per candidate and could keep
+    // none (a stall ends a shrink), so the first hang is reported as found.
+    let cmd = proxy("hang");
+    let (out, took) = timed_props(&["--cmd", cmd.as_str(), "--property", "verify", "--timeout", "1"]);
+    let log = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{log}");
+    assert!(took < Duration::from_secs(10), "{took:?} for one 1 s timeout: {log}");
+    assert_eq!(field(&log, "actual"), "no answer within 1.0 s", "{log}");
+    assert!(field(&log, "shrinking").starts_with("not tried: the implementation stopped answering"), "{log}");
+    assert!(log.contains("smallest failing input found, as a vector"), "{log}");
+}

@@ -9,7 +9,8 @@
 //!
 //! [`ShrinkLimits`] bound a shrink in checks and in time, and [`ShrinkReport`] says how it ended: finished,
 //! out of checks, out of time, or cut at once because the implementation stopped answering (a timeout, a
-//! crash or a failed restart: waiting a full timeout per step would take hours).
+//! crash or a failed restart: waiting a full timeout per step would take hours); a failure that is itself
+//! such a stall is not shrunk at all.
 
 use ivconform_harness::suite::plan::Expect;
 use ivconform_harness::transport::CallError;
@@ -67,6 +68,8 @@ impl Disagreement {
         };
         let what = match error {
             CallError::Unreachable(_) => format!("could not restart the implementation: {error}"),
+            // "no answer within 5.0 s" already says it.
+            CallError::Timeout(_) => error.to_string(),
             _ => format!("no answer: {error}"),
         };
         Disagreement {
@@ -210,6 +213,9 @@ pub enum ShrinkEnd {
     OutOfTime(String),
     /// The implementation stopped answering during the shrink: what it did.
     Stalled(String),
+    /// Not tried: the failure itself was a stall (what it did). A smaller input failing the same way would
+    /// be a stall too, which ends a shrink, so none could ever be kept; trying would cost a timeout.
+    NotTried(String),
 }
 
 /// What a shrink did, for the report.
@@ -245,6 +251,11 @@ impl fmt::Display for ShrinkReport {
                 write!(f, "cut short after {spent}: the limit of {n} checks (--max-shrink-iters) was reached")?
             }
             ShrinkEnd::OutOfTime(by) => write!(f, "cut short after {spent}: the time allowed by {by} was spent")?,
+            ShrinkEnd::NotTried(what) => write!(
+                f,
+                "not tried: the implementation stopped answering on this input ({what}), and a stall ends a \
+                 shrink, so the input is reported as found"
+            )?,
             ShrinkEnd::Stalled(what) => write!(
                 f,
                 "cut short after {spent}: the implementation stopped answering while shrinking ({what}); \
@@ -356,6 +367,7 @@ mod tests {
         let timeout = d(CallError::Timeout(Duration::from_secs(2)));
         assert_eq!(timeout.kind.actual, "no answer: timeout");
         assert!(timeout.stalled.as_deref().is_some_and(|s| s.contains("2.0 s")), "{timeout:?}");
+        assert_eq!(timeout.actual, "no answer within 2.0 s");
         assert!(d(CallError::Crash("killed by signal 6".into())).stalled.is_some());
         assert!(d(CallError::Unreachable("gone".into())).stalled.is_some());
         let garbage = d(CallError::Protocol("not JSON".into()));
@@ -382,5 +394,8 @@ mod tests {
         assert!(stalled.cut());
         assert!(stalled.to_string().starts_with("cut short after 1.5 s and 1 check: the implementation stopped"));
         assert!(report(ShrinkEnd::OutOfTime(run.deadline_by)).to_string().contains("allowed by --duration 1 s"));
+        let not_tried = report(ShrinkEnd::NotTried("crashed: killed by signal 6".into()));
+        assert!(not_tried.cut());
+        assert!(not_tried.to_string().starts_with("not tried: the implementation stopped answering on this input"));
     }
 }

@@ -290,6 +290,11 @@ fn shrink_finding(
     limits: &ShrinkLimits,
 ) -> (Vec<u8>, Disagreement, ShrinkReport) {
     let started = Instant::now();
+    if let Some(stall) = first.stalled.clone() {
+        // A smaller payload failing the same way would stall too, which ends a shrink: none could be kept.
+        let report = ShrinkReport { took: Duration::ZERO, checks: 0, other_kinds: 0, end: ShrinkEnd::NotTried(stall) };
+        return (payload.to_vec(), first, report);
+    }
     let want = first.kind.clone();
     let mut smallest = first;
     let mut end: Option<ShrinkEnd> = None;

@@ -312,7 +312,8 @@ pub fn run_property(session: &Session<'_>, property: &Property, seed: u64, budge
                         calls: 0,
                         checks: 0,
                         other_kinds: 0,
-                        end: None,
+                        // A stall cannot shrink: a smaller input failing the same way would stall too.
+                        end: d.stalled.clone().map(ShrinkEnd::NotTried),
                     });
                     st.smallest = Some((input, probe, d));
                     Err(TestCaseError::fail(why))
