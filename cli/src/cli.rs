@@ -7,7 +7,7 @@ use std::path::PathBuf;
 /// Conformance harness for identity verification (`user_hash = hex(HMAC-SHA256(secret, identifier))`).
 ///
 /// ivconform drives an implementation under test (IUT), written in any language, through golden vectors
-/// that pin down SPEC.md's rules (signing S1-S5, payload parsing P1-P6, verifying V1-V9, JWT mode J1-J4,
+/// that pin down SPEC.md's rules (signing S1-S5, payload parsing P1-P6, verifying V1-V9, JWT mode J1-J5,
 /// diagnosis D1), and reports like
 /// a CI gate. An IUT is reached over stdio (a child process speaking JSON lines), HTTP, or a C shared
 /// library (include/ivconform.h); the protocol is in docs/PROTOCOL.md.

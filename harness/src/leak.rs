@@ -75,6 +75,15 @@ struct Needle {
 const MIN_HEX_PREFIX: usize = 16;
 /// The shortest value of a request that exempts a MAC found inside it.
 const MIN_SENT_VALUE: usize = 16;
+/// The longest (a token is a few hundred bytes; a payload's strings are short).
+const MAX_SENT_VALUE: usize = 4096;
+
+/// An automaton builder without the DFA step (built per scan for a handful of patterns, or once for many).
+fn nfa() -> aho_corasick::AhoCorasickBuilder {
+    let mut b = AhoCorasick::builder();
+    b.kind(Some(aho_corasick::AhoCorasickKind::NoncontiguousNFA));
+    b
+}
 
 /// Knows every secret and expected MAC of the run.
 pub struct Scanner {
@@ -85,12 +94,34 @@ pub struct Scanner {
     /// Text and base64 forms, matched exactly.
     exact: AhoCorasick,
     exact_meta: Vec<(usize, Form)>,
-    /// Every value sent in any request of the run (for stderr, which has no case).
-    sent: Vec<String>,
+}
+
+/// Every value the requests of a run hand the IUT (for stderr, which belongs to no case): what the run
+/// selected, not the whole suite the scanner knows.
+pub struct SentValues {
+    values: AhoCorasick,
+    /// The selected cases, which stderr findings are attributed to first.
+    ids: std::collections::HashSet<String>,
+}
+
+impl SentValues {
+    /// The values sent by `cases`.
+    pub fn of(cases: &[PlannedCase]) -> SentValues {
+        let mut sent: BTreeSet<String> = BTreeSet::new();
+        for case in cases {
+            sent.extend(sent_values(&case.request));
+        }
+        let sent: Vec<String> = sent.into_iter().collect();
+        SentValues {
+            values: nfa().ascii_case_insensitive(true).build(&sent).expect("sent values build"),
+            ids: cases.iter().map(|c| c.id.clone()).collect(),
+        }
+    }
 }
 
 impl Scanner {
-    /// A scanner for the secrets of `cases` and the `(hash hex, case id)` pairs of every expected MAC.
+    /// A scanner for the secrets of `cases` (the whole suite: every secret the harness knows is redacted) and
+    /// the `(hash hex, case id)` pairs of every expected MAC.
     pub fn new(cases: &[PlannedCase], expected_hashes: Vec<(String, String)>) -> Self {
         let mut needles: Vec<Needle> = Vec::new();
         let mut by_key: BTreeMap<(bool, String), usize> = BTreeMap::new();
@@ -142,11 +173,7 @@ impl Scanner {
         }
         let hex = AhoCorasick::builder().ascii_case_insensitive(true).build(&hex_pats).expect("hex patterns build");
         let exact = AhoCorasick::new(&exact_pats).expect("exact patterns build");
-        let mut sent: BTreeSet<String> = BTreeSet::new();
-        for case in cases {
-            sent.extend(sent_values(&case.request));
-        }
-        Scanner { needles, hex, hex_meta, exact, exact_meta, sent: sent.into_iter().collect() }
+        Scanner { needles, hex, hex_meta, exact, exact_meta }
     }
 
     /// Every known value found in `text`: (needle, form, start, end), overlapping matches included.
@@ -173,18 +200,24 @@ impl Scanner {
         if text.is_empty() {
             return Vec::new();
         }
-        let mut exempt: Vec<String> = sent_values(&case.request);
-        exempt.extend(allowed.iter().filter(|a| a.len() >= MIN_SENT_VALUE).map(|a| a.to_string()));
-        let spans = spans_of(text, &exempt);
+        let found = self.matches(text);
+        if found.is_empty() {
+            return Vec::new();
+        }
+        let spans = {
+            let mut exempt: Vec<String> = sent_values(&case.request);
+            exempt.extend(allowed.iter().filter(|a| a.len() >= MIN_SENT_VALUE).map(|a| a.to_string()));
+            spans_of(text, &exempt)
+        };
         let mut out = BTreeSet::new();
-        for (i, form, start, end) in self.matches(text) {
+        for (i, form, start, end) in found {
             let n = &self.needles[i];
-            if !n.secret && inside(&spans, start, end) {
+            if inside(&spans, start, end) {
                 continue;
             }
             let what = if n.secret {
                 format!("{}{}", n.what, form.suffix())
-            } else if n.owners.iter().any(|o| *o == case.id) {
+            } else if n.owners.contains(&case.id) {
                 format!("this case's expected hash{}", form.suffix())
             } else {
                 format!("the expected hash of case {}{}", n.owners[0], form.suffix())
@@ -194,19 +227,28 @@ impl Scanner {
         out.into_iter().collect()
     }
 
-    /// Scans stderr, which belongs to no case: a value is reported against the first case that owns it, and
-    /// only values sent in some request of the run, or in `returned` (values answers carried), are exempt.
-    pub fn scan_stderr(&self, text: &[u8], returned: &[String]) -> Vec<LeakFinding> {
+    /// Scans stderr, which belongs to no case: a value is reported against the first case of the run (else of
+    /// the suite) that owns it, and
+    /// only values `sent` in some request of the run, or in `returned` (values answers carried), are exempt.
+    pub fn scan_stderr(&self, text: &[u8], sent: &SentValues, returned: &[String]) -> Vec<LeakFinding> {
         if text.is_empty() {
             return Vec::new();
         }
-        let mut exempt: Vec<&str> = self.sent.iter().map(String::as_str).collect();
-        exempt.extend(returned.iter().map(String::as_str).filter(|r| r.len() >= MIN_SENT_VALUE));
-        let spans = spans_of(text, &exempt);
+        let found = self.matches(text);
+        if found.is_empty() {
+            return Vec::new();
+        }
+        let mut spans: Vec<(usize, usize)> = Vec::new();
+        {
+            spans.extend(sent.values.find_overlapping_iter(text).map(|m| (m.start(), m.end())));
+            let returned: Vec<&str> =
+                returned.iter().map(String::as_str).filter(|r| r.len() >= MIN_SENT_VALUE).collect();
+            spans.extend(spans_of(text, &returned));
+        }
         let mut out = BTreeSet::new();
-        for (i, form, start, end) in self.matches(text) {
+        for (i, form, start, end) in found {
             let n = &self.needles[i];
-            if !n.secret && inside(&spans, start, end) {
+            if inside(&spans, start, end) {
                 continue;
             }
             let what = if n.secret {
@@ -214,7 +256,8 @@ impl Scanner {
             } else {
                 format!("this case's expected hash{}", form.suffix())
             };
-            out.insert(LeakFinding { case: n.owners[0].clone(), channel: "stderr".into(), what });
+            let owner = n.owners.iter().find(|o| sent.ids.contains(*o)).unwrap_or(&n.owners[0]);
+            out.insert(LeakFinding { case: owner.clone(), channel: "stderr".into(), what });
         }
         out.into_iter().collect()
     }
@@ -251,22 +294,51 @@ impl Scanner {
     }
 }
 
-/// The values a request hands the IUT that are long enough to exempt a MAC found inside them: every string
-/// of a verify payload (its `user_hash`, a token and its segments) and the payload itself.
+/// The values a request hands the IUT, other than its secrets, that are long enough to exempt a value found
+/// inside them, with their hex forms: a verify payload's strings (its `user_hash`, a token and its segments),
+/// a signer's identifiers (which may look like a secret: `sign-key-message-swap-probe` sends one), an HMAC
+/// message. A correct answer or log line may repeat them.
 fn sent_values(request: &Request) -> Vec<String> {
     let mut out = Vec::new();
-    if let Request::Verify { payload_hex, .. } = request {
-        let Some(bytes) = ivconform_core::hex::decode(payload_hex) else { return out };
-        let text = String::from_utf8_lossy(&bytes).into_owned();
-        if let Ok(value) = serde_json::from_str::<serde_json::Value>(&text) {
-            collect_strings(&value, &mut out);
+    let json = |v: &Option<serde_json::Value>, out: &mut Vec<String>| {
+        if let Some(v) = v {
+            collect_strings(v, out);
         }
-        out.push(text);
+    };
+    match request {
+        Request::Verify { payload_hex, .. } => {
+            if let Some(bytes) = ivconform_core::hex::decode(payload_hex) {
+                if let Ok(value) = serde_json::from_slice::<serde_json::Value>(&bytes) {
+                    collect_strings(&value, &mut out);
+                }
+            }
+        }
+        Request::Sign { user_id, email, .. } => {
+            json(user_id, &mut out);
+            json(email, &mut out);
+        }
+        Request::SignJwt { user_id, email, .. } => {
+            out.push(user_id.clone());
+            out.extend(email.clone());
+        }
+        Request::Hmac { msg_hex, .. } => {
+            if let Some(bytes) = ivconform_core::hex::decode(msg_hex) {
+                out.push(String::from_utf8_lossy(&bytes).into_owned());
+                out.push(msg_hex.clone());
+            }
+        }
+        _ => {}
     }
-    out.retain(|v| v.len() >= MIN_SENT_VALUE);
-    let segments: Vec<String> =
-        out.iter().flat_map(|v| v.split('.').filter(|s| s.len() >= MIN_SENT_VALUE).map(String::from)).collect();
-    out.extend(segments);
+    // Long strings (a padded identifier, a large attribute) exempt nothing a MAC could hide in usefully.
+    out.retain(|v| v.len() >= MIN_SENT_VALUE && v.len() <= MAX_SENT_VALUE);
+    let derived: Vec<String> = out
+        .iter()
+        .flat_map(|v| {
+            let segments = v.split('.').filter(|s| s.len() >= MIN_SENT_VALUE && s.len() < v.len()).map(String::from);
+            segments.chain([ivconform_core::hex::encode_lower(v.as_bytes())])
+        })
+        .collect();
+    out.extend(derived);
     out
 }
 
@@ -285,7 +357,7 @@ fn spans_of(text: &[u8], exempt: &[impl AsRef<str>]) -> Vec<(usize, usize)> {
     if patterns.is_empty() {
         return Vec::new();
     }
-    let Ok(ac) = AhoCorasick::builder().ascii_case_insensitive(true).build(&patterns) else { return Vec::new() };
+    let Ok(ac) = nfa().ascii_case_insensitive(true).build(&patterns) else { return Vec::new() };
     ac.find_overlapping_iter(text).map(|m| (m.start(), m.end())).collect()
 }
 

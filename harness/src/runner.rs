@@ -1,7 +1,7 @@
 //! Runs planned cases against an IUT through a [`Connector`]: one connection per worker, a fresh connection
 //! after any crash, timeout or protocol error, capabilities from `hello`, per-case and whole-run deadlines.
 
-use crate::leak::{LeakFinding, Scanner};
+use crate::leak::{LeakFinding, Scanner, SentValues};
 use crate::suite::expectations::Expectations;
 use crate::suite::grade::{grade, Grade};
 use crate::suite::plan::PlannedCase;
@@ -162,6 +162,8 @@ struct Shared<'a> {
     bad: AtomicUsize,
     /// Values answers carried (a signer's hash, a token's signature): not a leak when they show up on stderr.
     returned: Mutex<Vec<String>>,
+    /// Values the selected cases' requests send: not a leak on stderr either.
+    sent: SentValues,
 }
 
 /// What one worker remembers about its connection.
@@ -194,6 +196,7 @@ fn clean_outcome(scanner: &Scanner, outcome: CaseOutcome) -> CaseOutcome {
         CaseOutcome::Error { reason } => CaseOutcome::Error { reason: c(reason) },
         CaseOutcome::Crash { reason } => CaseOutcome::Crash { reason: c(reason) },
         CaseOutcome::Timeout { reason } => CaseOutcome::Timeout { reason: c(reason) },
+        CaseOutcome::Either { actual } => CaseOutcome::Either { actual: c(actual) },
         other => other,
     }
 }
@@ -264,6 +267,7 @@ pub fn run(
         options,
         bad: AtomicUsize::new(0),
         returned: Mutex::new(Vec::new()),
+        sent: SentValues::of(cases),
     };
     let jobs = options.jobs.max(1).min(cases.len().max(1));
     std::thread::scope(|scope| {
@@ -341,7 +345,7 @@ fn after_call(shared: &Shared<'_>, w: &mut Worker, t: &mut dyn Transport, curren
         let mut chunk = std::mem::take(&mut w.stderr_tail);
         chunk.extend_from_slice(stderr.as_bytes());
         let returned = shared.returned.lock().unwrap_or_else(|e| e.into_inner()).clone();
-        let found = shared.scanner.scan_stderr(&chunk, &returned);
+        let found = shared.scanner.scan_stderr(&chunk, &shared.sent, &returned);
         if !found.is_empty() {
             shared.findings.lock().unwrap_or_else(|e| e.into_inner()).extend(found);
         }
@@ -487,7 +491,7 @@ fn run_one(connector: &dyn Connector, shared: &Shared<'_>, index: usize, w: &mut
         let mut chunk = std::mem::take(&mut w.stderr_tail);
         chunk.extend_from_slice(stderr.as_bytes());
         let returned = shared.returned.lock().unwrap_or_else(|e| e.into_inner()).clone();
-        findings.extend(shared.scanner.scan_stderr(&chunk, &returned));
+        findings.extend(shared.scanner.scan_stderr(&chunk, &shared.sent, &returned));
         w.stderr_tail = chunk[chunk.len().saturating_sub(STDERR_OVERLAP)..].to_vec();
     }
     let mut outcome = outcome;

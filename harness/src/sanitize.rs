@@ -13,8 +13,7 @@ pub const MAX_CHARS: usize = 2000;
 /// `text` made safe to print: control and format characters escaped, at most [`MAX_CHARS`] characters.
 pub fn iut_text(text: &str) -> String {
     let mut out = String::with_capacity(text.len().min(MAX_CHARS * 2));
-    let mut shown = 0usize;
-    for (i, c) in text.char_indices() {
+    for (shown, (i, c)) in text.char_indices().enumerate() {
         if shown >= MAX_CHARS {
             let rest = text[i..].chars().count();
             out.push_str(&format!("… ({rest} more characters)"));
@@ -27,7 +26,6 @@ pub fn iut_text(text: &str) -> String {
             c if is_hidden(c) => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
             c => out.push(c),
         }
-        shown += 1;
     }
     out
 }

@@ -60,6 +60,20 @@ pub fn render(report: &Report<'_>, verbosity: Verbosity, colour: bool, timings: 
     let _ = writeln!(out, "claims: {}", if claimed.is_empty() { "nothing".into() } else { claimed.join(", ") });
     let time = if timings { format!(" in {:.2} s", report.wall().as_secs_f64()) } else { String::new() };
     let _ = writeln!(out, "{} cases: {}{time}", counts.total, counts_line(&counts));
+    // --fail-fast / --max-failures: say once why cases did not run.
+    let stopped: Vec<&str> = report
+        .run
+        .results
+        .iter()
+        .filter_map(|r| match &r.outcome {
+            CaseOutcome::Skipped { reason } if reason.starts_with("not run: ") => Some(reason.as_str()),
+            _ => None,
+        })
+        .collect();
+    if let Some(first) = stopped.first() {
+        let why = first.trim_start_matches("not run: ");
+        let _ = writeln!(out, "{why}: {} case{} not run", stopped.len(), if stopped.len() == 1 { "" } else { "s" });
+    }
 
     if verbosity == Verbosity::Verbose {
         let _ = writeln!(out);

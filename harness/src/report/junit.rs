@@ -18,6 +18,14 @@ pub fn render(report: &Report<'_>, timings: bool) -> String {
             let case = &report.cases[r.index];
             let status = match &r.outcome {
                 CaseOutcome::Pass => TestCaseStatus::success(),
+                CaseOutcome::Either { actual } => {
+                    let mut s = TestCaseStatus::skipped();
+                    s.set_message(format!(
+                        "either: {actual} (J2's leeway window: both answers conformant, not graded)"
+                    ));
+                    s.set_type("either");
+                    s
+                }
                 CaseOutcome::Fail { expected, actual, hint } => {
                     let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
                     s.set_message(format!("expected {expected}; got {actual}"));

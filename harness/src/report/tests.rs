@@ -100,6 +100,7 @@ fn mixed_counts() -> Counts {
     Counts {
         total: 15,
         pass: 5,
+        either: 0,
         fail: 2,
         error: 1,
         crash: 1,

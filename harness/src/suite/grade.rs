@@ -1,9 +1,12 @@
 //! Grading one answer against one expectation: pass, or fail with expected, actual and a hint that names
-//! the bug class (a precedence bug is reported as a precedence bug, not as a wrong hash).
+//! the bug class (a precedence bug is reported as a precedence bug, not as a wrong hash). Two JWT rules grade
+//! by meaning rather than by one answer: a time inside J2's leeway window is `either` (both conformant answers
+//! are accepted and neither counts as a pass), and a `sign_jwt` token is verified with the reference (J5:
+//! HS256, valid signature, the asked-for claims, no `nbf`), with a hint naming what differs.
 
 use super::plan::{Expect, PlannedCase};
 use ivconform_core::hex::encode_lower;
-use ivconform_protocol::Response;
+use ivconform_protocol::{Request, Response};
 use ivconform_vectors::{As, Flag, JwtSignExpected, SignExpected, VerifyExpected};
 
 /// The verdict on one answer.
@@ -11,6 +14,12 @@ use ivconform_vectors::{As, Flag, JwtSignExpected, SignExpected, VerifyExpected}
 pub enum Grade {
     /// The answer is right.
     Pass,
+    /// J2's leeway window: the answer is one of the two conformant ones (accepted, or refused by a smaller
+    /// leeway); not graded either way, and never counted as a pass.
+    Either {
+        /// What the implementation answered (compact).
+        actual: String,
+    },
     /// The answer is wrong.
     Fail {
         /// What a conforming implementation answers (compact).
@@ -181,7 +190,9 @@ fn expected_text(expect: &Expect) -> String {
         }
         Expect::Sign(SignExpected::Error { error }) => format!("error {error}"),
         Expect::Verify(v) => verify_text(v),
-        Expect::SignJwt(JwtSignExpected::Token { token, .. }) => format!("token {token}"),
+        Expect::SignJwt(JwtSignExpected::Token { example_token, .. }) => {
+            format!("a token that means the claims asked for (J5), e.g. {example_token}")
+        }
         Expect::SignJwt(JwtSignExpected::Error { error }) => format!("error {error}"),
     }
 }
@@ -216,33 +227,63 @@ fn grade_sign_jwt(case: &PlannedCase, expected: &JwtSignExpected, token: Option<
             };
             fail(format!("error {want}"), actual, hint)
         }
-        JwtSignExpected::Token { token: want, claims_json, .. } => {
-            if token == Some(want.as_str()) && error.is_none() {
-                return Grade::Pass;
+        JwtSignExpected::Token { example_token, .. } => {
+            let expected = format!("a token that means the claims asked for (J5), e.g. {example_token}");
+            let Some(got) = token.filter(|_| error.is_none()) else { return fail(expected, actual, case_hint(case)) };
+            match token_meaning(case, got) {
+                Ok(()) => Grade::Pass,
+                Err(hint) => fail(expected, actual, hint),
             }
-            let Some(got) = token else { return fail(format!("token {want}"), actual, case_hint(case)) };
-            let (got_parts, want_parts): (Vec<&str>, Vec<&str>) = (got.split('.').collect(), want.split('.').collect());
-            let hint = if got_parts.len() != 3 {
-                format!("J1: a compact JWS has 3 segments, this token has {}", got_parts.len())
-            } else if got.contains('=') || got.contains(['+', '/']) {
-                "J1/J2: segments are unpadded base64url (no '=', '-' and '_' instead of '+' and '/')".to_string()
-            } else if got_parts[0] != want_parts[0] {
-                format!(
-                    "J1: the header must be exactly {}, got {}",
-                    ivconform_core::jwt::SIGNED_HEADER,
-                    segment_text(got_parts[0])
-                )
-            } else if got_parts[1] != want_parts[1] {
-                format!(
-                    "J2: the claims must be exactly {claims_json} (order user_id, email, exp; compact; raw UTF-8, minimal escapes), got {}",
-                    segment_text(got_parts[1])
-                )
-            } else {
-                "J1: header and claims are right but the signature is not HMAC-SHA256(secret, header.claims)"
-                    .to_string()
-            };
-            fail(format!("token {want}"), actual, hint)
         }
+    }
+}
+
+/// J5: `token` is a signing of what the case's `sign_jwt` request asked for, read by the reference's strict
+/// verifier: form and header (J1), the signature under the request's secret, the claims' types (J2), then
+/// `user_id`, `email` and `exp` equal to those asked for (absent when not asked for), and no `nbf` (a verifier
+/// would refuse the token before it). `Err` is the hint naming what differs.
+fn token_meaning(case: &PlannedCase, token: &str) -> Result<(), String> {
+    use ivconform_core::jwt;
+    let Request::SignJwt { secret_hex, user_id, email, exp, .. } = &case.request else {
+        return Err("a sign_jwt expectation on a request that is not sign_jwt (a harness bug)".into());
+    };
+    let secret = ivconform_core::hex::decode(secret_hex).unwrap_or_default();
+    let parsed = jwt::parse(token).map_err(|e| format!("{}: {e} (a strict verifier refuses this token)", e.rule()))?;
+    parsed.check_signature(&secret).map_err(|e| {
+        format!("J1: {e}; sign HMAC-SHA256 over the token's first two segments, as sent, with the secret's raw bytes")
+    })?;
+    let claims = jwt::Claims::parse(&parsed.claims_json)
+        .map_err(|e| format!("J2: {e} (the claims are {})", segment_text(token.split('.').nth(1).unwrap_or(""))))?;
+    let shown = |v: Option<String>| v.unwrap_or_else(|| "absent".into());
+    let mut differs = Vec::new();
+    if &claims.user_id != user_id {
+        differs.push(format!("user_id is {:?}, asked for {user_id:?}", claims.user_id));
+    }
+    if &claims.email != email {
+        differs.push(format!(
+            "email is {}, asked for {}",
+            shown(claims.email.as_ref().map(|e| format!("{e:?}"))),
+            shown(email.as_ref().map(|e| format!("{e:?}")))
+        ));
+    }
+    if &claims.exp != exp {
+        differs.push(format!(
+            "exp is {}, asked for {}",
+            shown(claims.exp.map(|e| e.to_string())),
+            shown(exp.map(|e| e.to_string()))
+        ));
+    }
+    if let Some(nbf) = claims.nbf {
+        differs.push(format!("the token carries nbf {nbf}, not asked for: verifiers refuse it before then (J2)"));
+    }
+    if differs.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "J5: the token does not mean what was asked: {} (claims {})",
+            differs.join("; "),
+            segment_text(token.split('.').nth(1).unwrap_or(""))
+        ))
     }
 }
 
@@ -256,6 +297,10 @@ pub fn verify_text(v: &VerifyExpected) -> String {
             identifier.as_ref().map(|i| format!("{} {:?}", i.source.as_str(), i.value)).unwrap_or_default()
         ),
         VerifyExpected::Reject { reason } => format!("reject {reason}"),
+        VerifyExpected::Either { accept, reject } => format!(
+            "either {} or reject {reject} (J2's leeway window: the leeway is the implementation's choice in 0-60 s)",
+            verify_text(accept)
+        ),
     }
 }
 
@@ -282,7 +327,25 @@ fn grade_verify(case: &PlannedCase, expected: &VerifyExpected, r: &Response) -> 
         other => format!("result {other:?}"),
     };
     let want = verify_text(expected);
-    let ok = match expected {
+    if let VerifyExpected::Either { accept, reject } = expected {
+        let either = [accept.as_ref().clone(), VerifyExpected::Reject { reason: *reject }];
+        if either.iter().any(|e| verify_matches(e, r)) {
+            return Grade::Either { actual };
+        }
+        return fail(want, actual, verify_hint(case, expected, r));
+    }
+    if verify_matches(expected, r) {
+        return Grade::Pass;
+    }
+    fail(want, actual, verify_hint(case, expected, r))
+}
+
+/// True when the answer `r` is exactly the outcome `expected` (an `either` is matched by its parts).
+fn verify_matches(expected: &VerifyExpected, r: &Response) -> bool {
+    let Response::Verify { result, as_, verified, identifier_source, identifier_hex, reason, .. } = r else {
+        return false;
+    };
+    match expected {
         VerifyExpected::Accept { as_: As::Visitor, .. } => result == "accept" && as_.as_deref() == Some("visitor"),
         VerifyExpected::Accept { verified: v, identifier: Some(id), .. } => {
             result == "accept"
@@ -295,11 +358,10 @@ fn grade_verify(case: &PlannedCase, expected: &VerifyExpected, r: &Response) -> 
         VerifyExpected::Reject { reason: want_reason } => {
             result == "reject" && reason.as_deref() == Some(want_reason.as_str())
         }
-    };
-    if ok {
-        return Grade::Pass;
+        VerifyExpected::Either { accept, reject } => {
+            verify_matches(accept, r) || verify_matches(&VerifyExpected::Reject { reason: *reject }, r)
+        }
     }
-    fail(want, actual, verify_hint(case, expected, r))
 }
 
 fn hex_preview(hex: &str) -> String {
@@ -343,12 +405,24 @@ fn verify_hint(case: &PlannedCase, expected: &VerifyExpected, r: &Response) -> S
             let why = jwt_bypass_hint(case);
             format!("AUTH_BYPASS: this request must be refused, but was verified{why} ({})", case_hint(case))
         }
+        VerifyExpected::Either { accept, reject } if result == "reject" => format!(
+            "J2 leeway window: this time may be accepted ({}) or refused as {reject}, but not as {} ({})",
+            verify_text(accept),
+            reason.as_deref().unwrap_or("?"),
+            case.comment
+        ),
+        VerifyExpected::Either { .. } => format!(
+            "J2 leeway window: accepting is conformant only as the verified user the token names ({})",
+            case.comment
+        ),
         VerifyExpected::Accept { verified: Some(true), .. }
-            if case.flags.contains(&Flag::Leeway) && reason.as_deref() == Some("expired_jwt") =>
+            if case.flags.contains(&Flag::Expiry) && reason.as_deref().is_some_and(|r| r.ends_with("_jwt")) =>
         {
-            "J2 leeway: exp is within (now - 60, now], valid with the reference's 60 s leeway; SPEC.md allows less, \
-             so if your leeway is smaller, list this case in --expectations as an expected failure"
-                .to_string()
+            format!(
+                "J2: this token's exp and nbf hold for every leeway from 0 to 60 s, so it must verify; is the clock \
+                 (the request's now) used, and iat ignored? ({})",
+                case.comment
+            )
         }
         VerifyExpected::Reject { reason: want }
             if result == "reject"
@@ -372,7 +446,7 @@ fn jwt_bypass_hint(case: &PlannedCase) -> &'static str {
     } else if has(Flag::Algorithm) {
         ": only alg HS256 is accepted (alg none, RS256, HS512 and case variants must be refused, J1)"
     } else if has(Flag::Expiry) {
-        ": the token's exp is past, beyond the 60 s leeway (J2)"
+        ": the token's exp is past or its nbf ahead, beyond any leeway J2 allows (60 s), or it has no current time to be judged by (J2)"
     } else if has(Flag::ClearText) {
         ": the clear-text identity differs from the signed claims, and the claims are the identity (J3)"
     } else if has(Flag::WrongSecret) {
@@ -432,10 +506,56 @@ mod tests {
         else {
             panic!()
         };
+        let Request::SignJwt { secret_hex, .. } = &signer.request else { panic!() };
+        let secret = ivconform_core::hex::decode(secret_hex).unwrap();
+        let resign = |header: &str, claims: &str| {
+            let b64 = |t: &str| base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, t);
+            let input = format!("{}.{}", b64(header), b64(claims));
+            let sig = ivconform_core::jwt::expected_signature(&secret, &input);
+            let sig = base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, sig);
+            Response::SignJwt { seq: 1, token: Some(format!("{input}.{sig}")), error: None }
+        };
+        // J5: another member order, another header, \u escapes and an iat mean the same: a pass.
+        let same = resign(
+            r#"{"typ":"JWT","alg":"HS256"}"#,
+            r#"{"iat":1799999000,"exp":1800000600,"email":"\u0061nn@example.com","user_id":"5678"}"#,
+        );
+        assert_eq!(grade(signer, &same), Grade::Pass);
+        assert_eq!(grade(signer, &Response::SignJwt { seq: 1, token: Some(token.clone()), error: None }), Grade::Pass);
+        // What differs is named: a dropped email, a dropped exp, an nbf not asked for, a wrong key, alg none.
+        let h = r#"{"alg":"HS256","typ":"JWT"}"#;
+        for (response, want) in [
+            (resign(h, r#"{"user_id":"5678","exp":1800000600}"#), "email is absent, asked for \"ann@example.com\""),
+            (resign(h, r#"{"user_id":"5678","email":"ann@example.com"}"#), "exp is absent, asked for 1800000600"),
+            (resign(h, r#"{"user_id":"5678","email":"ann@example.com","exp":1800000600,"nbf":1}"#), "nbf"),
+            (resign(h, r#"{"user_id":5678,"email":"ann@example.com","exp":1800000600}"#), "J2: claim user_id"),
+            (resign(r#"{"alg":"HS512"}"#, r#"{"user_id":"5678"}"#), "J1: alg"),
+        ] {
+            let Grade::Fail { hint, .. } = grade(signer, &response) else { panic!("must fail: {want}") };
+            assert!(hint.contains(want), "{want}: {hint}");
+        }
         let mut parts: Vec<&str> = token.split('.').collect();
         parts[1] = "eyJlbWFpbCI6ImFubkBleGFtcGxlLmNvbSIsInVzZXJfaWQiOiI1Njc4In0";
-        let reordered = Response::SignJwt { seq: 1, token: Some(parts.join(".")), error: None };
-        let Grade::Fail { hint, .. } = grade(signer, &reordered) else { panic!("must fail") };
-        assert!(hint.contains("claims must be exactly"), "{hint}");
+        let edited = Response::SignJwt { seq: 1, token: Some(parts.join(".")), error: None };
+        let Grade::Fail { hint, .. } = grade(signer, &edited) else { panic!("must fail") };
+        assert!(hint.contains("J1") && hint.contains("signature"), "{hint}");
+
+        // J2's leeway window: accepting and refusing as expired_jwt are both `either`, never a pass; another
+        // refusal fails.
+        let window = cases.iter().find(|c| c.id == "jwt-exp-within-leeway").unwrap();
+        let accepted = ivconform_protocol::reference::handle(&window.request);
+        assert!(matches!(grade(window, &accepted), Grade::Either { .. }), "{:?}", grade(window, &accepted));
+        let refused = Response::reject(1, "expired_jwt");
+        assert_eq!(grade(window, &refused), Grade::Either { actual: "reject expired_jwt".into() });
+        let Grade::Fail { hint, .. } = grade(window, &Response::reject(1, "identity_mismatch")) else {
+            panic!("must fail")
+        };
+        assert!(hint.contains("leeway window"), "{hint}");
+        assert!(matches!(grade(window, &Response::visitor(1)), Grade::Fail { .. }));
+        assert!(matches!(grade(window, &Response::user(1, true, "user_id", "31".into())), Grade::Fail { .. }));
+        // Outside the window the answer is graded as usual: nbf 61 s ahead must be refused.
+        let beyond = cases.iter().find(|c| c.id == "jwt-nbf-past-leeway").unwrap();
+        let Grade::Fail { hint, .. } = grade(beyond, &accepted) else { panic!("must fail") };
+        assert!(hint.contains("AUTH_BYPASS") && hint.contains("nbf"), "{hint}");
     }
 }
