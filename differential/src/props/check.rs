@@ -381,7 +381,10 @@ pub fn run_property(session: &Session<'_>, property: &Property, seed: u64, budge
             // Asked once more, when there is time and the implementation has not stalled: a vector is worth
             // pasting only if the implementation fails it every time.
             let unstable = match &probe {
-                Some(p) if !matches!(report.end, ShrinkEnd::Stalled(_)) && Instant::now() < budget.deadline => {
+                Some(p)
+                    if !matches!(report.end, ShrinkEnd::Stalled(_) | ShrinkEnd::NotTried(_))
+                        && Instant::now() < budget.deadline =>
+                {
                     match session.ask(p) {
                         Ok(()) => Some("asked again, it answered as the reference does".to_string()),
                         Err(again) if again.kind != detail.kind => {
