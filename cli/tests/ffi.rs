@@ -7,29 +7,8 @@
 
 use crate::util::*;
 use std::io::{BufRead, BufReader, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, ChildStdout, Command, Output, Stdio};
-
-/// Compiles `misbehave.c` with `-DMODE_<mode>` into a fresh shared library.
-fn library(mode: &str) -> PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    // One directory per call: tests run in parallel and some compile the same mode.
-    static BUILDS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-    let n = BUILDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let dir = std::env::temp_dir().join(format!("ivconform-ffi-{}-{n}-{mode}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let out = dir.join(format!("libmisbehave_{mode}.so"));
-    let status = Command::new("cc")
-        .args(["-shared", "-fPIC", "-O1", &format!("-DMODE_{}", mode.to_uppercase()), "-I"])
-        .arg(root.join("../include"))
-        .arg(root.join("tests/fixtures/ffi/misbehave.c"))
-        .arg("-o")
-        .arg(&out)
-        .status()
-        .unwrap_or_else(|e| panic!("a C compiler (cc) is needed for the FFI tests ({e}); .ci/run installs gcc"));
-    assert!(status.success(), "cc failed for mode {mode}");
-    out
-}
 
 /// A running `ivconform ffi-host --lib LIB`, spoken to line by line.
 struct Host {
@@ -110,7 +89,7 @@ fn ffi_host_serves_the_reference_library_exactly_like_the_reference() {
 #[test]
 fn ffi_host_dies_by_sigsegv_on_the_crashing_request_and_a_new_host_works() {
     use std::os::unix::process::ExitStatusExt;
-    let lib = library("segv_verify");
+    let lib = misbehave_library("segv_verify");
     let mut host = Host::start(&lib);
     assert!(utf8(host.call(HELLO).unwrap()).contains(r#""type":"hello""#));
     let sign = utf8(host.call(r#"{"seq":2,"type":"sign","secret_hex":"6b","user_id":"u"}"#).unwrap());
@@ -129,20 +108,20 @@ fn ffi_host_dies_by_sigsegv_on_the_crashing_request_and_a_new_host_works() {
 #[test]
 fn ffi_host_passes_a_librarys_bytes_through_unchanged() {
     let hmac = r#"{"seq":2,"type":"hmac","key_hex":"6b","msg_hex":""}"#;
-    let mut garbage = Host::start(&library("garbage"));
+    let mut garbage = Host::start(&misbehave_library("garbage"));
     assert_eq!(garbage.call(hmac).unwrap(), b"\x01\x02 definitely not json");
-    let mut huge = Host::start(&library("huge"));
+    let mut huge = Host::start(&misbehave_library("huge"));
     // A 2 MiB answer: the host copies the cap plus one byte, enough for the harness to call it oversize,
     // and never the whole buffer.
     let line = huge.call(hmac).unwrap();
     assert_eq!(line.len(), ivconform_protocol::MAX_RESPONSE_BYTES + 1);
     assert!(line.iter().all(|&b| b == b'x'));
-    let mut fail = Host::start(&library("fail"));
+    let mut fail = Host::start(&misbehave_library("fail"));
     let note = utf8(fail.call(hmac).unwrap());
     assert!(note.contains("return code 7") && serde_json::from_str::<serde_json::Value>(&note).is_err(), "{note}");
     // A library printing to stdout does not corrupt the protocol; its text goes to stderr. Its pretty-printed
     // (multi-line) hello arrives as one line meaning the same JSON.
-    let mut chatty = Host::start(&library("chatty"));
+    let mut chatty = Host::start(&misbehave_library("chatty"));
     let hello: serde_json::Value = serde_json::from_slice(&chatty.call(HELLO).unwrap()).unwrap();
     assert_eq!(hello["name"], "misbehave");
     let (status, stderr) = chatty.finish();
@@ -154,8 +133,8 @@ fn ffi_host_passes_a_librarys_bytes_through_unchanged() {
 fn ffi_host_refuses_unusable_libraries_with_a_clear_message() {
     let missing = std::env::temp_dir().join("ivconform-ffi-no-such-library.so");
     for (lib, needle) in [
-        (library("badabi"), "implements ABI version 2, but this harness speaks version 1".to_string()),
-        (library("nofree"), "does not export the required symbol ivc_free".to_string()),
+        (misbehave_library("badabi"), "implements ABI version 2, but this harness speaks version 1".to_string()),
+        (misbehave_library("nofree"), "does not export the required symbol ivc_free".to_string()),
         (missing.clone(), format!("{}: no such file", missing.display())),
     ] {
         let out = Command::new(bin()).args(["ffi-host", "--lib"]).arg(&lib).stdin(Stdio::null()).output().unwrap();
@@ -182,7 +161,7 @@ fn run(lib: &Path, extra: &[&str]) -> (Output, serde_json::Value) {
 
 #[test]
 fn a_segfaulting_library_fails_each_case_and_the_run_goes_on() {
-    let lib = library("segv");
+    let lib = misbehave_library("segv");
     let (out, report) =
         run(&lib, &["--case", "sign-only-email", "--case", "verify-prod-web-visitor", "--case", "rfc4231-case-1"]);
     assert_eq!(out.status.code(), Some(1), "{}", log(&out));
@@ -199,7 +178,7 @@ fn a_segfaulting_library_fails_each_case_and_the_run_goes_on() {
 #[test]
 fn garbage_and_oversize_answers_are_protocol_errors() {
     for (mode, needle) in [("garbage", "not a protocol message"), ("huge", "cap")] {
-        let lib = library(mode);
+        let lib = misbehave_library(mode);
         let (out, report) = run(&lib, &["--case", "sign-only-email", "--case", "rfc4231-case-2"]);
         assert_eq!(out.status.code(), Some(1), "{}", log(&out));
         for c in report["cases"].as_array().unwrap() {
@@ -211,10 +190,10 @@ fn garbage_and_oversize_answers_are_protocol_errors() {
 
 #[test]
 fn wrong_abi_and_missing_symbols_stop_the_run_clearly() {
-    let (out, _) = run(&library("badabi"), &["--case", "sign-only-email"]);
+    let (out, _) = run(&misbehave_library("badabi"), &["--case", "sign-only-email"]);
     assert_eq!(out.status.code(), Some(3), "{}", log(&out));
     assert!(log(&out).contains("ABI version 2"), "{}", log(&out));
-    let (out, _) = run(&library("nofree"), &["--case", "sign-only-email"]);
+    let (out, _) = run(&misbehave_library("nofree"), &["--case", "sign-only-email"]);
     assert_eq!(out.status.code(), Some(3), "{}", log(&out));
     assert!(log(&out).contains("ivc_free"), "{}", log(&out));
 }

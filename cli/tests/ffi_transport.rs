@@ -6,8 +6,7 @@ use crate::util::*;
 use ivconform_harness::transport::ffi::FfiConnector;
 use ivconform_harness::transport::{CallError, Connector, Transport};
 use ivconform_protocol::{Request, Response};
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::PathBuf;
 use std::time::Duration;
 
 const TIMEOUT: Duration = Duration::from_secs(10);
@@ -15,27 +14,6 @@ const TIMEOUT: Duration = Duration::from_secs(10);
 /// The real binary, which has the `ffi-host` subcommand.
 fn host() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_ivconform"))
-}
-
-/// Compiles `misbehave.c` with `-DMODE_<mode>` into a fresh shared library.
-fn misbehave(mode: &str) -> PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    // One directory per call: tests run in parallel.
-    static BUILDS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-    let n = BUILDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let dir = std::env::temp_dir().join(format!("ivconform-ffi-unit-{}-{n}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let out = dir.join(format!("libmisbehave_{}.so", mode.to_lowercase()));
-    let status = Command::new("cc")
-        .args(["-shared", "-fPIC", "-O1", &format!("-DMODE_{}", mode.to_uppercase()), "-I"])
-        .arg(root.join("../include"))
-        .arg(root.join("tests/fixtures/ffi/misbehave.c"))
-        .arg("-o")
-        .arg(&out)
-        .status()
-        .unwrap_or_else(|e| panic!("a C compiler (cc) is needed for the FFI tests ({e}); apt-get install gcc"));
-    assert!(status.success(), "cc failed for mode {mode}");
-    out
 }
 
 /// The child's stderr, waiting (up to 5 s) until it contains `needle`: it is drained by another thread.
@@ -91,7 +69,7 @@ fn the_reference_library_answers_like_the_reference() {
 
 #[test]
 fn a_segfault_is_a_crash_of_that_call_and_a_new_connection_works() {
-    let c = connector(misbehave("segv_verify"));
+    let c = connector(misbehave_library("segv_verify"));
     let mut t = c.connect().unwrap();
     assert!(matches!(t.call(&hello(1)).unwrap().response, Response::Hello { seq: 1, .. }));
     assert!(matches!(t.call(&hmac(2)).unwrap().response, Response::Error { seq: 2, .. }));
@@ -109,7 +87,7 @@ fn a_segfault_is_a_crash_of_that_call_and_a_new_connection_works() {
 #[test]
 fn misbehaving_answers_are_protocol_errors() {
     for (mode, needle) in [("garbage", "not a protocol message"), ("huge", "cap"), ("fail", "return code 7")] {
-        let c = connector(misbehave(mode));
+        let c = connector(misbehave_library(mode));
         let mut t = c.connect().unwrap();
         assert!(matches!(t.call(&hello(1)).unwrap().response, Response::Hello { .. }), "{mode}");
         match t.call(&hmac(2)) {
@@ -125,7 +103,7 @@ fn misbehaving_answers_are_protocol_errors() {
 
 #[test]
 fn library_stdout_goes_to_stderr_and_multiline_answers_are_one_line() {
-    let c = connector(misbehave("chatty"));
+    let c = connector(misbehave_library("chatty"));
     let mut t = c.connect().unwrap();
     let got = t.call(&hello(1)).unwrap();
     assert!(matches!(got.response, Response::Hello { seq: 1, .. }), "{got:?}");
@@ -139,7 +117,7 @@ fn library_stdout_goes_to_stderr_and_multiline_answers_are_one_line() {
 #[test]
 fn unloadable_libraries_fail_with_the_reason_on_stderr() {
     for (mode, needle) in [("badabi", "ABI version 2"), ("nofree", "required symbol ivc_free")] {
-        let c = connector(misbehave(mode));
+        let c = connector(misbehave_library(mode));
         let mut t = c.connect().unwrap();
         match t.call(&hello(1)) {
             Err(CallError::Crash(why)) => assert!(why.contains("exited with status"), "{mode}: {why}"),

@@ -197,68 +197,64 @@ impl Scanner {
     /// Scans what the IUT sent on `channel` while answering `case`; `allowed` are the values its answer is
     /// supposed to carry (a signer's hash, a token's signature, an HMAC tag).
     pub fn scan(&self, case: &PlannedCase, channel: &str, text: &[u8], allowed: &[&str]) -> Vec<LeakFinding> {
-        if text.is_empty() {
-            return Vec::new();
-        }
-        let found = self.matches(text);
-        if found.is_empty() {
-            return Vec::new();
-        }
-        let spans = {
+        self.findings(text, |found| {
             let mut exempt: Vec<String> = sent_values(&case.request);
             exempt.extend(allowed.iter().filter(|a| a.len() >= MIN_SENT_VALUE).map(|a| a.to_string()));
-            spans_of(text, &exempt)
-        };
-        let mut out = BTreeSet::new();
-        for (i, form, start, end) in found {
-            let n = &self.needles[i];
-            if inside(&spans, start, end) {
-                continue;
-            }
-            let what = if n.secret {
-                format!("{}{}", n.what, form.suffix())
-            } else if n.owners.contains(&case.id) {
-                format!("this case's expected hash{}", form.suffix())
-            } else {
-                format!("the expected hash of case {}{}", n.owners[0], form.suffix())
+            let spans = spans_of(found, &exempt);
+            let describe = move |n: &Needle, form: Form| {
+                let what = if n.secret {
+                    format!("{}{}", n.what, form.suffix())
+                } else if n.owners.contains(&case.id) {
+                    format!("this case's expected hash{}", form.suffix())
+                } else {
+                    format!("the expected hash of case {}{}", n.owners[0], form.suffix())
+                };
+                LeakFinding { case: case.id.clone(), channel: channel.into(), what }
             };
-            out.insert(LeakFinding { case: case.id.clone(), channel: channel.into(), what });
-        }
-        out.into_iter().collect()
+            (spans, describe)
+        })
     }
 
     /// Scans stderr, which belongs to no case: a value is reported against the first case of the run (else of
-    /// the suite) that owns it, and
-    /// only values `sent` in some request of the run, or in `returned` (values answers carried), are exempt.
+    /// the suite) that owns it, and only values `sent` in some request of the run, or in `returned` (values
+    /// answers carried), are exempt.
     pub fn scan_stderr(&self, text: &[u8], sent: &SentValues, returned: &[String]) -> Vec<LeakFinding> {
-        if text.is_empty() {
-            return Vec::new();
-        }
-        let found = self.matches(text);
+        self.findings(text, |found| {
+            let mut spans: Vec<(usize, usize)> =
+                sent.values.find_overlapping_iter(found).map(|m| (m.start(), m.end())).collect();
+            let returned: Vec<&str> =
+                returned.iter().map(String::as_str).filter(|r| r.len() >= MIN_SENT_VALUE).collect();
+            spans.extend(spans_of(found, &returned));
+            let describe = |n: &Needle, form: Form| {
+                let what = if n.secret {
+                    format!("{}{}", n.what, form.suffix())
+                } else {
+                    format!("this case's expected hash{}", form.suffix())
+                };
+                let owner = n.owners.iter().find(|o| sent.ids.contains(*o)).unwrap_or(&n.owners[0]);
+                LeakFinding { case: owner.clone(), channel: "stderr".into(), what }
+            };
+            (spans, describe)
+        })
+    }
+
+    /// The findings in `text`: `context` gives, once something matched, the exempt spans and how to describe
+    /// a finding; a match inside an exempt span is not one.
+    fn findings<D: Fn(&Needle, Form) -> LeakFinding>(
+        &self,
+        text: &[u8],
+        context: impl FnOnce(&[u8]) -> (Vec<(usize, usize)>, D),
+    ) -> Vec<LeakFinding> {
+        let found = if text.is_empty() { Vec::new() } else { self.matches(text) };
         if found.is_empty() {
             return Vec::new();
         }
-        let mut spans: Vec<(usize, usize)> = Vec::new();
-        {
-            spans.extend(sent.values.find_overlapping_iter(text).map(|m| (m.start(), m.end())));
-            let returned: Vec<&str> =
-                returned.iter().map(String::as_str).filter(|r| r.len() >= MIN_SENT_VALUE).collect();
-            spans.extend(spans_of(text, &returned));
-        }
-        let mut out = BTreeSet::new();
-        for (i, form, start, end) in found {
-            let n = &self.needles[i];
-            if inside(&spans, start, end) {
-                continue;
-            }
-            let what = if n.secret {
-                format!("{}{}", n.what, form.suffix())
-            } else {
-                format!("this case's expected hash{}", form.suffix())
-            };
-            let owner = n.owners.iter().find(|o| sent.ids.contains(*o)).unwrap_or(&n.owners[0]);
-            out.insert(LeakFinding { case: owner.clone(), channel: "stderr".into(), what });
-        }
+        let (spans, describe) = context(text);
+        let out: BTreeSet<LeakFinding> = found
+            .into_iter()
+            .filter(|&(_, _, start, end)| !inside(&spans, start, end))
+            .map(|(i, form, ..)| describe(&self.needles[i], form))
+            .collect();
         out.into_iter().collect()
     }
 

@@ -79,3 +79,24 @@ pub fn scratch(name: &str) -> PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
+
+/// `tests/fixtures/ffi/misbehave.c` compiled with `-DMODE_<MODE>` into a fresh shared library (one directory
+/// per call: tests run in parallel and some compile the same mode).
+pub fn misbehave_library(mode: &str) -> PathBuf {
+    static BUILDS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = BUILDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("ivconform-ffi-{}-{n}-{mode}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = dir.join(format!("libmisbehave_{}.so", mode.to_lowercase()));
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let status = Command::new("cc")
+        .args(["-shared", "-fPIC", "-O1", &format!("-DMODE_{}", mode.to_uppercase()), "-I"])
+        .arg(manifest.join("../include"))
+        .arg(manifest.join("tests/fixtures/ffi/misbehave.c"))
+        .arg("-o")
+        .arg(&out)
+        .status()
+        .unwrap_or_else(|e| panic!("a C compiler (cc) is needed for the FFI tests ({e}): apt-get install -y gcc"));
+    assert!(status.success(), "cc failed for mode {mode}");
+    out
+}
