@@ -246,3 +246,32 @@ fn an_implementation_that_hangs_while_shrinking_ends_the_shrink_at_once() {
     assert!(std::fs::read(raw).unwrap().len() >= 64);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn what_the_implementation_says_is_printed_escaped_and_without_secrets() {
+    // refuse-loudly's error message echoes the request's secret and tries to start lines of its own.
+    let dir = scratch("loud");
+    let cmd = format!("python3 {} refuse-loudly", fixtures().join("proxy.py").display());
+    let out = fuzz(&["--cmd", &cmd, "--iterations", "5", "--seed", "0", "--out", dir.to_str().unwrap()]);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{t}");
+    for line in t.lines() {
+        assert!(!line.starts_with("Verdict") && !line.starts_with("::"), "a line written by the IUT: {line:?}\n{t}");
+        assert!(!line.contains('\u{1b}') && !line.contains('\r'), "a control character: {line:?}");
+    }
+    let actual = field(&t, "actual");
+    assert!(actual.contains(r"bad request\nVerdict: CONFORMANT\n::error"), "shown escaped: {actual}");
+    // The secret it echoed is replaced; the saved vector still carries the configuration it needs.
+    assert!(actual.contains("using secret <secret of case fuzz-"), "{actual}");
+    let saved = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "json"))
+        .expect("the vector is saved");
+    let vector: serde_json::Value = serde_json::from_slice(&std::fs::read(saved).unwrap()).unwrap();
+    let app = vector["configs"].as_object().unwrap().values().next().unwrap()["apps"].as_object().unwrap();
+    let secret = app.values().next().unwrap().as_object().unwrap().values().find_map(|p| p["secret"].as_str());
+    let secret = secret.expect("a text secret in the saved configuration");
+    assert!(!actual.contains(secret), "{actual}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -180,8 +180,9 @@ fn campaign(args: &FuzzArgs, session: &Session<'_>, vector_seeds: &[Seed], iut: 
     let deadline = started + args.duration;
     println!(
         "ivconform fuzz: {iut} ({} {}), seed {}, {} s{}, {} seed payloads from the vectors",
-        session.hello.name,
-        session.hello.version,
+        // The hello is the IUT's text: shown escaped, so it cannot start a line of its own.
+        ivconform_harness::sanitize::iut_text(&session.hello.name),
+        ivconform_harness::sanitize::iut_text(&session.hello.version),
         args.seed,
         args.duration.as_secs_f64(),
         args.iterations.map(|n| format!(" or {n} payloads")).unwrap_or_default(),

@@ -68,8 +68,9 @@ pub fn props(args: PropsArgs) -> CommandResult {
     println!(
         "ivconform props: {} ({} {}), seed {}, {} cases per property, at most {} s",
         iut.connector.describe(),
-        session.hello.name,
-        session.hello.version,
+        // The hello is the IUT's text: shown escaped, so it cannot start a line of its own.
+        ivconform_harness::sanitize::iut_text(&session.hello.name),
+        ivconform_harness::sanitize::iut_text(&session.hello.version),
         args.seed,
         args.cases,
         args.duration.as_secs_f64()

@@ -114,8 +114,13 @@ impl<'a> Session<'a> {
         s
     }
 
-    /// Sends the probe's request; the disagreement when the answer is not the reference's.
+    /// Sends the probe's request; the disagreement when the answer is not the reference's, its text safe to
+    /// print (see [`shown`]).
     pub fn ask(&self, probe: &Probe) -> Result<(), Box<Disagreement>> {
+        self.ask_raw(probe).map_err(|d| shown(probe, d))
+    }
+
+    fn ask_raw(&self, probe: &Probe) -> Result<(), Box<Disagreement>> {
         let mut slot = self.conn.borrow_mut();
         if slot.is_none() {
             let mut t = self.connector.connect().map_err(|e| reconnect_failed(probe, &e))?;
@@ -156,6 +161,18 @@ impl<'a> Session<'a> {
             t.close();
         }
     }
+}
+
+/// A disagreement as it may be printed: what the implementation sent (in `actual`, the hint and the stall)
+/// with the probe's secrets replaced by `<secret of case ID>` and control characters escaped, so an IUT can
+/// neither reprint a secret nor write lines of its own into the log. The kind is left as classified.
+fn shown(probe: &Probe, mut d: Box<Disagreement>) -> Box<Disagreement> {
+    let scanner = ivconform_harness::leak::Scanner::new(std::slice::from_ref(&probe.case), Vec::new());
+    let clean = |text: &str| ivconform_harness::sanitize::iut_text(&scanner.redact(text));
+    d.actual = clean(&d.actual);
+    d.hint = clean(&d.hint);
+    d.stalled = d.stalled.as_deref().map(clean);
+    d
 }
 
 fn expected_of(probe: &Probe) -> String {
@@ -262,13 +279,15 @@ pub fn run_property(session: &Session<'_>, property: &Property, seed: u64, budge
         let needs: Vec<&str> = property.needs.iter().map(|c: &Capability| c.as_str()).collect();
         return PropertyResult::Skipped { reason: format!("the implementation claims none of: {}", needs.join(", ")) };
     }
-    // A backstop only (see the module doc): the closure stops the shrink at its own deadline.
+    // Backstops only (see the module doc): the closure stops the shrink at its own deadline and check count,
+    // so proptest's limits (which report on stderr in terms of its environment variables) are never reached.
     let backstop_ms = budget.shrink_time.as_millis().saturating_add(5_000).min(u128::from(u32::MAX)) as u32;
+    let backstop_iters = budget.shrink_checks.saturating_mul(4).saturating_add(4096);
     let config = Config {
         cases: budget.cases,
         failure_persistence: None,
         rng_algorithm: RngAlgorithm::ChaCha,
-        max_shrink_iters: budget.shrink_checks,
+        max_shrink_iters: backstop_iters,
         max_shrink_time: backstop_ms,
         max_local_rejects: 65_536,
         max_global_rejects: 65_536,
@@ -325,6 +344,10 @@ pub fn run_property(session: &Session<'_>, property: &Property, seed: u64, budge
         if shrink.end.is_some() {
             return Ok(());
         }
+        if shrink.checks >= shrink.limits.checks {
+            shrink.end = Some(ShrinkEnd::OutOfChecks(shrink.limits.checks));
+            return Ok(());
+        }
         if Instant::now() >= shrink.limits.deadline {
             shrink.end = Some(ShrinkEnd::OutOfTime(shrink.limits.deadline_by.clone()));
             return Ok(());
@@ -367,8 +390,9 @@ pub fn run_property(session: &Session<'_>, property: &Property, seed: u64, budge
             let (Some((input, probe, detail)), Some(shrink)) = (st.smallest, st.shrink) else {
                 unreachable!("a failure is recorded before proptest is told of it")
             };
-            let end = shrink.end.unwrap_or(if shrink.calls >= budget.shrink_checks {
-                ShrinkEnd::OutOfChecks(budget.shrink_checks)
+            // proptest stops calling when no candidate is left, or (never in practice) at its backstops.
+            let end = shrink.end.unwrap_or(if shrink.calls >= backstop_iters {
+                ShrinkEnd::OutOfChecks(backstop_iters)
             } else {
                 ShrinkEnd::Finished
             });
