@@ -115,7 +115,7 @@ impl<'a> Session<'a> {
     }
 
     /// Sends the probe's request; the disagreement when the answer is not the reference's, its text safe to
-    /// print (see [`shown`]).
+    /// print: the probe's secrets redacted and control characters escaped.
     pub fn ask(&self, probe: &Probe) -> Result<(), Box<Disagreement>> {
         self.ask_raw(probe).map_err(|d| shown(probe, d))
     }
