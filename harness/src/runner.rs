@@ -123,6 +123,14 @@ pub struct RunOptions {
     pub max_failures: Option<usize>,
 }
 
+#[cfg(test)]
+impl RunOptions {
+    /// Options with `jobs` connections, no run deadline, no callback, no failure limit (for tests).
+    pub(crate) fn with_jobs(jobs: usize) -> RunOptions {
+        RunOptions { jobs, run_timeout: None, on_case: None, max_failures: None }
+    }
+}
+
 /// Everything a run produced.
 #[derive(Debug, Clone)]
 pub struct RunResult {

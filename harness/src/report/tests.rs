@@ -3,12 +3,11 @@
 
 use super::human::{self, Verbosity};
 use super::{json, junit, Counts, Report};
-use crate::runner::{run, RunResult};
+use crate::runner::{run, RunOptions, RunResult};
 use crate::suite::expectations::Expectations;
 use crate::suite::plan::PlannedCase;
 use crate::transport::fake::{
-    hello_claiming, is_case, options, reference_answer, reply, reply_raw, sample, scanner, uppercase_user_hash,
-    FakeConnector,
+    hello_claiming, is_case, reference_answer, reply, reply_raw, sample, scanner, uppercase_user_hash, FakeConnector,
 };
 use crate::transport::{CallError, Connector};
 use ivconform_protocol::{reference, Capability, Request};
@@ -45,7 +44,8 @@ impl Fixture {
 /// Runs `cases` over `fake` with `expectations` (TOML text), one job.
 fn fixture_of(fake: FakeConnector, cases: Vec<PlannedCase>, expectations: &str) -> Fixture {
     let expectations = Expectations::parse(expectations).unwrap();
-    let run = run(&fake, &cases, &scanner(), &expectations, &options(1)).unwrap_or_else(|e| panic!("{}", e.0));
+    let run =
+        run(&fake, &cases, &scanner(), &expectations, &RunOptions::with_jobs(1)).unwrap_or_else(|e| panic!("{}", e.0));
     Fixture { cases, run, transport: fake.describe() }
 }
 

@@ -4,8 +4,8 @@
 use super::*;
 use crate::suite::plan::Expect;
 use crate::transport::fake::{
-    hello_claiming, is_case, options, planned, reference_answer, reply, reply_raw, sample, scanner,
-    uppercase_user_hash, Counters, FakeConnector,
+    hello_claiming, is_case, planned, reference_answer, reply, reply_raw, sample, scanner, uppercase_user_hash,
+    Counters, FakeConnector,
 };
 use ivconform_protocol::reference;
 use ivconform_vectors::{Group, SignExpected};
@@ -36,7 +36,7 @@ fn case_by_id(cases: &[PlannedCase], id: &str) -> PlannedCase {
 fn reference_passes_every_case_without_findings() {
     let cases = planned();
     let fake = FakeConnector::reference();
-    let result = run_plain(&fake, &cases, &options(1));
+    let result = run_plain(&fake, &cases, &RunOptions::with_jobs(1));
     assert_eq!(result.results.len(), cases.len());
     for (i, r) in result.results.iter().enumerate() {
         assert_eq!(r.index, i);
@@ -62,7 +62,7 @@ fn reference_passes_every_case_without_findings() {
 fn uppercase_user_hash_fails_the_sign_hash_cases() {
     let cases = planned();
     let fake = FakeConnector::new(uppercase_user_hash);
-    let result = run_plain(&fake, &cases, &options(1));
+    let result = run_plain(&fake, &cases, &RunOptions::with_jobs(1));
     let mut failed = 0;
     for (case, r) in cases.iter().zip(&result.results) {
         if expects_hash(case) {
@@ -100,7 +100,7 @@ fn protocol_error_is_an_error_and_reconnects() {
         }
     });
     assert!(matches!(target.request, Request::Hmac { .. }), "sample(2)[1] is the second hmac case");
-    let result = run_plain(&fake, &cases, &options(1));
+    let result = run_plain(&fake, &cases, &RunOptions::with_jobs(1));
     let CaseOutcome::Error { reason } = &result.results[1].outcome else { panic!("{:?}", result.results[1]) };
     assert!(reason.contains("seq"), "{reason}");
     assert_eq!(kinds(&result).iter().filter(|k| **k == "pass").count(), cases.len() - 1);
@@ -132,7 +132,7 @@ fn crash_reconnects_and_reports_stderr() {
             String::new()
         }
     });
-    let result = run_plain(&fake, &cases, &options(1));
+    let result = run_plain(&fake, &cases, &RunOptions::with_jobs(1));
     assert_eq!(kinds(&result), ["pass", "crash", "pass", "crash", "pass"]);
     let CaseOutcome::Crash { reason } = &result.results[1].outcome else { unreachable!() };
     assert_eq!(reason, "exit status 134; stderr: thread 'main' panicked at boom");
@@ -157,7 +157,7 @@ fn timeout_is_a_timeout_and_reconnects() {
             reference_answer(r)
         }
     });
-    let result = run_plain(&fake, &cases, &options(1));
+    let result = run_plain(&fake, &cases, &RunOptions::with_jobs(1));
     assert_eq!(result.results[0].outcome, CaseOutcome::Timeout { reason: "no answer within 2.0 s".into() });
     assert!(result.results[1..].iter().all(|r| r.outcome == CaseOutcome::Pass));
     assert_eq!((result.restarts, fake.counters.connects()), (1, 2));
@@ -178,7 +178,7 @@ fn restarting_gives_up_after_three_failed_attempts() {
         }
     })
     .with_gate(|n| if n == 1 { Ok(()) } else { Err(CallError::Unreachable("cannot spawn".into())) });
-    let result = run_plain(&fake, &cases, &options(1));
+    let result = run_plain(&fake, &cases, &RunOptions::with_jobs(1));
     assert!(kinds(&result).iter().all(|k| *k == "crash"), "{:?}", kinds(&result));
     for r in &result.results[1..4] {
         let CaseOutcome::Crash { reason } = &r.outcome else { unreachable!() };
@@ -200,7 +200,7 @@ fn unclaimed_capabilities_are_skipped_and_not_sent() {
         Request::Hello { seq, .. } => reply(r, hello_claiming(*seq, &[Capability::Hmac, Capability::Verify])),
         _ => reference_answer(r),
     });
-    let result = run_plain(&fake, &cases, &options(1));
+    let result = run_plain(&fake, &cases, &RunOptions::with_jobs(1));
     for (case, r) in cases.iter().zip(&result.results) {
         match case.capability {
             Capability::Hmac | Capability::Verify => assert_eq!(r.outcome, CaseOutcome::Pass, "{}", case.id),
@@ -248,7 +248,7 @@ fn expectations_and_the_callback() {
         on_case: Some(Arc::new(move |c: &PlannedCase, o: &CaseOutcome| {
             log.lock().unwrap().push((c.id.clone(), o.clone()))
         })),
-        ..options(1)
+        ..RunOptions::with_jobs(1)
     };
     let result = run(&fake, &cases, &scanner(), &expectations, &opts).unwrap();
     for (case, r) in cases.iter().zip(&result.results) {
@@ -290,7 +290,7 @@ fn an_expected_crash_is_an_expected_failure() {
         );
     let expectations =
         Expectations::parse(&format!("[[expected_failure]]\ncase = \"{}\"\nreason = \"flaky\"\n", target.id)).unwrap();
-    let result = run(&fake, &cases, &scanner(), &expectations, &options(1)).unwrap();
+    let result = run(&fake, &cases, &scanner(), &expectations, &RunOptions::with_jobs(1)).unwrap();
     assert_eq!(
         result.results[2].outcome,
         CaseOutcome::ExpectedFailure {
@@ -344,7 +344,7 @@ fn leaks_in_raw_answers_and_stderr_are_findings() {
             String::new()
         }
     });
-    let result = run_plain(&fake, &[b.clone(), a.clone()], &options(1));
+    let result = run_plain(&fake, &[b.clone(), a.clone()], &RunOptions::with_jobs(1));
     assert_eq!(kinds(&result), ["pass", "pass"], "leaks are not conformance failures");
     // stderr is attributed by content: a's hash (not yet returned by any answer) is a's leak, whenever the
     // line arrived; b's own hash was returned by b's answer first, and a signer printing the hash it
@@ -373,7 +373,7 @@ fn an_answer_echoing_the_secret_is_a_finding() {
         }
         _ => reference_answer(r),
     });
-    let result = run_plain(&fake, std::slice::from_ref(&case), &options(1));
+    let result = run_plain(&fake, std::slice::from_ref(&case), &RunOptions::with_jobs(1));
     let CaseOutcome::Fail { actual, hint, .. } = &result.results[0].outcome else { panic!("{:?}", result.results[0]) };
     assert!(actual.starts_with("error response: "), "{actual}");
     assert!(hint.contains("claims 'sign'"), "{hint}");
@@ -408,14 +408,14 @@ fn faulty(cases: &[PlannedCase]) -> FakeConnector {
 #[test]
 fn parallel_jobs_give_the_same_outcomes_in_plan_order() {
     let cases = planned();
-    let serial = run_plain(&faulty(&cases), &cases, &options(1));
+    let serial = run_plain(&faulty(&cases), &cases, &RunOptions::with_jobs(1));
     let serial_kinds = kinds(&serial);
     for k in ["pass", "fail", "crash", "error", "timeout"] {
         assert!(serial_kinds.contains(&k), "the faulty IUT yields {k}");
     }
     for jobs in [2, 4] {
         let fake = faulty(&cases);
-        let parallel = run_plain(&fake, &cases, &options(jobs));
+        let parallel = run_plain(&fake, &cases, &RunOptions::with_jobs(jobs));
         assert!(parallel.results.iter().enumerate().all(|(i, r)| r.index == i));
         assert_eq!(kinds(&parallel), serial_kinds, "jobs = {jobs}");
         for (s, p) in serial.results.iter().zip(&parallel.results) {
@@ -447,7 +447,7 @@ fn holding_until(n: usize) -> FakeConnector {
 fn each_worker_opens_its_own_connection() {
     let cases = sample(4);
     let fake = holding_until(3);
-    let result = run_plain(&fake, &cases, &options(3));
+    let result = run_plain(&fake, &cases, &RunOptions::with_jobs(3));
     assert!(result.results.iter().all(|r| r.outcome == CaseOutcome::Pass));
     assert_eq!(fake.counters.connects(), 3);
     assert_eq!(fake.counters.closes(), 3, "every worker closes its connection");
@@ -455,7 +455,7 @@ fn each_worker_opens_its_own_connection() {
     // 8 jobs over 2 cases: both run, each on its own connection.
     let two = sample(1)[..2].to_vec();
     let fake = holding_until(2);
-    let result = run_plain(&fake, &two, &options(8));
+    let result = run_plain(&fake, &two, &RunOptions::with_jobs(8));
     assert_eq!(kinds(&result), ["pass", "pass"]);
     assert_eq!(fake.counters.connects(), 2);
 }
@@ -465,7 +465,7 @@ fn each_worker_opens_its_own_connection() {
 #[test]
 fn parallel_workers_first_connections_are_not_restarts() {
     let fake = holding_until(3);
-    let result = run_plain(&fake, &sample(4), &options(3));
+    let result = run_plain(&fake, &sample(4), &RunOptions::with_jobs(3));
     assert_eq!(fake.counters.connects(), 3);
     assert_eq!(result.restarts, 0, "no case failed, so nothing was restarted");
 }
@@ -479,7 +479,7 @@ fn a_passed_run_deadline_times_out_every_unstarted_case() {
         Request::Hello { seq, .. } => reply(r, hello_claiming(*seq, &[Capability::Hmac, Capability::Sign])),
         _ => reference_answer(r),
     });
-    let opts = RunOptions { run_timeout: Some(Duration::ZERO), ..options(2) };
+    let opts = RunOptions { run_timeout: Some(Duration::ZERO), ..RunOptions::with_jobs(2) };
     let result = run_plain(&fake, &cases, &opts);
     for (case, r) in cases.iter().zip(&result.results) {
         if matches!(case.capability, Capability::Hmac | Capability::Sign) {
@@ -505,7 +505,7 @@ fn the_run_deadline_stops_starting_cases() {
         }
         reference_answer(r)
     });
-    let opts = RunOptions { run_timeout: Some(Duration::from_millis(200)), ..options(1) };
+    let opts = RunOptions { run_timeout: Some(Duration::from_millis(200)), ..RunOptions::with_jobs(1) };
     let result = run_plain(&fake, &cases, &opts);
     let k = kinds(&result);
     let passed = k.iter().take_while(|k| **k == "pass").count();
@@ -519,10 +519,12 @@ fn the_run_deadline_stops_starting_cases() {
 #[test]
 fn a_failed_start_is_the_runs_error() {
     let cases = sample(1);
-    let err = |fake: &FakeConnector| match run(fake, &cases, &scanner(), &Expectations::default(), &options(2)) {
-        Ok(_) => panic!("the run should not start"),
-        Err(StartError(m)) => m,
-    };
+    let err =
+        |fake: &FakeConnector| match run(fake, &cases, &scanner(), &Expectations::default(), &RunOptions::with_jobs(2))
+        {
+            Ok(_) => panic!("the run should not start"),
+            Err(StartError(m)) => m,
+        };
 
     let unreachable = FakeConnector::reference().with_gate(|_| Err(CallError::Unreachable("no such file".into())));
     assert_eq!(err(&unreachable), "fake: in-memory test IUT: unreachable: no such file");
@@ -548,7 +550,7 @@ fn a_failed_start_is_the_runs_error() {
 #[test]
 fn an_empty_plan_is_an_empty_result() {
     let fake = FakeConnector::reference();
-    let result = run_plain(&fake, &[], &options(4));
+    let result = run_plain(&fake, &[], &RunOptions::with_jobs(4));
     assert!(result.results.is_empty() && result.findings.is_empty());
     assert_eq!((fake.counters.connects(), fake.counters.calls(), result.restarts), (1, 1, 0));
 }

@@ -3,7 +3,6 @@
 
 use super::{decode_response, CallError, Connector, Exchange, Transport};
 use crate::leak::Scanner;
-use crate::runner::RunOptions;
 use crate::suite::plan::{expected_hashes, plan, PlannedCase};
 use ivconform_protocol::{reference, Capability, Hello, Request, Response};
 use ivconform_vectors::Suite;
@@ -146,11 +145,6 @@ pub fn sample(n: usize) -> Vec<PlannedCase> {
 /// A scanner knowing every expected hash of the committed vectors, as `ivconform run` builds it.
 pub fn scanner() -> Scanner {
     Scanner::new(&planned(), expected_hashes(suite()))
-}
-
-/// Options with `jobs` connections, no run deadline and no callback.
-pub fn options(jobs: usize) -> RunOptions {
-    RunOptions { jobs, run_timeout: None, on_case: None, max_failures: None }
 }
 
 /// True when `request` (with the runner's seq) is the request planned for `case`.
