@@ -19,7 +19,8 @@
 //! - nothing may follow the body: bytes already readable right after a response (checked without blocking)
 //!   make that call a protocol error ("N bytes after the response body"); bytes that arrive later on the idle
 //!   connection, before the next request, are output of the request they followed
-//!   ([`Transport::take_unsolicited`]) and that connection is replaced.
+//!   ([`Transport::take_unsolicited`], not part of the next call's received bytes) and that connection is
+//!   replaced; an error status followed by extra bytes is reported by its status, the extra bytes named.
 //!
 //! `Connection: close` (and HTTP/1.0 without `keep-alive`) is honoured; any failure drops the connection so
 //! the next call opens a fresh one. [`Transport::take_received`] returns every byte read from the socket
