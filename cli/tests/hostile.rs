@@ -369,3 +369,71 @@ fn sigterm_to_the_harness_kills_every_process_it_started() {
     };
     assert_no_survivors(&run);
 }
+
+/// `hostile_http.py MODE` started as a server (killed with its reference child when dropped).
+struct HttpIut {
+    child: std::process::Child,
+    url: String,
+}
+
+impl HttpIut {
+    fn start(mode: &str) -> HttpIut {
+        use std::io::BufRead;
+        use std::os::unix::process::CommandExt;
+        let mut child = Command::new("python3")
+            .arg(fixtures().join("hostile_http.py"))
+            .arg(mode)
+            .env("IVCONFORM_BIN", bin())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .process_group(0)
+            .spawn()
+            .expect("python3 starts");
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        let url = line.trim().strip_prefix("listening on ").expect("the fixture prints its address").to_string();
+        HttpIut { child, url }
+    }
+}
+
+impl Drop for HttpIut {
+    fn drop(&mut self) {
+        let _ = nix::sys::signal::killpg(
+            nix::unistd::Pid::from_raw(self.child.id() as i32),
+            nix::sys::signal::Signal::SIGKILL,
+        );
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn over_http_an_appended_response_is_the_error_of_its_own_case_and_framing_is_strict() {
+    for (mode, needle) in [("appended", "after the response body"), ("dup-length", "Content-Length")] {
+        let iut = HttpIut::start(mode);
+        let run =
+            harness(&["run", "--url", &iut.url, "--group", "sign", "--group", "hmac_sha256"], Duration::from_secs(60));
+        assert_eq!(run.code, Some(1), "{mode}: {}", run.all());
+        let sign = cases_in("sign") as usize;
+        assert!(
+            run.stdout.contains(&format!("{sign} errors")),
+            "{mode}: every sign case is its own error\n{}",
+            run.all()
+        );
+        assert!(run.stdout.contains(needle), "{mode}: {}", run.all());
+        // The hmac cases that follow are not blamed for the sign cases' extra bytes.
+        assert!(!run.stdout.contains("FAIL hmac") && !run.stdout.contains("ERROR hmac"), "{mode}: {}", run.all());
+    }
+}
+
+#[test]
+fn over_http_a_secret_in_an_error_body_is_found_and_redacted() {
+    let iut = HttpIut::start("secret-500");
+    let run = harness(&["run", "--url", &iut.url, "--group", "sign"], Duration::from_secs(60));
+    assert_eq!(run.code, Some(1), "{}", run.all());
+    assert!(run.stdout.contains("LEAK"), "{}", run.all());
+    for secret in sign_secrets() {
+        let hex: String = secret.bytes().map(|b| format!("{b:02x}")).collect();
+        assert!(!run.stdout.to_ascii_lowercase().contains(&hex), "the secret is reprinted as hex\n{}", run.all());
+    }
+    assert!(run.stdout.contains("<secret of case"), "{}", run.all());
+}
