@@ -7,9 +7,8 @@ use std::path::PathBuf;
 /// Conformance harness for identity verification (`user_hash = hex(HMAC-SHA256(secret, identifier))`).
 ///
 /// ivconform drives an implementation under test (IUT), written in any language, through golden vectors
-/// that pin down SPEC.md's rules (signing S1-S5, payload parsing P1-P6, verifying V1-V9, JWT mode J1-J5,
-/// diagnosis D1), and reports like
-/// a CI gate. An IUT is reached over stdio (a child process speaking JSON lines), HTTP, or a C shared
+/// that pin down the rules of the rule book, docs/SPEC.md (signing S1-S5, payload parsing P1-P6,
+/// verifying V1-V9, JWT mode J1-J5, diagnosis D1), and reports like a CI gate. An IUT is reached over stdio (a child process speaking JSON lines), HTTP, or a C shared
 /// library (include/ivconform.h); the protocol is in docs/PROTOCOL.md.
 ///
 /// Exit codes: 0 conformant, 1 nonconformant (a failure, error, crash, timeout, unexpected pass, stale
@@ -32,7 +31,9 @@ pub enum Command {
     ///   ivconform run --url http://127.0.0.1:8080/ --jobs 8
     ///   ivconform run --lib ./libmyimpl.so --junit junit.xml --json report.json
     ///   ivconform run --cmd ./adapter --rule S2 --flag PRECEDENCE --list
-    ///   ivconform run --lib ./libmyimpl.so --wycheproof wycheproof/testvectors_v1/hmac_sha256_test.json
+    ///   ivconform run --lib ./libmyimpl.so --wycheproof              # the bundled Wycheproof HMAC-SHA256 file
+    ///   ivconform run --cmd ./adapter --wycheproof wycheproof/testvectors_v1/hmac_sha256_test.json
+    ///   ivconform run --cmd ./adapter --vectors my-vectors/            # after `ivconform vectors export my-vectors`
     #[command(verbatim_doc_comment)]
     Run(crate::command::run::RunArgs),
     /// Serve the reference implementation as an IUT (over stdio or HTTP).
@@ -126,15 +127,18 @@ pub enum Command {
     ///   ivconform bench --url http://127.0.0.1:8080/ --connections 8 --json -
     #[command(verbatim_doc_comment)]
     Bench(crate::command::bench::BenchArgs),
+    /// The golden vectors bundled into this binary: `vectors export DIR` writes them out (with their schemas).
+    Vectors(crate::command::vectors::VectorsArgs),
     /// Internal: the disposable child that runs `bench --lib` loops on a library's raw entry points.
     #[command(hide = true)]
     FfiBench(ivconform_perf::bench::ffi_child::FfiBenchArgs),
     /// Internal: the disposable child that loads an IUT's shared library for `run --lib`.
     #[command(hide = true)]
     FfiHost {
-        /// The shared library implementing include/ivconform.h.
+        /// The shared library implementing include/ivconform.h; without it, the reference's C entry points
+        /// linked into this binary (`run --reference ffi` with no libivconform_ffi.so beside it).
         #[arg(long)]
-        lib: PathBuf,
+        lib: Option<PathBuf>,
     },
 }
 

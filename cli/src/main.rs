@@ -35,12 +35,18 @@ fn main() -> ExitCode {
         Command::FfiTiming { lib } => ("ffi-timing", command::timing::ffi_child(lib.as_deref())),
         Command::TimingControl(args) => ("timing-control", command::timing::control(args)),
         Command::Bench(args) => ("bench", command::bench::bench(args)),
+        Command::Vectors(args) => ("vectors", command::vectors::vectors(args)),
         Command::FfiBench(args) => ("ffi-bench", Ok(ivconform_perf::bench::ffi_child::child(&args))),
         Command::FfiHost { lib } => (
             "ffi-host",
-            ivconform_harness::serve::ffi_host::run(&lib)
-                .map(|()| ExitCode::SUCCESS)
-                .map_err(|e| exit::Failure::unreachable(format!("{e:#}"))),
+            match &lib {
+                Some(lib) => ivconform_harness::serve::ffi_host::run(lib),
+                None => {
+                    ivconform_harness::serve::ffi_host::run_linked("the linked reference", ivconform_ffi::ENTRY_POINTS)
+                }
+            }
+            .map(|()| ExitCode::SUCCESS)
+            .map_err(|e| exit::Failure::unreachable(format!("{e:#}"))),
         ),
     };
     exit::report(name, result)

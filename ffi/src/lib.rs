@@ -21,6 +21,17 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 pub use ivconform_protocol::abi::ABI_VERSION;
 
+/// This library's entry points as function pointers, for an executable that links the crate (as an rlib)
+/// and calls the reference over the C ABI without a `.so` file: `ivconform ffi-host` and `ffi-bench` with
+/// no `--lib`, so `run --reference ffi` and `bench` calibration work from an installed binary.
+pub const ENTRY_POINTS: ivconform_protocol::abi::EntryPoints = ivconform_protocol::abi::EntryPoints {
+    abi_version: ivc_abi_version,
+    call: ivc_call,
+    free: ivc_free,
+    sign_raw: Some(ivc_sign_raw),
+    verify_raw: Some(ivc_verify_raw),
+};
+
 /// Returns the ABI version (1).
 #[no_mangle]
 pub extern "C" fn ivc_abi_version() -> u32 {

@@ -8,21 +8,23 @@
 //! This module holds the harness's only `unsafe` code: `dlopen`, `dlsym` and calls across the C ABI, each
 //! with its `SAFETY:` argument.
 
-use ivconform_protocol::abi::{self, AbiVersionFn, CallFn, FreeFn, SignRawFn, VerifyRawFn, ABI_VERSION};
+use ivconform_protocol::abi::{self, AbiVersionFn, CallFn, EntryPoints, FreeFn, SignRawFn, VerifyRawFn, ABI_VERSION};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-/// A loaded implementation library with its entry points resolved and its ABI version checked.
+/// A loaded implementation library with its entry points resolved and its ABI version checked, or the
+/// entry points of an implementation linked into this executable ([`AbiLibrary::linked`]): the same calls,
+/// the same checks, no file.
 ///
-/// The function pointers stay valid as long as this value lives (it owns the loaded library).
+/// The function pointers stay valid as long as this value lives (it owns the loaded library, if any).
 pub struct AbiLibrary {
-    path: PathBuf,
+    path: Option<PathBuf>,
     call: CallFn,
     free: FreeFn,
     sign_raw: Option<SignRawFn>,
     verify_raw: Option<VerifyRawFn>,
     // Last: dropped (unloaded) after the pointers above are gone.
-    _library: libloading::Library,
+    _library: Option<libloading::Library>,
 }
 
 /// What one `ivc_call` gave.
@@ -86,12 +88,33 @@ impl AbiLibrary {
                 library.get::<VerifyRawFn>(abi::symbol::VERIFY_RAW).ok().map(|s| *s),
             )
         };
-        Ok(AbiLibrary { path: path.to_path_buf(), call, free, sign_raw, verify_raw, _library: library })
+        Ok(AbiLibrary { path: Some(path.to_path_buf()), call, free, sign_raw, verify_raw, _library: Some(library) })
     }
 
-    /// The path the library was loaded from, as the user gave it.
-    pub fn path(&self) -> &Path {
-        &self.path
+    /// An implementation linked into this executable (no library file to load), checked like a loaded one:
+    /// its ABI version must be [`ABI_VERSION`]. `name` says what it is in errors.
+    pub fn linked(name: &str, entry: EntryPoints) -> Result<AbiLibrary, String> {
+        // SAFETY: `entry` holds the linked functions of the declared types (ivconform_protocol::abi), and
+        // `uint32_t ivc_abi_version(void)` takes nothing.
+        let found = unsafe { (entry.abi_version)() };
+        if found != ABI_VERSION {
+            return Err(format!(
+                "{name} implements ABI version {found}, but this harness speaks version {ABI_VERSION}"
+            ));
+        }
+        Ok(AbiLibrary {
+            path: None,
+            call: entry.call,
+            free: entry.free,
+            sign_raw: entry.sign_raw,
+            verify_raw: entry.verify_raw,
+            _library: None,
+        })
+    }
+
+    /// The path the library was loaded from, as the user gave it; `None` when it is linked in.
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
     }
 
     /// One protocol message through `ivc_call`, copying at most `cap + 1` bytes of the answer before the

@@ -18,6 +18,23 @@ pub type SignRawFn = unsafe extern "C" fn(*const u8, usize, *const u8, usize, *m
 /// `int32_t ivc_verify_raw(secret, secret_len, msg, msg_len, hash, hash_len)`: optional, 1 verified, 0 not.
 pub type VerifyRawFn = unsafe extern "C" fn(*const u8, usize, *const u8, usize, *const u8, usize) -> i32;
 
+/// An implementation's entry points as function pointers: what loading a library resolves, or, for the
+/// reference linked into the `ivconform` executable itself (`ivconform_ffi::ENTRY_POINTS`), what the linker
+/// already resolved, so the FFI transport works from an installed binary with no library file beside it.
+#[derive(Clone, Copy, Debug)]
+pub struct EntryPoints {
+    /// `ivc_abi_version`.
+    pub abi_version: AbiVersionFn,
+    /// `ivc_call`.
+    pub call: CallFn,
+    /// `ivc_free`.
+    pub free: FreeFn,
+    /// `ivc_sign_raw`, when implemented.
+    pub sign_raw: Option<SignRawFn>,
+    /// `ivc_verify_raw`, when implemented.
+    pub verify_raw: Option<VerifyRawFn>,
+}
+
 /// The symbol names, NUL-terminated as `dlsym` wants them.
 pub mod symbol {
     /// `ivc_abi_version`.

@@ -98,28 +98,33 @@ impl Suite {
 
 /// Reads and checks the five vector files in `dir`.
 pub fn load_dir(dir: &Path) -> Result<Suite, LoadError> {
-    let read = |g: Group| -> Result<(PathBuf, String), LoadError> {
-        let path = dir.join(g.file_name());
-        Ok((path.clone(), read_bounded(&path)?))
-    };
-    let (hp, ht) = read(Group::HmacSha256)?;
-    let hmac = parse_file::<HmacCase>(&hp, &ht, Group::HmacSha256)?;
-    let (sp, st) = read(Group::Sign)?;
-    let sign = parse_file::<SignCase>(&sp, &st, Group::Sign)?;
-    let (pp, tp) = read(Group::Payload)?;
-    let payload = parse_file::<VerifyCase>(&pp, &tp, Group::Payload)?;
-    let (pv, tv) = read(Group::Verify)?;
-    let verify = parse_file::<VerifyCase>(&pv, &tv, Group::Verify)?;
-    let (pj, tj) = read(Group::Jwt)?;
-    let jwt = parse_file::<JwtCase>(&pj, &tj, Group::Jwt)?;
+    let mut read = Vec::with_capacity(Group::ALL.len());
+    for group in Group::ALL {
+        let path = dir.join(group.file_name());
+        let text = read_bounded(&path)?;
+        read.push((path, text));
+    }
+    let files: Vec<(&Path, &str)> = read.iter().map(|(p, t)| (p.as_path(), t.as_str())).collect();
+    load_texts(files.try_into().expect("one text per group"))
+}
+
+/// Checks the five vector files' texts, in [`Group::ALL`]'s order, each with the path its errors name: the
+/// loader behind [`load_dir`] and [`crate::bundled::suite`] (the set compiled into the binary).
+pub fn load_texts(files: [(&Path, &str); 5]) -> Result<Suite, LoadError> {
+    let [(hp, ht), (sp, st), (pp, tp), (pv, tv), (pj, tj)] = files;
+    let hmac = parse_file::<HmacCase>(hp, ht, Group::HmacSha256)?;
+    let sign = parse_file::<SignCase>(sp, st, Group::Sign)?;
+    let payload = parse_file::<VerifyCase>(pp, tp, Group::Payload)?;
+    let verify = parse_file::<VerifyCase>(pv, tv, Group::Verify)?;
+    let jwt = parse_file::<JwtCase>(pj, tj, Group::Jwt)?;
 
     // Ids are unique across all files.
     let texts = [
-        (Group::HmacSha256, &hp, &ht),
-        (Group::Sign, &sp, &st),
-        (Group::Payload, &pp, &tp),
-        (Group::Verify, &pv, &tv),
-        (Group::Jwt, &pj, &tj),
+        (Group::HmacSha256, hp, ht),
+        (Group::Sign, sp, st),
+        (Group::Payload, pp, tp),
+        (Group::Verify, pv, tv),
+        (Group::Jwt, pj, tj),
     ];
     let mut seen: HashMap<String, Group> = HashMap::new();
     let all_ids = hmac
@@ -144,14 +149,14 @@ pub fn load_dir(dir: &Path) -> Result<Suite, LoadError> {
 
     let mut configs = HashMap::new();
     let config_tables = [
-        (Group::Payload, &payload.configs, &pp, &tp),
-        (Group::Verify, &verify.configs, &pv, &tv),
-        (Group::Jwt, &jwt.configs, &pj, &tj),
+        (Group::Payload, &payload.configs, pp, tp),
+        (Group::Verify, &verify.configs, pv, tv),
+        (Group::Jwt, &jwt.configs, pj, tj),
     ];
     for (group, table, path, text) in config_tables {
         for (name, doc) in table {
             let config = doc.to_config().map_err(|e| LoadError {
-                file: path.clone(),
+                file: path.to_path_buf(),
                 line: find_line(text, &format!("\"{name}\"")),
                 message: format!("configuration {name:?}: {e}"),
             })?;

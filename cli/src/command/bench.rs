@@ -73,16 +73,25 @@ pub struct BenchArgs {
 
 /// Where calls go: a connector (stdio, HTTP, in-process) or a library driven in children.
 enum BenchTarget {
-    Connector { connector: Box<dyn Connector>, _guard: Option<super::iut::ReferenceIut> },
-    Ffi(PathBuf),
-    Pipelined { launch: Launch, label: String, depth: usize, timeout: Duration },
+    Connector {
+        connector: Box<dyn Connector>,
+        _guard: Option<super::iut::ReferenceIut>,
+    },
+    /// A library file, or (`None`) the reference linked into this executable; with how reports name it.
+    Ffi(Option<PathBuf>, String),
+    Pipelined {
+        launch: Launch,
+        label: String,
+        depth: usize,
+        timeout: Duration,
+    },
 }
 
 impl BenchTarget {
     fn describe(&self) -> String {
         match self {
             BenchTarget::Connector { connector, .. } => connector.describe(),
-            BenchTarget::Ffi(lib) => format!("ffi: {}", lib.display()),
+            BenchTarget::Ffi(_, label) => label.clone(),
             BenchTarget::Pipelined { label, depth, .. } => format!("{label} (pipelined, {depth} in flight)"),
         }
     }
@@ -92,7 +101,9 @@ impl BenchTarget {
             BenchTarget::Connector { connector, .. } => {
                 over_connector(connector.as_ref(), op, limit, connections).map(|m| Stats::of(m, None))
             }
-            BenchTarget::Ffi(lib) => over_ffi(lib, op, limit, connections).map(|(m, raw)| Stats::of(m, Some(raw))),
+            BenchTarget::Ffi(lib, _) => {
+                over_ffi(lib.as_deref(), op, limit, connections).map(|(m, raw)| Stats::of(m, Some(raw)))
+            }
             BenchTarget::Pipelined { launch, depth, timeout, .. } => {
                 over_stdio(launch, op, limit, connections, *depth, *timeout).map(|m| Stats::of(m, None))
             }
@@ -102,7 +113,8 @@ impl BenchTarget {
 
 fn reference_target(mode: ReferenceMode, timeout: Duration, pipeline: usize) -> Result<BenchTarget, String> {
     if mode == ReferenceMode::Ffi {
-        return super::iut::reference_library().map(BenchTarget::Ffi);
+        let lib = super::iut::reference_library()?;
+        return Ok(BenchTarget::Ffi(lib.file().map(std::path::Path::to_path_buf), lib.describe()));
     }
     if mode == ReferenceMode::Stdio && pipeline > 1 {
         let exe = ivconform_harness::helper::exe()?;
@@ -235,7 +247,7 @@ pub fn bench(args: BenchArgs) -> CommandResult {
         if !lib.is_file() {
             return usage(format!("--lib {}: no such file", lib.display()));
         }
-        (Ok(BenchTarget::Ffi(lib.clone())), ReferenceMode::Ffi, 1)
+        (Ok(BenchTarget::Ffi(Some(lib.clone()), format!("ffi: {}", lib.display()))), ReferenceMode::Ffi, 1)
     } else if let Some(mode) = args.iut.reference {
         (reference_target(mode, timeout, args.pipeline), mode, if mode == ReferenceMode::Http { 4 } else { 1 })
     } else {

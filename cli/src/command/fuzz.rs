@@ -58,7 +58,7 @@ pub struct FuzzArgs {
     /// Send the cases of a saved reproducer (<ID>.json) again, and say whether the IUT still disagrees.
     #[arg(long, value_name = "FILE")]
     pub replay: Option<PathBuf>,
-    /// Golden vectors to seed from (default: the bundled vectors/).
+    /// Directory of golden vectors to seed from [default: the vectors bundled into this binary].
     #[arg(long, value_name = "DIR")]
     pub vectors: Option<PathBuf>,
 }
@@ -117,8 +117,7 @@ pub fn fuzz(args: FuzzArgs) -> CommandResult {
     let seeds = if replayed.is_some() {
         Vec::new()
     } else {
-        let dir = args.vectors.clone().unwrap_or_else(ivconform_vectors::default_dir);
-        match ivconform_vectors::load_dir(&dir) {
+        match ivconform_vectors::VectorSource::from_option(args.vectors.clone()).load() {
             Ok(suite) => corpus::from_vectors(&suite),
             Err(e) => return usage(format!("bad vectors: {e}")),
         }

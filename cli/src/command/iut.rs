@@ -1,6 +1,23 @@
 //! Reaching the implementation the `--reference/--cmd/--url/--lib` flags name (shared by `run`, `props`,
 //! `fuzz`, `timing` and `bench`), the bundled reference over each transport, and those flags again for the
 //! replay commands a report prints.
+//!
+//! **The reference over FFI from an installed binary.** `cargo install` installs the `ivconform` binary and
+//! nothing else, so the reference cdylib (`libivconform_ffi.so`) that cargo builds beside the binary in a
+//! build tree is not there. Two ways were weighed:
+//! * the binary carries the cdylib's bytes and writes them to a private temporary file to `dlopen`. A
+//!   `build.rs` cannot depend on a cdylib artifact on stable cargo (artifact dependencies are unstable), so
+//!   it would have to run a nested `cargo build` of the ffi crate into `OUT_DIR` with the same rustc: a
+//!   second build of the reference and its dependencies, target-directory locking against the outer build,
+//!   features and profiles to keep in step, and a temporary executable file to create safely on every run;
+//! * the binary links the ffi crate as an rlib (it does already) and its `extern "C"` entry points
+//!   ([`ivconform_ffi::ENTRY_POINTS`]) are called through the same function-pointer path a loaded library
+//!   gets ([`ivconform_harness::abi::AbiLibrary::linked`]), in the same disposable `ffi-host`/`ffi-bench`
+//!   child, with the same ABI-version check, JSON-lines framing, answer cap and crash containment.
+//!
+//! The second is chosen: nothing to build twice, nothing written to disk, nothing that can go stale. What it
+//! does not exercise is `dlopen`/`dlsym` of the reference, so when the cdylib *is* beside the binary (a build
+//! tree) it is still preferred, and the run header says which one ran ([`ReferenceLibrary::describe`]).
 
 use crate::exit::Failure;
 
@@ -24,7 +41,8 @@ pub enum ReferenceMode {
     Stdio,
     /// `ivconform serve --http 127.0.0.1:0` as a child process, over HTTP.
     Http,
-    /// The reference cdylib (libivconform_ffi.so) over the C ABI.
+    /// The reference over the C ABI: its cdylib (libivconform_ffi.so) when built beside the binary, else its
+    /// entry points linked into it, in an `ffi-host` child either way.
     Ffi,
 }
 
@@ -122,23 +140,54 @@ fn exe() -> Result<PathBuf, String> {
     ivconform_harness::helper::exe()
 }
 
-/// The reference cdylib, built by cargo next to the harness (`target/<profile>/deps/libivconform_ffi.so`).
-pub fn reference_library() -> Result<PathBuf, String> {
+/// Where the reference's C ABI comes from for `--reference ffi` (see the module comment).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReferenceLibrary {
+    /// The cdylib cargo built beside this executable (a build tree), loaded with `dlopen` in the child.
+    File(PathBuf),
+    /// No cdylib beside the executable (an installed binary): its entry points linked into it.
+    Linked,
+}
+
+impl ReferenceLibrary {
+    /// The library file, when there is one: what `ffi-host`, `ffi-timing` and `ffi-bench` get as `--lib`.
+    pub fn file(&self) -> Option<&std::path::Path> {
+        match self {
+            ReferenceLibrary::File(path) => Some(path),
+            ReferenceLibrary::Linked => None,
+        }
+    }
+
+    /// How reports name it.
+    pub fn describe(&self) -> String {
+        match self {
+            ReferenceLibrary::File(path) => format!("ffi: {}", path.display()),
+            ReferenceLibrary::Linked => ivconform_harness::transport::ffi::LINKED_REFERENCE.into(),
+        }
+    }
+
+    /// The connector for `run`, `props` and `fuzz`.
+    pub fn connector(&self, timeout: Duration) -> FfiConnector {
+        match self {
+            ReferenceLibrary::File(path) => FfiConnector::new(path.clone(), timeout),
+            ReferenceLibrary::Linked => FfiConnector::linked_reference(timeout),
+        }
+    }
+}
+
+/// The reference cdylib when cargo built it beside this executable (`target/<profile>/deps/
+/// libivconform_ffi.so`), else the entry points linked into it.
+pub fn reference_library() -> Result<ReferenceLibrary, String> {
     let exe = exe()?;
     let dir = exe.parent().ok_or("the executable has no directory")?;
     let name = format!("{}ivconform_ffi{}", std::env::consts::DLL_PREFIX, std::env::consts::DLL_SUFFIX);
     // cargo refreshes deps/ on every build of the harness, the copy beside it only when the ffi crate is built
     // on its own: take the newest, so a stale copy is never tested.
-    [dir.join("deps").join(&name), dir.join(&name), dir.join("..").join(&name)]
+    let file = [dir.join("deps").join(&name), dir.join(&name), dir.join("..").join(&name)]
         .into_iter()
         .filter(|p| p.is_file())
-        .max_by_key(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok())
-        .ok_or_else(|| {
-            format!(
-                "{name} not found next to {} (build it with `cargo build -p ivconform-ffi` in the same profile)",
-                exe.display()
-            )
-        })
+        .max_by_key(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok());
+    Ok(file.map_or(ReferenceLibrary::Linked, ReferenceLibrary::File))
 }
 
 /// Starts what the mode needs and returns a connector to it.
@@ -152,7 +201,7 @@ pub fn connect_reference(mode: ReferenceMode, timeout: Duration) -> Result<Refer
             timeout,
             "stdio: ivconform serve --stdio".into(),
         ))),
-        ReferenceMode::Ffi => plain(Box::new(FfiConnector::new(reference_library()?, timeout))),
+        ReferenceMode::Ffi => plain(Box::new(reference_library()?.connector(timeout))),
         ReferenceMode::Http => {
             let mut cmd = Command::new(exe()?);
             cmd.args(["serve", "--http", "127.0.0.1:0", "--threads", "4"])

@@ -8,3 +8,4 @@ pub mod props;
 pub mod run;
 pub mod serve;
 pub mod timing;
+pub mod vectors;

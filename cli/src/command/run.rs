@@ -26,10 +26,12 @@ pub struct RunArgs {
     pub iut: IutArgs,
 
     /// Run a Project Wycheproof MAC test file (HMACSHA256, e.g. hmac_sha256_test.json) against the
-    /// implementation's hmac capability, instead of the golden vectors.
-    #[arg(long, value_name = "FILE", help_heading = "Selecting cases")]
-    pub wycheproof: Option<PathBuf>,
-    /// Directory of vector files [default: the vectors/ directory of this source tree].
+    /// implementation's hmac capability, instead of the golden vectors; with no FILE, the bundled copy of
+    /// Wycheproof's hmac_sha256_test.json (174 tests, vectors/external/wycheproof/).
+    #[arg(long, value_name = "FILE", num_args = 0..=1, help_heading = "Selecting cases")]
+    pub wycheproof: Option<Option<PathBuf>>,
+    /// Directory of vector files, e.g. one written by `ivconform vectors export DIR` [default: the golden
+    /// vectors bundled into this binary].
     #[arg(long, value_name = "DIR", help_heading = "Selecting cases")]
     pub vectors: Option<PathBuf>,
     /// Run only cases whose id matches this glob (repeatable).
@@ -107,8 +109,8 @@ pub fn run(args: RunArgs) -> CommandResult {
             }
         }
     }
-    let dir = args.vectors.clone().unwrap_or_else(ivconform_vectors::default_dir);
-    let suite = match ivconform_vectors::load_dir(&dir) {
+    let source = ivconform_vectors::VectorSource::from_option(args.vectors.clone());
+    let suite = match source.load() {
         Ok(s) => s,
         Err(e) => return usage(format!("bad vectors: {e}")),
     };
@@ -124,7 +126,10 @@ pub fn run(args: RunArgs) -> CommandResult {
         Err(e) => return usage(e),
     };
     let (all, hashes) = match &args.wycheproof {
-        Some(file) => match ivconform_harness::suite::wycheproof::load(file) {
+        Some(file) => match file
+            .as_deref()
+            .map_or_else(ivconform_harness::suite::wycheproof::bundled, ivconform_harness::suite::wycheproof::load)
+        {
             Ok(cases) => {
                 let hashes = ivconform_harness::suite::wycheproof::expected_hashes(&cases);
                 (cases, hashes)
@@ -192,11 +197,16 @@ pub fn run(args: RunArgs) -> CommandResult {
         }
     };
     let suite_label = match &args.wycheproof {
-        Some(file) => format!(
+        Some(Some(file)) => format!(
             "Wycheproof {}",
             file.file_name().map_or_else(|| file.display().to_string(), |n| n.to_string_lossy().into_owned())
         ),
-        None => format!("golden vectors {}", ivconform_vectors::SUITE_VERSION),
+        Some(None) => format!(
+            "Wycheproof {} (bundled, {})",
+            ivconform_vectors::bundled::WYCHEPROOF_HMAC_SHA256_NAME,
+            ivconform_vectors::bundled::WYCHEPROOF_PROVENANCE
+        ),
+        None => source.label(&suite),
     };
     let report = Report {
         cases: &cases,

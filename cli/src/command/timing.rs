@@ -79,8 +79,8 @@ pub fn timing(args: TimingArgs) -> CommandResult {
         match iut.reference {
             Some(ReferenceMode::Ffi) => match super::iut::reference_library() {
                 Ok(lib) => {
-                    let label = format!("ffi: {} (the reference's ivc_verify_raw)", lib.display());
-                    Some((Some(lib), label))
+                    let label = format!("{} (the reference's ivc_verify_raw)", lib.describe());
+                    Some((lib.file().map(Path::to_path_buf), label))
                 }
                 Err(e) => {
                     return Err(Failure::unreachable(e));

@@ -12,6 +12,7 @@
 use super::stdio::serve_raw_lines;
 use crate::abi::{protocol_stdout, AbiLibrary, CallAnswer};
 use anyhow::{anyhow, Context};
+use ivconform_protocol::abi::EntryPoints;
 use ivconform_protocol::MAX_RESPONSE_BYTES;
 use std::path::Path;
 
@@ -23,6 +24,18 @@ pub fn run(lib: &Path) -> anyhow::Result<()> {
     // The protocol's stdout, kept before the library can write to fd 1 (see `protocol_stdout`).
     let out = protocol_stdout().context("cannot set up stdout")?;
     let library = AbiLibrary::load(lib).map_err(|e| anyhow!(e))?;
+    serve(&library, out)
+}
+
+/// Like [`run`] for an implementation linked into this executable (`ivconform ffi-host` without `--lib`:
+/// the reference's entry points, `ivconform_ffi::ENTRY_POINTS`), through the same calls and the same child.
+pub fn run_linked(name: &str, entry: EntryPoints) -> anyhow::Result<()> {
+    let out = protocol_stdout().context("cannot set up stdout")?;
+    let library = AbiLibrary::linked(name, entry).map_err(|e| anyhow!(e))?;
+    serve(&library, out)
+}
+
+fn serve(library: &AbiLibrary, out: impl std::io::Write) -> anyhow::Result<()> {
     let stdin = std::io::stdin();
     serve_raw_lines(stdin.lock(), out, |request| match library.call(request, MAX_RESPONSE_BYTES) {
         CallAnswer::Bytes(answer) => answer,

@@ -48,9 +48,23 @@ struct Test {
 
 /// Reads a Wycheproof MAC file and turns each test into a planned case; errors name the file and line.
 pub fn load(path: &Path) -> Result<Vec<PlannedCase>, String> {
-    let err = |m: String| format!("{}: {m}", path.display());
     let text = ivconform_vectors::file::read_regular_text(path, MAX_FILE_BYTES).map_err(|e| e.to_string())?;
-    let file: File = serde_json::from_str(&text).map_err(|e| format!("{}:{}: {e}", path.display(), e.line()))?;
+    parse(&path.display().to_string(), &text)
+}
+
+/// The Wycheproof HMAC-SHA256 file compiled into the binary (`vectors/external/wycheproof/`), as planned
+/// cases: what `run --wycheproof` with no file runs.
+pub fn bundled() -> Result<Vec<PlannedCase>, String> {
+    parse(
+        &format!("(bundled {})", ivconform_vectors::bundled::WYCHEPROOF_HMAC_SHA256_NAME),
+        ivconform_vectors::bundled::WYCHEPROOF_HMAC_SHA256,
+    )
+}
+
+/// Turns a Wycheproof MAC file's text into planned cases; `name` is what errors call the file.
+pub fn parse(name: &str, text: &str) -> Result<Vec<PlannedCase>, String> {
+    let err = |m: String| format!("{name}: {m}");
+    let file: File = serde_json::from_str(text).map_err(|e| format!("{name}:{}: {e}", e.line()))?;
     if file.algorithm != "HMACSHA256" {
         return Err(err(format!(
             "algorithm is {:?}; the hmac capability is HMAC-SHA256, so only HMACSHA256 files can run",

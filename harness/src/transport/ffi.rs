@@ -12,9 +12,15 @@ use super::{CallError, Connector, Transport};
 use std::path::PathBuf;
 use std::time::Duration;
 
-/// Starts `ivconform ffi-host --lib PATH` children, one per connection.
+/// How reports name the reference linked into the executable ([`FfiConnector::linked_reference`]).
+pub const LINKED_REFERENCE: &str =
+    "ffi: the reference's C entry points linked into ivconform (no libivconform_ffi.so file)";
+
+/// Starts `ivconform ffi-host --lib PATH` children, one per connection (or `ivconform ffi-host` with no
+/// `--lib`, which serves the reference linked into the executable: [`FfiConnector::linked_reference`]).
 pub struct FfiConnector {
-    lib: PathBuf,
+    /// The library file; `None` for the linked reference.
+    lib: Option<PathBuf>,
     /// The stdio connector for the host, or why there is none (the harness cannot find its own executable).
     inner: Result<StdioConnector, String>,
     label: String,
@@ -26,8 +32,22 @@ impl FfiConnector {
     pub fn new(lib: PathBuf, timeout: Duration) -> Self {
         match crate::helper::exe() {
             Ok(exe) => Self::with_host(exe, lib, timeout),
-            Err(e) => FfiConnector { label: label(&lib), inner: Err(format!("{e} (to host {})", lib.display())), lib },
+            Err(e) => FfiConnector {
+                label: label(&lib),
+                inner: Err(format!("{e} (to host {})", lib.display())),
+                lib: Some(lib),
+            },
         }
+    }
+
+    /// A connector for the reference implementation's C entry points linked into this executable, hosted
+    /// by `ivconform ffi-host` (no `--lib`) in the same disposable child: the FFI transport with no library
+    /// file, for an installed binary that has no `libivconform_ffi.so` beside it.
+    pub fn linked_reference(timeout: Duration) -> Self {
+        let label = LINKED_REFERENCE.to_string();
+        let inner = crate::helper::exe()
+            .map(|exe| StdioConnector::program(exe, vec!["ffi-host".into()], timeout, label.clone()));
+        FfiConnector { lib: None, inner, label }
     }
 
     /// Like [`FfiConnector::new`] with an explicit host executable (one that has the `ffi-host` subcommand),
@@ -38,7 +58,7 @@ impl FfiConnector {
         let absolute = std::path::absolute(&lib).unwrap_or_else(|_| lib.clone());
         let args = vec!["ffi-host".into(), "--lib".into(), absolute.to_string_lossy().into_owned()];
         let label = label(&lib);
-        FfiConnector { inner: Ok(StdioConnector::program(host, args, timeout, label.clone())), lib, label }
+        FfiConnector { inner: Ok(StdioConnector::program(host, args, timeout, label.clone())), lib: Some(lib), label }
     }
 
     /// Checks up front that the library file exists and the host can be started, with a message fit for
@@ -47,13 +67,14 @@ impl FfiConnector {
         if let Err(e) = &self.inner {
             return Err(e.clone());
         }
-        if self.lib.to_str().is_none() {
-            return Err(format!("{}: the library path must be UTF-8 to reach ffi-host", self.lib.display()));
+        let Some(lib) = &self.lib else { return Ok(()) };
+        if lib.to_str().is_none() {
+            return Err(format!("{}: the library path must be UTF-8 to reach ffi-host", lib.display()));
         }
-        match std::fs::metadata(&self.lib) {
+        match std::fs::metadata(lib) {
             Ok(m) if m.is_file() => Ok(()),
-            Ok(_) => Err(format!("{} is not a file (expected a shared library)", self.lib.display())),
-            Err(e) => Err(format!("cannot read the library {}: {e}", self.lib.display())),
+            Ok(_) => Err(format!("{} is not a file (expected a shared library)", lib.display())),
+            Err(e) => Err(format!("cannot read the library {}: {e}", lib.display())),
         }
     }
 }

@@ -26,9 +26,10 @@ pub const SAMPLE_EVERY: u64 = 8;
 /// `ivconform ffi-bench` (hidden): the child's arguments.
 #[derive(clap::Args, Debug)]
 pub struct FfiBenchArgs {
-    /// The shared library implementing include/ivconform.h.
+    /// The shared library implementing include/ivconform.h; without it, the reference linked into this
+    /// executable (its C entry points, `ivconform_ffi::ENTRY_POINTS`).
     #[arg(long)]
-    pub lib: PathBuf,
+    pub lib: Option<PathBuf>,
     /// What to call.
     #[arg(long, value_enum)]
     pub op: Op,
@@ -66,7 +67,11 @@ pub fn child(args: &FfiBenchArgs) -> std::process::ExitCode {
 }
 
 fn measure(args: &FfiBenchArgs) -> anyhow::Result<ChildResult> {
-    let library = AbiLibrary::load(&args.lib).map_err(|e| anyhow!(e))?;
+    let library = match &args.lib {
+        Some(lib) => AbiLibrary::load(lib),
+        None => AbiLibrary::linked("the linked reference", ivconform_ffi::ENTRY_POINTS),
+    }
+    .map_err(|e| anyhow!(e))?;
     let items = items(args.op);
     let limit = Limit { seconds: args.seconds, count: args.count, warmup: args.warmup };
     // The raw entry point when the library has it, else ivc_call with the JSON request.
@@ -169,15 +174,20 @@ fn measure(args: &FfiBenchArgs) -> anyhow::Result<ChildResult> {
 }
 
 /// The parent side: runs `connections` children on `lib` at once (each measuring `op` for the whole
-/// window, or its share of the count) and merges what they report. `Err` when a child cannot load the
-/// library; a child that crashes is reported as an error in the result.
-pub fn over_ffi(lib: &Path, op: Op, limit: &Limit, connections: usize) -> Result<(Measured, bool), String> {
+/// window, or its share of the count) and merges what they report; `lib` `None` is the reference linked
+/// into the executable. `Err` when a child cannot load the library; a child that crashes is reported as an
+/// error in the result.
+pub fn over_ffi(lib: Option<&Path>, op: Op, limit: &Limit, connections: usize) -> Result<(Measured, bool), String> {
     let exe = ivconform_harness::helper::exe()?;
     let connections = connections.max(1) as u64;
     let mut children = Vec::new();
     for k in 0..connections {
         let mut cmd = Command::new(&exe);
-        cmd.arg("ffi-bench").arg("--lib").arg(lib).arg("--op").arg(op.as_str());
+        cmd.arg("ffi-bench");
+        if let Some(lib) = lib {
+            cmd.arg("--lib").arg(lib);
+        }
+        cmd.arg("--op").arg(op.as_str());
         cmd.arg("--seconds").arg(limit.seconds.to_string()).arg("--warmup").arg(limit.warmup.to_string());
         if let Some(c) = limit.count {
             cmd.arg("--count").arg((c / connections + u64::from(k < c % connections)).to_string());
