@@ -2,7 +2,6 @@
 //! implementation can misbehave ends in the right outcome kind without taking the harness down.
 
 use crate::util::*;
-use std::path::Path;
 
 /// Runs against the proxy fixture in `mode` and returns the exit code and the JSON report.
 fn proxy(mode: &str, extra: &[&str]) -> (i32, serde_json::Value, String) {
@@ -262,19 +261,29 @@ fn exclude_removes_cases_from_the_selection() {
     assert!(!stdout.contains("rfc4231") && stdout.contains("hmac-empty-message"), "{stdout}");
 }
 
+/// The vendored copy of Project Wycheproof's file (vectors/external/wycheproof/, with its licence).
 fn wycheproof_file() -> String {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/external/wycheproof/hmac_sha256_test.json");
-    assert!(path.is_file(), "Project Wycheproof's file is expected beside the project at {}", path.display());
+    let path = root().join("vectors/external/wycheproof/hmac_sha256_test.json");
+    assert!(path.is_file(), "Project Wycheproof's file is vendored at {}", path.display());
     path.to_str().unwrap().to_string()
 }
 
 #[test]
 fn wycheproof_runs_against_the_reference_over_every_transport() {
     let file = wycheproof_file();
-    for mode in ["inproc", "stdio", "http", "ffi"] {
-        let out = ivconform(&["run", "--reference", mode, "--wycheproof", &file, "--quiet"]);
+    for (mode, bundled) in [("inproc", true), ("stdio", false), ("http", true), ("ffi", false)] {
+        // `--wycheproof` with no FILE runs the copy compiled into the binary; with FILE, that file.
+        let args: &[&str] = if bundled { &["--wycheproof"] } else { &["--wycheproof", &file] };
+        let out = ivconform(&[&["run", "--reference", mode, "--quiet"], args].concat());
         assert_eq!(out.status.code(), Some(0), "{mode}: {}", text(&out));
-        assert!(String::from_utf8_lossy(&out.stdout).contains("174 passed"), "{mode}: {}", text(&out));
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(stdout.contains("174 passed"), "{mode}: {}", text(&out));
+        let label = if bundled {
+            "Wycheproof hmac_sha256_test.json (bundled, C2SP/wycheproof@427a648"
+        } else {
+            "Wycheproof hmac_sha256_test.json ·"
+        };
+        assert!(stdout.lines().next().unwrap_or_default().contains(label), "{mode}: {stdout}");
     }
 }
 

@@ -1,0 +1,141 @@
+//! The stand-alone binary (issue 14): `cargo install` from a copy of the repository, the copy deleted, and the
+//! installed `ivconform` run from an unrelated directory with every reference transport and a bench. Nothing
+//! it needs may come from the checkout it was built from: the vectors are compiled in, the FFI reference is
+//! linked in, and the build path no longer exists when it runs.
+//!
+//! SLOW: the first run builds the workspace's crates in the release profile for the copy (the registry
+//! dependencies come from the shared target directory, already built by `cargo build --release`); later runs
+//! reuse them, because the copy always goes to the same place with the files' modification times kept. See
+//! the timings it prints (`--nocapture`).
+
+use crate::util::{root, scratch, text};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::Instant;
+
+/// The workspace's target directory: this test binary is `<target>/<profile>/deps/integration-<hash>`.
+fn target_dir() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    exe.ancestors().nth(3).expect("<target>/<profile>/deps/<test>").to_path_buf()
+}
+
+/// Directories never copied: build output, VCS data, installed npm packages, fuzzing scratch space.
+const SKIP: [&str; 6] = ["target", ".git", "node_modules", "corpus-work", "artifacts", "__pycache__"];
+
+/// Copies the repository's files (not its build output) from `from` to `to`, keeping modification times so
+/// that cargo's fingerprints of an earlier copy at the same place stay fresh.
+fn copy_tree(from: &Path, to: &Path) -> u64 {
+    let mut bytes = 0;
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let name = entry.file_name();
+        let kind = entry.file_type().unwrap();
+        let (src, dst) = (entry.path(), to.join(&name));
+        if kind.is_dir() {
+            if !SKIP.iter().any(|s| name == *s) {
+                bytes += copy_tree(&src, &dst);
+            }
+        } else if kind.is_file() {
+            bytes += std::fs::copy(&src, &dst).unwrap_or_else(|e| panic!("{}: {e}", src.display()));
+            let modified = entry.metadata().unwrap().modified().unwrap();
+            std::fs::File::options().write(true).open(&dst).unwrap().set_modified(modified).unwrap();
+        }
+    }
+    bytes
+}
+
+/// Runs the installed binary from `cwd` with a clean environment apart from PATH and HOME (no CARGO_*
+/// variables pointing back at the build).
+fn installed(exe: &Path, cwd: &Path, args: &[&str]) -> Output {
+    let mut cmd = Command::new(exe);
+    cmd.args(args).current_dir(cwd).env_clear();
+    for var in ["PATH", "HOME", "TMPDIR"] {
+        if let Some(v) = std::env::var_os(var) {
+            cmd.env(var, v);
+        }
+    }
+    cmd.output().expect("the installed binary starts")
+}
+
+#[test]
+fn slow_an_installed_binary_runs_every_reference_transport_and_bench_with_no_checkout() {
+    let target = target_dir();
+    // Always the same place, so a second run is incremental; removed again before the binary runs.
+    let copy = target.join("ivconform-install-test").join("repo");
+    let _ = std::fs::remove_dir_all(&copy);
+    let started = Instant::now();
+    let copied = copy_tree(&root(), &copy);
+    assert!(copy.join("cli/Cargo.toml").is_file() && copy.join("Cargo.lock").is_file());
+    assert!(!copy.join("target").exists());
+    let work = scratch("install");
+    let install_root = work.join("root");
+    let out = Command::new(env!("CARGO"))
+        .args(["install", "--path"])
+        .arg(copy.join("cli"))
+        .arg("--root")
+        .arg(&install_root)
+        .args(["--locked", "--offline", "--quiet"])
+        .env("CARGO_TARGET_DIR", &target)
+        .output()
+        .expect("cargo starts");
+    let built = started.elapsed();
+    assert!(out.status.success(), "cargo install failed:\n{}", text(&out));
+    std::fs::remove_dir_all(&copy).unwrap();
+    assert!(!copy.exists());
+
+    let exe = install_root.join("bin").join(format!("ivconform{}", std::env::consts::EXE_SUFFIX));
+    let size = std::fs::metadata(&exe).unwrap().len();
+    let dir_entries: Vec<String> = std::fs::read_dir(install_root.join("bin"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(dir_entries, ["ivconform"], "cargo install installs the binary and nothing else");
+    eprintln!(
+        "install test: copied {} KiB, `cargo install` took {:.1} s, installed binary {} bytes ({:.1} MB)",
+        copied / 1024,
+        built.as_secs_f64(),
+        size,
+        size as f64 / 1e6
+    );
+    // The release profile keeps line tables only (81 MB with `debug = 1`, 68 MB with line tables).
+    assert!(size < 30_000_000, "the installed binary is {size} bytes: is [profile.release] debug info back?");
+
+    // An unrelated directory with nothing in it: no vectors/, no rule book beside it, no cdylib.
+    let elsewhere = work.join("elsewhere");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    let header = |out: &Output| String::from_utf8_lossy(&out.stdout).lines().next().unwrap_or_default().to_string();
+    for mode in ["stdio", "ffi", "http"] {
+        let t = Instant::now();
+        let out = installed(&exe, &elsewhere, &["run", "--reference", mode]);
+        assert_eq!(out.status.code(), Some(0), "run --reference {mode} from an installed binary:\n{}", text(&out));
+        let first = header(&out);
+        assert!(first.contains(" (bundled) "), "{mode}: the header says which vectors ran: {first}");
+        assert!(String::from_utf8_lossy(&out.stdout).contains("Verdict: CONFORMANT"), "{mode}:\n{}", text(&out));
+        if mode == "ffi" {
+            assert!(first.contains("linked into ivconform"), "no cdylib beside it, so the linked reference: {first}");
+        }
+        eprintln!("install test: run --reference {mode}: {:.1} s", t.elapsed().as_secs_f64());
+    }
+    let out = installed(&exe, &elsewhere, &["run", "--reference", "stdio", "--wycheproof", "--quiet"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("174 passed"), "{}", text(&out));
+
+    let out = installed(&exe, &elsewhere, &["bench", "--reference", "stdio", "--duration", "1", "--warmup", "0.2"]);
+    assert_eq!(out.status.code(), Some(0), "bench from an installed binary:\n{}", text(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("calibration: stdio"), "{stdout}");
+    for op in ["sign", "verify"] {
+        assert!(stdout.lines().any(|l| l.starts_with(op) && l.contains("ratio")), "{op}: {stdout}");
+    }
+    // `bench --lib`'s calibration is the FFI reference: linked in, so it works here too.
+    let out = installed(
+        &exe,
+        &elsewhere,
+        &["bench", "--reference", "ffi", "--count", "2000", "--warmup", "0", "--op", "verify"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("linked into ivconform"), "{}", text(&out));
+    assert_eq!(std::fs::read_dir(&elsewhere).unwrap().count(), 0, "the runs wrote nothing into the directory");
+    let _ = std::fs::remove_dir_all(&work);
+}
