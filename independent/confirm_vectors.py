@@ -146,7 +146,7 @@ def check_verifier(case: dict, configs: dict, checker: Checker, macs: list[MacCh
     config = configs[case["config"]]
     raw = case_bytes(case, "payload")
     expected = case["expected"]
-    checker.same(cid, "expected", expected, ivrules.verify(config, platform, raw, case.get("now")))
+    checker.same(cid, "expected", expected, ivrules.expectation(config, platform, raw, case.get("now")))
 
     signing = ivrules.signing_input(config, platform, raw)
     computed_signature = ivrules.hmac_sha256(*signing).hex() if signing else None
@@ -176,8 +176,9 @@ def check_verifier(case: dict, configs: dict, checker: Checker, macs: list[MacCh
 
 
 def check_jwt(case: dict, configs: dict, checker: Checker, macs: list[MacCheck]) -> None:
-    """jwt.json: a verify case like verify.json's (with ``now``), or a sign case: the whole ``expected``, the
-    token byte for byte, and (openssl) its signature over the first two segments."""
+    """jwt.json: a verify case like verify.json's (with ``now``; a time inside J2's leeway window expects
+    ``either``), or a sign case: the whole ``expected``, the example token byte for byte, that it means the
+    claims asked for (J5, checked with the independent verifier), and (openssl) its signature."""
     if case["kind"] == "verify":
         check_verifier(case, configs, checker, macs, with_parsed=False)
         return
@@ -188,8 +189,11 @@ def check_jwt(case: dict, configs: dict, checker: Checker, macs: list[MacCheck])
     expected = case["expected"]
     checker.same(case["id"], "expected", expected, ivrules.sign_jwt(secret, case["claims"]))
     if expected.get("result") == "token":
-        signing = expected["token"].rsplit(".", 1)[0].encode("ascii")
-        macs.append(MacCheck(case["id"], "expected.signature_hex", secret, signing, expected["signature_hex"]))
+        token = expected["example_token"]
+        checker.same(case["id"], "expected.example_token (J5 meaning)", [], ivrules.token_meaning(secret, case["claims"], token))
+        signing = token.rsplit(".", 1)[0].encode("ascii")
+        macs.append(MacCheck(case["id"], "expected.example_signature_hex", secret, signing,
+                             expected["example_signature_hex"]))
 
 
 def openssl_macs(macs: list[MacCheck]) -> dict[int, str]:

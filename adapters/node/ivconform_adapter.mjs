@@ -20,6 +20,8 @@
 
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { createServer } from "node:http";
+import { realpathSync } from "node:fs";
+import { pathToFileURL } from "node:url";
 
 const MAX_PAYLOAD_BYTES = 64 * 1024; // P6
 const MAX_DEPTH = 32; // P6: the outermost object is depth 1
@@ -440,12 +442,18 @@ function serveStdio() {
   });
 }
 
-const args = process.argv.slice(2);
-if (args.length === 2 && args[0] === "--http") {
-  serveHttp(args[1]);
-} else if (args.length === 0) {
-  serveStdio();
-} else {
-  process.stderr.write("usage: node ivconform_adapter.mjs [--http HOST:PORT]\n");
-  process.exit(2);
+// Other adapters build on this one (adapters/jwt/ puts real JWT libraries behind its payload parsing and HMAC
+// mode): importing the module runs nothing.
+export { Malformed, fromHex, isPresent, parseJsonStrict, parsePayload, verify, MAX_IDENTIFIER_BYTES };
+
+if (process.argv[1] && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href) {
+  const args = process.argv.slice(2);
+  if (args.length === 2 && args[0] === "--http") {
+    serveHttp(args[1]);
+  } else if (args.length === 0) {
+    serveStdio();
+  } else {
+    process.stderr.write("usage: node ivconform_adapter.mjs [--http HOST:PORT]\n");
+    process.exit(2);
+  }
 }

@@ -387,12 +387,18 @@ impl JwtDiagnosis {
                     E::NoSecret => "configure this platform's identity-verification secret.",
                     E::SignatureLength { .. } | E::SignatureMismatch => "sign with this platform's identity-verification secret (it may have been regenerated; check the configuration lists every secret).",
                     E::Claim { claim: "exp", .. } => "send exp as an integer number of seconds since the epoch.",
+                    E::Claim { claim: "nbf", .. } => "send nbf as an integer number of seconds since the epoch, or leave it out.",
                     E::Claim { .. } => "send user_id as a non-empty string (at most 1,024 bytes) and email, if any, as a string.",
-                    E::NoCurrentTime => "the checker needs the current time to judge exp.",
+                    E::NoCurrentTime => "the checker needs the current time to judge exp and nbf.",
                     E::Expired { .. } => "sign a fresh token for each page load (or session) with exp a little in the future; check the server clock.",
+                    E::NotYetValid { .. } => "set nbf to the signing time (or leave it out), never in the future; check the signing server's clock, which runs ahead.",
                     E::IdentityMismatch { .. } => "send the same user_id and email in the clear as in the token, or leave them out: the token's claims are the identity.",
                 };
-                let how_long = e.expired_by().map(|s| format!(" (by {s} s past the 60 s leeway)")).unwrap_or_default();
+                let how_long = match (e.expired_by(), e.early_by()) {
+                    (Some(s), _) => format!(" (by {s} s past the {} s leeway)", crate::jwt::LEEWAY_SECONDS),
+                    (_, Some(s)) => format!(" (by {s} s beyond the {} s leeway)", crate::jwt::LEEWAY_SECONDS),
+                    _ => String::new(),
+                };
                 format!("{e}{how_long}; {fix}")
             }
         }

@@ -48,9 +48,10 @@ rules! {
     V8 => "enforcement is per platform and per workspace",
     V9 => "verification time does not depend on how many bytes of the hash are right",
     J1 => "JWT mode: HS256 compact JWS only, signature checked in constant time",
-    J2 => "JWT mode: user_id required, email optional, exp with at most 60 s leeway",
+    J2 => "JWT mode: user_id required, email optional, exp and nbf honoured with a leeway of the implementation's choice in 0-60 s",
     J3 => "JWT mode: clear-text identity that differs from the signed claims is rejected",
     J4 => "JWT mode: with JWT enforcement on, a user payload without a valid token is rejected",
+    J5 => "JWT mode: a signer is graded by what its token means (HS256, valid signature, the asked-for claims), not its bytes",
     D1 => "diagnosis names the most likely mistake behind a failing hash and how to fix it",
 }
 

@@ -21,10 +21,22 @@ pub fn verify(config: &Config, platform: Platform, payload: &[u8]) -> Decision {
 }
 
 /// The whole verifier, from raw bytes to decision; `now` (seconds since the epoch) is the current time JWT
-/// `exp` is checked against.
+/// `exp` and `nbf` are checked against, with the reference's leeway ([`crate::jwt::LEEWAY_SECONDS`]).
 pub fn verify_at(config: &Config, platform: Platform, payload: &[u8], now: Option<i64>) -> Decision {
+    verify_at_with_leeway(config, platform, payload, now, crate::jwt::LEEWAY_SECONDS)
+}
+
+/// [`verify_at`] for a verifier that chose another JWT leeway (J2: 0 to 60 s): the vectors compare the
+/// decisions at both ends of that range to find the times J2 does not grade.
+pub fn verify_at_with_leeway(
+    config: &Config,
+    platform: Platform,
+    payload: &[u8],
+    now: Option<i64>,
+    leeway: i64,
+) -> Decision {
     match BootPayload::parse(payload) {
-        Ok(p) => verify_parsed_at(config, platform, &p, now),
+        Ok(p) => verify_parsed_with_leeway(config, platform, &p, now, leeway),
         Err(e) => decide(Outcome::Reject(RejectReason::MalformedPayload), e.rule, e.reason),
     }
 }
@@ -37,6 +49,16 @@ pub fn verify_parsed(config: &Config, platform: Platform, payload: &BootPayload)
 /// The decision for an already parsed payload: V1, then J1–J3 when a token is sent (it decides, whatever the
 /// enforcement; `user_hash` is then ignored), else J4 when JWT mode is enforced, else V3–V8.
 pub fn verify_parsed_at(config: &Config, platform: Platform, payload: &BootPayload, now: Option<i64>) -> Decision {
+    verify_parsed_with_leeway(config, platform, payload, now, crate::jwt::LEEWAY_SECONDS)
+}
+
+fn verify_parsed_with_leeway(
+    config: &Config,
+    platform: Platform,
+    payload: &BootPayload,
+    now: Option<i64>,
+    leeway: i64,
+) -> Decision {
     let Some(app) = config.apps.get(&payload.app_id) else {
         return decide(
             Outcome::Reject(RejectReason::UnknownApp),
@@ -46,7 +68,7 @@ pub fn verify_parsed_at(config: &Config, platform: Platform, payload: &BootPaylo
     };
     let settings = app.platform(platform);
     if let Some(token) = &payload.jwt {
-        return verify_token_decision(settings.secret.as_ref(), token, &payload.identifiers, now);
+        return verify_token_decision(settings.secret.as_ref(), token, &payload.identifiers, now, leeway);
     }
     let identifier = payload.identifiers.select();
     if settings.jwt_enforced && (identifier.is_some() || payload.user_hash.is_some()) {
@@ -65,8 +87,9 @@ fn verify_token_decision(
     token: &str,
     clear: &crate::identifier::Identifiers,
     now: Option<i64>,
+    leeway: i64,
 ) -> Decision {
-    let checked = crate::jwt::verify_token(secret.map(|s| s.expose()), token, now)
+    let checked = crate::jwt::verify_token_with_leeway(secret.map(|s| s.expose()), token, now, leeway)
         .and_then(|claims| claims.check_identity(clear).map(|()| claims));
     match checked {
         Ok(claims) => {
@@ -200,7 +223,7 @@ mod tests {
     }
 
     fn token(secret: &[u8], user_id: &str, exp: Option<i64>) -> String {
-        let claims = crate::jwt::Claims { user_id: user_id.into(), email: None, exp };
+        let claims = crate::jwt::Claims { user_id: user_id.into(), email: None, exp, nbf: None };
         crate::jwt::sign_jwt(secret, &claims).unwrap()
     }
 
@@ -237,6 +260,36 @@ mod tests {
             let d = at(format!(r#"{{"app_id":"prod","user_id":"u2","intercom_user_jwt":"{good}"}}"#), Some(900));
             assert_eq!((d.outcome, d.rule), (Outcome::Reject(RejectReason::IdentityMismatch), Rule::J3));
         }
+    }
+
+    #[test]
+    fn nbf_and_the_leeway_window() {
+        let config = jwt_config(false);
+        let nbf = |nbf: i64| {
+            let claims = crate::jwt::Claims { user_id: "u1".into(), email: None, exp: None, nbf: Some(nbf) };
+            format!(
+                r#"{{"app_id":"prod","intercom_user_jwt":"{}"}}"#,
+                crate::jwt::sign_jwt(b"web-secret", &claims).unwrap()
+            )
+        };
+        let at =
+            |p: &str, now, leeway| verify_at_with_leeway(&config, Platform::Web, p.as_bytes(), now, leeway).outcome;
+        let invalid = Outcome::Reject(RejectReason::InvalidJwt);
+        // nbf <= now: valid for every leeway; nbf in (now, now + 60]: only a leeway that covers it; beyond: never.
+        assert!(matches!(at(&nbf(1_000), Some(1_000), 0), Outcome::Accept(_)));
+        assert_eq!(at(&nbf(1_001), Some(1_000), 0), invalid);
+        assert!(matches!(at(&nbf(1_060), Some(1_000), 60), Outcome::Accept(_)));
+        assert_eq!(at(&nbf(1_061), Some(1_000), 60), invalid);
+        assert_eq!(at(&nbf(900), None, 60), invalid, "no clock: fail closed");
+        // verify_at is the reference's 60 s.
+        assert!(matches!(
+            verify_at(&config, Platform::Web, nbf(1_060).as_bytes(), Some(1_000)).outcome,
+            Outcome::Accept(_)
+        ));
+        let expired = token(b"web-secret", "u1", Some(1_000));
+        let p = format!(r#"{{"app_id":"prod","intercom_user_jwt":"{expired}"}}"#);
+        assert_eq!(at(&p, Some(1_000), 0), Outcome::Reject(RejectReason::ExpiredJwt));
+        assert!(matches!(at(&p, Some(1_000), 60), Outcome::Accept(_)));
     }
 
     #[test]

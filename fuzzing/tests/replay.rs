@@ -100,7 +100,7 @@ fn seeds(s: &Suite) -> BTreeMap<&'static str, Vec<Vec<u8>>> {
         out.entry("jwt").or_default().push(bytes);
     }
     for c in s.jwt_sign_cases() {
-        if let ivconform_vectors::JwtSignExpected::Token { token, .. } = &c.expected {
+        if let ivconform_vectors::JwtSignExpected::Token { example_token: token, .. } = &c.expected {
             let input = JwtInput {
                 secret: Some(c.secret_bytes()),
                 token: token.clone(),

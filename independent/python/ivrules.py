@@ -34,7 +34,7 @@ PLATFORMS = ("web", "ios", "android")
 _UTF8_BOM = b"\xef\xbb\xbf"
 _HEX64 = re.compile(r"[0-9a-fA-F]{64}")  # V6, used with fullmatch (never bytes.fromhex's lenient parsing)
 JWT_KEY = "intercom_user_jwt"  # J1: the payload key that carries the token
-JWT_LEEWAY_SECONDS = 60  # J2: "at most 60 s"; exactly 60 here
+JWT_LEEWAY_SECONDS = 60  # J2: the leeway is the implementation's choice in 0-60 s; the widest, 60, here
 _B64URL = re.compile(r"[A-Za-z0-9_-]+")  # J1/J2: the URL-safe alphabet, no padding, used with fullmatch
 
 
@@ -401,10 +401,20 @@ def _claim_text(claims: dict, name: str) -> str | None:
     return value
 
 
-def verify_jwt(secret: bytes | None, token: str, now: int | None, fields: dict) -> dict:
-    """Check a compact HS256 JWS (J1-J3) and return its claims ``{"user_id", "email", "exp"}``.
+def _seconds_claim(claims: dict, name: str) -> int | None:
+    """An optional integer-seconds claim (``exp``, ``nbf``): a 64-bit integer written as one (J2)."""
+    value = claims.get(name)
+    if name in claims and not (type(value) is int and -(2**63) <= value < 2**63):
+        raise JwtReject("invalid_jwt", f"claim {name} is not a 64-bit integer")
+    return value
 
-    ``fields`` holds what the payload sends in the clear (``user_id``, ``email``). Raises ``JwtReject``.
+
+def verify_jwt(secret: bytes | None, token: str, now: int | None, fields: dict,
+               leeway: int = JWT_LEEWAY_SECONDS) -> dict:
+    """Check a compact HS256 JWS (J1-J3) and return its claims ``{"user_id", "email", "exp", "nbf"}``.
+
+    ``fields`` holds what the payload sends in the clear (``user_id``, ``email``); ``leeway`` the seconds a
+    verifier allows on ``exp`` and ``nbf`` (J2: its choice in 0-60). Raises ``JwtReject``.
     """
     parts = token.split(".")
     if len(parts) != 3 or not all(parts):  # J1: three non-empty segments
@@ -430,24 +440,39 @@ def verify_jwt(secret: bytes | None, token: str, now: int | None, fields: dict) 
     if not user_id:  # J2: required, a non-empty string
         raise JwtReject("invalid_jwt", "claim user_id is missing or empty")
     email = _claim_text(claims, "email")
-    exp = claims.get("exp")
-    if "exp" in claims and not (type(exp) is int and -(2**63) <= exp < 2**63):  # J2: integer seconds
-        raise JwtReject("invalid_jwt", "claim exp is not a 64-bit integer")
-    if exp is not None:
-        if now is None:  # fail closed: an exp cannot be judged without the current time
-            raise JwtReject("invalid_jwt", "exp without a current time")
-        if not exp > now - JWT_LEEWAY_SECONDS:
-            raise JwtReject("expired_jwt", f"exp {exp} is not later than now {now} minus the leeway")
+    exp = _seconds_claim(claims, "exp")
+    nbf = _seconds_claim(claims, "nbf")
+    if (exp is not None or nbf is not None) and now is None:  # fail closed: no time, nothing to judge them by
+        raise JwtReject("invalid_jwt", "exp or nbf without a current time")
+    if exp is not None and not exp > now - leeway:
+        raise JwtReject("expired_jwt", f"exp {exp} is not later than now {now} minus the leeway")
+    if nbf is not None and not nbf <= now + leeway:  # RFC 7519 4.1.5
+        raise JwtReject("invalid_jwt", f"nbf {nbf} is later than now {now} plus the leeway")
     clear = select_identifier({"user_id": fields.get("user_id")})
     if clear is not None and clear[1] != user_id:  # J3: str(int) is the canonical decimal
         raise JwtReject("identity_mismatch", "the clear-text user_id differs from the claim")
     clear_email = fields.get("email")
     if not _is_absent(clear_email) and clear_email != email:
         raise JwtReject("identity_mismatch", "the clear-text email differs from the claim")
-    return {"user_id": user_id, "email": email, "exp": exp}
+    return {"user_id": user_id, "email": email, "exp": exp, "nbf": nbf}
 
 
-def verify(config: dict, platform: str, raw: bytes, now: int | None = None) -> dict:
+def expectation(config: dict, platform: str, raw: bytes, now: int | None = None) -> dict:
+    """What J2 lets a verifier decide, in the shape of the vectors' ``expected``: the decision of a 0 s and of a
+    60 s leeway when they agree, else ``{"result": "either", "accept": ..., "reject": class}`` (the 60 s leeway
+    accepts, the 0 s one refuses: the time is inside the window, not graded either way)."""
+    narrowest = verify(config, platform, raw, now, leeway=0)
+    widest = verify(config, platform, raw, now, leeway=JWT_LEEWAY_SECONDS)
+    if narrowest == widest:
+        return widest
+    if widest["result"] == "accept" and narrowest["result"] == "reject":
+        return {"result": "either", "accept": {"result": "accept", **{k: v for k, v in widest.items() if k != "result"}},
+                "reject": narrowest["reason"]}
+    raise ValueError(f"a 0 s leeway decides {narrowest} and a 60 s one {widest}: no single expectation")
+
+
+def verify(config: dict, platform: str, raw: bytes, now: int | None = None,
+           leeway: int = JWT_LEEWAY_SECONDS) -> dict:
     """Decide one boot request (V1-V8, J1-J4), in the shape of the vectors' ``expected``.
 
     ``config`` is the JSON workspace configuration (docs/CONFIG.md), ``platform`` one of ``PLATFORMS``,
@@ -464,7 +489,7 @@ def verify(config: dict, platform: str, raw: bytes, now: int | None = None) -> d
     secret, enforced = platform_settings(config, payload.app_id, platform)
     if payload.jwt is not None:  # J1: a token that is sent decides, whatever the enforcement
         try:
-            claims = verify_jwt(secret, payload.jwt, now, payload.identifiers())
+            claims = verify_jwt(secret, payload.jwt, now, payload.identifiers(), leeway)
         except JwtReject as e:
             return _reject(e.reason)
         return _accept_user("user_id", claims["user_id"], verified=True)
@@ -531,8 +556,27 @@ def _b64url_encode(raw: bytes) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
 
 
+def token_meaning(secret: bytes, claims: dict, token: str) -> list[str]:
+    """J5: what is wrong with ``token`` as a signing of ``claims`` (empty: it means exactly them). The token
+    must verify as HS256 under ``secret`` (with this module's strict verifier, no current time needed unless it
+    carries exp), with user_id equal, email and exp equal when asked for and absent when not, and no nbf."""
+    now = claims.get("exp", 0) - 1 if "exp" in claims else None  # a time at which an exp asked for is valid
+    try:
+        got = verify_jwt(secret, token, now, {})
+    except JwtReject as e:
+        return [f"does not verify: {e.reason} ({e})"]
+    problems = []
+    for name in ("user_id", "email", "exp"):
+        if got.get(name) != claims.get(name):
+            problems.append(f"{name} is {got.get(name)!r}, asked for {claims.get(name)!r}")
+    if got.get("nbf") is not None:
+        problems.append("carries nbf, which was not asked for")
+    return problems
+
+
 def sign_jwt(secret: bytes, claims: dict) -> dict:
-    """Sign claims like a customer's server in JWT mode, in the shape of ``jwt.json``'s sign ``expected``.
+    """Sign claims like a customer's server in JWT mode, in the shape of ``jwt.json``'s sign ``expected``
+    (the reference's example token: J5 grades any token that means the claims, see ``token_meaning``).
 
     Header ``{"alg":"HS256","typ":"JWT"}``; claims compact in the order user_id, email, exp, strings with only
     the escapes JSON requires and the rest as raw UTF-8 (``ensure_ascii=False``). An empty secret is refused
@@ -549,7 +593,7 @@ def sign_jwt(secret: bytes, claims: dict) -> dict:
     signature = hmac_sha256(secret, signing.encode("ascii"))
     return {
         "result": "token",
-        "token": f"{signing}.{_b64url_encode(signature)}",
-        "claims_json": claims_json,
-        "signature_hex": signature.hex(),
+        "example_token": f"{signing}.{_b64url_encode(signature)}",
+        "example_claims_json": claims_json,
+        "example_signature_hex": signature.hex(),
     }

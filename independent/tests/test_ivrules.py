@@ -5,6 +5,7 @@ Run from the repository root: python3 -m unittest discover -s independent/tests
 
 import hashlib
 import hmac
+import json
 import sys
 import unittest
 from pathlib import Path
@@ -222,7 +223,7 @@ class JwtTest(unittest.TestCase):
 
     def test_valid_and_claims(self):
         claims = ivrules.verify_jwt(WEB, token(H, '{"user_id":"5678","exp":1800000060}', WEB), NOW, {"user_id": 5678})
-        self.assertEqual(claims, {"user_id": "5678", "email": None, "exp": 1800000060})
+        self.assertEqual(claims, {"user_id": "5678", "email": None, "exp": 1800000060, "nbf": None})
 
     def test_rfc7515_a1_signature_is_right(self):
         import base64
@@ -252,6 +253,38 @@ class JwtTest(unittest.TestCase):
         self.assertEqual(self.reason(token(H, '{"user_id":"u","exp":"1"}', WEB)), "invalid_jwt")
         self.assertEqual(self.reason(token(H, '{"user_id":5}', WEB)), "invalid_jwt")
 
+    def test_nbf_and_the_leeway_window(self):
+        at = lambda nbf, now=NOW, leeway=60: self.reason_at(token(H, f'{{"user_id":"u","nbf":{nbf}}}', WEB), now, leeway)
+        self.assertEqual(at(NOW), "valid")
+        self.assertEqual(at(NOW + 60), "valid")
+        self.assertEqual(at(NOW + 61), "invalid_jwt")
+        self.assertEqual(at(NOW + 1, leeway=0), "invalid_jwt")
+        self.assertEqual(at(NOW - 1, now=None), "invalid_jwt")
+        self.assertEqual(self.reason(token(H, '{"user_id":"u","nbf":1.0}', WEB)), "invalid_jwt")
+        self.assertEqual(self.reason(token(H, '{"user_id":"u","iat":"soon","jti":1}', WEB)), "valid")
+        # expectation(): a 0 s and a 60 s leeway disagree only inside the window, which expects either outcome.
+        config = {"apps": {"a": {"web": {"secret_hex": WEB.hex()}}}}
+        body = lambda claims: json.dumps({"app_id": "a", "intercom_user_jwt": token(H, claims, WEB)}).encode()
+        either = ivrules.expectation(config, "web", body('{"user_id":"u","exp":%d}' % NOW), NOW)
+        self.assertEqual((either["result"], either["reject"], either["accept"]["verified"]), ("either", "expired_jwt", True))
+        self.assertEqual(ivrules.expectation(config, "web", body('{"user_id":"u","nbf":%d}' % (NOW + 61)), NOW),
+                         {"result": "reject", "reason": "invalid_jwt"})
+
+    def test_token_meaning(self):
+        asked = {"user_id": "5678", "email": "é", "exp": NOW}
+        self.assertEqual(ivrules.token_meaning(WEB, asked, token('{"typ":"JWT","alg":"HS256"}',
+                         '{"exp":%d,"email":"\\u00e9","iat":1,"user_id":"5678"}' % NOW, WEB)), [])
+        self.assertTrue(ivrules.token_meaning(WEB, asked, token(H, '{"user_id":"5678","exp":%d}' % NOW, WEB)))
+        self.assertTrue(ivrules.token_meaning(WEB, {"user_id": "u"}, token(H, '{"user_id":"u","nbf":1}', WEB)))
+        self.assertTrue(ivrules.token_meaning(WEB, {"user_id": "u"}, token(H, '{"user_id":"u"}', b"other")))
+
+    def reason_at(self, t: str, now, leeway) -> str:
+        try:
+            ivrules.verify_jwt(WEB, t, now, {}, leeway)
+        except ivrules.JwtReject as e:
+            return e.reason
+        return "valid"
+
     def test_identity_mismatch(self):
         t = token(H, '{"user_id":"5678","email":"a@b.c"}', WEB)
         self.assertEqual(self.reason(t, fields={"user_id": "5679"}), "identity_mismatch")
@@ -260,6 +293,6 @@ class JwtTest(unittest.TestCase):
 
     def test_sign_jwt_is_deterministic(self):
         got = ivrules.sign_jwt(WEB, {"user_id": "5678", "exp": 1, "email": "é"})
-        self.assertEqual(got["claims_json"], '{"user_id":"5678","email":"é","exp":1}')
-        self.assertEqual(got["token"], token(H, '{"user_id":"5678","email":"é","exp":1}', WEB))
+        self.assertEqual(got["example_claims_json"], '{"user_id":"5678","email":"é","exp":1}')
+        self.assertEqual(got["example_token"], token(H, '{"user_id":"5678","email":"é","exp":1}', WEB))
         self.assertEqual(ivrules.sign_jwt(b"", {"user_id": ""}), {"result": "error", "error": "empty_secret"})

@@ -42,7 +42,8 @@ pub fn handle(request: &Request) -> Response {
             let Some(secret) = decode(secret_hex) else {
                 return error(*seq, "secret_hex must be hex");
             };
-            let claims = ivconform_core::jwt::Claims { user_id: user_id.clone(), email: email.clone(), exp: *exp };
+            let claims =
+                ivconform_core::jwt::Claims { user_id: user_id.clone(), email: email.clone(), exp: *exp, nbf: None };
             match ivconform_core::jwt::sign_jwt(&secret, &claims) {
                 Ok(token) => Response::SignJwt { seq: *seq, token: Some(token), error: None },
                 Err(e) => Response::SignJwt { seq: *seq, token: None, error: Some(e.class().into()) },

@@ -8,7 +8,7 @@ use ivconform_core::hex::encode_lower;
 use ivconform_core::identifier::UserId;
 use ivconform_core::mac::hmac_sha256;
 use ivconform_core::payload::BootPayload;
-use ivconform_core::verify::verify_at;
+use ivconform_core::verify::{verify_at, verify_at_with_leeway};
 use ivconform_core::{Platform, RejectReason, Rule, Source};
 use ivconform_vectors::model::*;
 use std::collections::BTreeMap;
@@ -22,8 +22,37 @@ pub(crate) fn meta(id: &str, comment: &str, rules: &[Rule], flags: &[Flag]) -> C
 #[derive(Debug, Clone)]
 pub(crate) enum Expect {
     Visitor,
-    User { verified: bool, source: Source, value: String },
+    User {
+        verified: bool,
+        source: Source,
+        value: String,
+    },
     Reject(RejectReason),
+    /// J2's leeway window: `accept` with a leeway that covers the time, `reject` with a smaller one.
+    Either {
+        accept: Box<Expect>,
+        reject: RejectReason,
+    },
+}
+
+/// A hand-written judgement in the vector files' form.
+fn expected_of(expect: &Expect) -> VerifyExpected {
+    match expect {
+        Expect::Visitor => VerifyExpected::Accept { as_: As::Visitor, verified: None, identifier: None },
+        Expect::User { verified, source, value } => VerifyExpected::Accept {
+            as_: As::User,
+            verified: Some(*verified),
+            identifier: Some(ExpectedIdentifier {
+                source: *source,
+                value: value.clone(),
+                message_hex: encode_lower(value.as_bytes()),
+            }),
+        },
+        Expect::Reject(r) => VerifyExpected::Reject { reason: *r },
+        Expect::Either { accept, reject } => {
+            VerifyExpected::Either { accept: Box::new(expected_of(accept)), reject: *reject }
+        }
+    }
 }
 
 /// A verifier case as written in `payload.rs` / `verify.rs`.
@@ -52,23 +81,14 @@ pub(crate) fn build_verifier_case(
 ) -> Result<VerifyCase, String> {
     let id = d.meta.id.clone();
     let config = configs.get(d.config).ok_or_else(|| format!("{id}: unknown config {:?}", d.config))?;
-    let expected = match &d.expect {
-        Expect::Visitor => VerifyExpected::Accept { as_: As::Visitor, verified: None, identifier: None },
-        Expect::User { verified, source, value } => VerifyExpected::Accept {
-            as_: As::User,
-            verified: Some(*verified),
-            identifier: Some(ExpectedIdentifier {
-                source: *source,
-                value: value.clone(),
-                message_hex: encode_lower(value.as_bytes()),
-            }),
-        },
-        Expect::Reject(r) => VerifyExpected::Reject { reason: *r },
-    };
+    let expected = expected_of(&d.expect);
 
-    // The reference must agree with the hand-written judgement.
+    // The reference must agree with the hand-written judgement, at both ends of the leeway J2 allows (0 and
+    // 60 s): where they differ the case is in the window, and only an `either` judgement states it.
     let decision = verify_at(config, d.platform, &d.payload, d.now);
-    let reference = VerifyExpected::of(&decision.outcome);
+    let narrowest = verify_at_with_leeway(config, d.platform, &d.payload, d.now, 0);
+    let reference = VerifyExpected::across_leeways(&narrowest.outcome, &decision.outcome)
+        .map_err(|e| format!("{id}: {e} ({} : {})", decision.rule, decision.detail))?;
     if reference != expected {
         return Err(format!(
             "{id}: the definition expects {expected:?} but the reference decides {reference:?} ({} : {})",

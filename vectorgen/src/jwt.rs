@@ -1,10 +1,13 @@
-//! `jwt.json`: JWT mode (J1–J4). Verifier cases (a payload with `intercom_user_jwt`, a platform, a
-//! configuration and the current time `now`) and signing cases (claims in, the exact token out).
+//! `jwt.json`: JWT mode (J1–J5). Verifier cases (a payload with `intercom_user_jwt`, a platform, a
+//! configuration and the current time `now`) and signing cases (claims in, a token that means them out, J5;
+//! the reference's token is written as an example).
 //!
 //! Tokens are built here from literal header and claims JSON, signed with a named secret, so each case shows
 //! exactly what it sends. Every case states its judgement by hand; the generator refuses a case on which the
 //! reference disagrees, or one that two reject classes could explain (for instance an expired token that is
-//! also badly signed), so no implementation is graded on the order of its checks.
+//! also badly signed), so no implementation is graded on the order of its checks. The reference is asked at
+//! both ends of the leeway J2 lets an implementation choose (0 and 60 s): a case where they differ is in the
+//! window and must say so (`Expect::Either`), so no vector grades one implementation's leeway.
 
 use crate::configs::*;
 use crate::definition::{build_verifier_case, mac_hex, meta, Expect, VerifierDef};
@@ -105,6 +108,11 @@ fn reject(r: RejectReason) -> Expect {
     Expect::Reject(r)
 }
 
+/// J2's leeway window: a verified user with a leeway that covers the time, refused with `r` with a smaller one.
+fn either(value: &str, r: RejectReason) -> Expect {
+    Expect::Either { accept: Box::new(user(value)), reject: r }
+}
+
 /// A verifier case at [`NOW`].
 #[allow(clippy::too_many_arguments)]
 fn def(
@@ -178,10 +186,20 @@ fn verifier_defs() -> Vec<VerifierDef> {
     }
     v.push(pw(
         "jwt-valid-other-claims-ignored",
-        "iat, a future nbf, name and other claims are ignored: a verified user.",
+        "iat, jti, iss, aud, name and unknown claims are ignored (J2), beside a past nbf: a verified user.",
         &[J2],
         &[Functionality],
-        only(&web(r#"{"user_id":"5678","iat":1799990000,"nbf":1900000000,"name":"Ann","admin":true}"#)),
+        only(&web(
+            r#"{"user_id":"5678","iat":1799990000,"nbf":1799990000,"jti":"a1","iss":"https://example.com","aud":"ws_prod","name":"Ann","admin":true}"#,
+        )),
+        user(UID),
+    ));
+    v.push(pw(
+        "jwt-iat-future-ignored",
+        "An iat a day in the future is ignored (J2 reads exp and nbf only): a verified user.",
+        &[J2],
+        &[Functionality, Expiry],
+        only(&web(r#"{"user_id":"5678","iat":1800086400}"#)),
         user(UID),
     ));
     v.push(pw(
@@ -617,7 +635,7 @@ fn verifier_defs() -> Vec<VerifierDef> {
         ("jwt-exp-far-past", "exp a day before now: expired.", NOW - 86_400, reject(ExpiredJwt), &[Expiry][..]),
         (
             "jwt-exp-leeway-edge",
-            "exp exactly now - 60: the leeway has run out, expired.",
+            "exp exactly now - 60: expired with every leeway J2 allows (0 to 60 s).",
             NOW - 60,
             reject(ExpiredJwt),
             &[Expiry][..],
@@ -632,12 +650,18 @@ fn verifier_defs() -> Vec<VerifierDef> {
         ("jwt-exp-zero", "exp 0 (the epoch): expired.", 0, reject(ExpiredJwt), &[Expiry][..]),
         (
             "jwt-exp-within-leeway",
-            "exp now - 59: within the reference's 60 s leeway, valid.",
+            "exp now - 59: inside J2's leeway window, valid with a 60 s leeway, expired with a smaller one; either is conformant.",
             NOW - 59,
-            user(UID),
+            either(UID, ExpiredJwt),
             &[Expiry, Leeway][..],
         ),
-        ("jwt-exp-now", "exp exactly now: within the leeway, valid.", NOW, user(UID), &[Expiry, Leeway][..]),
+        (
+            "jwt-exp-now",
+            "exp exactly now: inside the leeway window (expired with a 0 s leeway, valid with more); either is conformant.",
+            NOW,
+            either(UID, ExpiredJwt),
+            &[Expiry, Leeway][..],
+        ),
         ("jwt-exp-one-second-ahead", "exp now + 1: valid.", NOW + 1, user(UID), &[Expiry][..]),
         ("jwt-exp-far-future", "exp in the year 9999: valid.", 253_402_300_799, user(UID), &[Expiry][..]),
     ] {
@@ -663,6 +687,118 @@ fn verifier_defs() -> Vec<VerifierDef> {
     );
     no_exp.now = None;
     v.push(no_exp);
+    // --- nbf against now (J2, RFC 7519 4.1.5) -------------------------------------------------------------------
+    let nbf_claims = |nbf: i64| format!(r#"{{"user_id":"5678","nbf":{nbf}}}"#);
+    for (id, comment, nbf, expect, flags) in [
+        ("jwt-nbf-past", "nbf an hour before now: valid.", NOW - 3600, user(UID), &[Expiry, Functionality][..]),
+        ("jwt-nbf-now", "nbf exactly now: valid with every leeway (nbf <= now).", NOW, user(UID), &[Expiry][..]),
+        (
+            "jwt-nbf-within-leeway",
+            "nbf now + 30: inside J2's leeway window, valid with a 60 s leeway, not yet valid with a smaller one; either is conformant.",
+            NOW + 30,
+            either(UID, InvalidJwt),
+            &[Expiry, Leeway][..],
+        ),
+        (
+            "jwt-nbf-leeway-edge",
+            "nbf now + 60: the window's last second, valid only with the full 60 s leeway; either is conformant.",
+            NOW + 60,
+            either(UID, InvalidJwt),
+            &[Expiry, Leeway][..],
+        ),
+        (
+            "jwt-nbf-past-leeway",
+            "nbf now + 61: one second beyond any leeway J2 allows, not valid yet: invalid_jwt.",
+            NOW + 61,
+            reject(InvalidJwt),
+            &[Expiry, AuthBypass][..],
+        ),
+        (
+            "jwt-nbf-far-future",
+            "nbf in 2030 (a token minted for later): not valid yet, invalid_jwt (RFC 7519 4.1.5: MUST NOT be accepted).",
+            1_900_000_000,
+            reject(InvalidJwt),
+            &[Expiry, AuthBypass][..],
+        ),
+    ] {
+        v.push(pw(id, comment, &[J2], flags, only(&web(&nbf_claims(nbf))), expect));
+    }
+    v.push(pw(
+        "jwt-nbf-and-exp-valid",
+        "nbf an hour ago and exp ten minutes ahead: valid.",
+        &[J2],
+        &[Expiry, Functionality],
+        only(&web(r#"{"user_id":"5678","nbf":1799996400,"exp":1800000600}"#)),
+        user(UID),
+    ));
+    v.push(pw(
+        "jwt-nbf-future-exp-valid",
+        "exp ten minutes ahead but nbf a day ahead: not valid yet, invalid_jwt.",
+        &[J2],
+        &[Expiry],
+        only(&web(r#"{"user_id":"5678","nbf":1800086400,"exp":1800090000}"#)),
+        reject(InvalidJwt),
+    ));
+    for (id, comment, claims, flags) in [
+        (
+            "jwt-claims-string-nbf",
+            "nbf as a string: refused (an integer is required).",
+            r#"{"user_id":"5678","nbf":"1799996400"}"#,
+            &[Type, Expiry][..],
+        ),
+        (
+            "jwt-claims-float-nbf",
+            "nbf written as 1799996400.0: refused (an integer is required).",
+            r#"{"user_id":"5678","nbf":1799996400.0}"#,
+            &[Type, Number, Expiry][..],
+        ),
+        (
+            "jwt-claims-null-nbf",
+            "nbf null: a wrong type, refused.",
+            r#"{"user_id":"5678","nbf":null}"#,
+            &[Type, Expiry][..],
+        ),
+        (
+            "jwt-claims-huge-nbf",
+            "nbf -2^63 - 1, past the 64-bit integer range: refused.",
+            r#"{"user_id":"5678","nbf":-9223372036854775809}"#,
+            &[Number, Expiry][..],
+        ),
+    ] {
+        v.push(pw(id, comment, &[J2], flags, only(&web(claims)), reject(InvalidJwt)));
+    }
+    let mut nbf_no_time = pw(
+        "jwt-nbf-no-current-time",
+        "A token with a past nbf and no current time given to the verifier: refused (fail closed), as for exp.",
+        &[J2],
+        &[Expiry],
+        only(&web(&nbf_claims(NOW - 3600))),
+        reject(InvalidJwt),
+    );
+    nbf_no_time.now = None;
+    v.push(nbf_no_time);
+    let mut nbf_no_time_android = def(
+        "jwt-nbf-no-current-time-unenforced",
+        "On production Android (nothing enforced), a token with nbf and no current time: still refused (fail closed).",
+        &[J2],
+        &[Expiry, Enforcement],
+        "standard",
+        Android,
+        only(&tok(&nbf_claims(NOW - 60), PROD_ANDROID)),
+        reject(InvalidJwt),
+    );
+    nbf_no_time_android.now = None;
+    v.push(nbf_no_time_android);
+    v.push(def(
+        "jwt-nbf-future-on-unenforced-platform",
+        "A token not valid for a day on production Android, where nothing is enforced: still refused.",
+        &[J2],
+        &[Expiry, Enforcement],
+        "standard",
+        Android,
+        only(&tok(&nbf_claims(NOW + 86_400), PROD_ANDROID)),
+        reject(InvalidJwt),
+    ));
     v.push(def("jwt-exp-expired-on-unenforced-platform", "An expired token on production Android, where nothing is enforced: still refused, a token sent is always checked.", &[J2], &[Expiry, Enforcement], "standard", Android, only(&tok(&exp_claims(NOW - 3600), PROD_ANDROID)), reject(ExpiredJwt)));
 
     // --- clear-text identity (J3) -----------------------------------------------------------------------------
@@ -971,8 +1107,11 @@ fn jwt_problems(config: &Config, platform: Platform, payload: &[u8], now: Option
     let claims_json = token.split('.').nth(1).and_then(unb64);
     match claims_json.map(|j| Claims::parse(&j)) {
         Some(Ok(claims)) => {
-            if let Err(e) = claims.check_exp(now) {
-                out.insert(e.reason());
+            // At both ends of the leeway J2 allows: a case may be in the window, never have two problems there.
+            for leeway in [0, jwt::LEEWAY_SECONDS] {
+                if let Err(e) = claims.check_time(now, leeway) {
+                    out.insert(e.reason());
+                }
             }
             if let Err(e) = claims.check_identity(&p.identifiers) {
                 out.insert(e.reason());
@@ -1013,7 +1152,7 @@ fn sign_defs() -> Vec<SignDef> {
     vec![
         d(
             "jwt-sign-user-id",
-            "user_id only: header {\"alg\":\"HS256\",\"typ\":\"JWT\"}, claims {\"user_id\":…}.",
+            "user_id only: an HS256 token whose claims hold that user_id and no email or exp.",
             &[J1, J2][..],
             &[Functionality][..],
             Ok(PROD_WEB),
@@ -1022,7 +1161,7 @@ fn sign_defs() -> Vec<SignDef> {
         ),
         d(
             "jwt-sign-user-id-email-exp",
-            "user_id, email and exp, in that order.",
+            "user_id, email and exp: the token carries all three (in any order, J5).",
             &[J1, J2],
             &[Functionality],
             Ok(PROD_WEB),
@@ -1040,7 +1179,7 @@ fn sign_defs() -> Vec<SignDef> {
         ),
         d(
             "jwt-sign-negative-exp",
-            "A negative exp is written as a plain integer.",
+            "A negative exp: the token carries exp -1 as an integer.",
             &[J2],
             &[Number, Expiry],
             Ok(PROD_WEB),
@@ -1049,7 +1188,7 @@ fn sign_defs() -> Vec<SignDef> {
         ),
         d(
             "jwt-sign-empty-email",
-            "An empty email claim is written as \"\".",
+            "An empty email asked for: the token carries email \"\" (present, not dropped).",
             &[J2],
             &[Presence],
             Ok(PROD_WEB),
@@ -1058,7 +1197,7 @@ fn sign_defs() -> Vec<SignDef> {
         ),
         d(
             "jwt-sign-non-ascii",
-            "Non-ASCII and non-BMP characters travel as raw UTF-8 in the claims, not as \\u escapes.",
+            "Non-ASCII and non-BMP characters in user_id and email: the claims must read back as exactly these strings (raw UTF-8, as the reference writes them, or \\u escapes, as PyJWT does: J5).",
             &[J2, S3],
             &[Encoding],
             Ok(PROD_WEB),
@@ -1067,7 +1206,7 @@ fn sign_defs() -> Vec<SignDef> {
         ),
         d(
             "jwt-sign-escapes",
-            "A quote, a backslash, a newline and U+0001 are escaped as \\\", \\\\, \\n and \\u0001 (lowercase hex).",
+            "A quote, a backslash, a newline and U+0001 in user_id: the claims must read back as exactly this string (any valid JSON escapes, J5).",
             &[J2, S3],
             &[Encoding],
             Ok(PROD_WEB),
@@ -1076,7 +1215,7 @@ fn sign_defs() -> Vec<SignDef> {
         ),
         d(
             "jwt-sign-slash-not-escaped",
-            "A / is not escaped.",
+            "A / in user_id (written as / or \\/, J5): the claims read back as team/5678.",
             &[J2, S3],
             &[Encoding],
             Ok(PROD_WEB),
@@ -1145,7 +1284,8 @@ fn build_sign(d: SignDef) -> Result<JwtSignCase, String> {
         Ok(text) => text.as_bytes().to_vec(),
         Err(bytes) => bytes.clone(),
     };
-    let core_claims = Claims { user_id: d.claims.user_id.clone(), email: d.claims.email.clone(), exp: d.claims.exp };
+    let core_claims =
+        Claims { user_id: d.claims.user_id.clone(), email: d.claims.email.clone(), exp: d.claims.exp, nbf: None };
     let got = jwt::sign_jwt(&secret, &core_claims);
     let expected = match (&d.expect, got) {
         (Ok(claims_json), Ok(token)) => {
@@ -1162,9 +1302,9 @@ fn build_sign(d: SignDef) -> Result<JwtSignCase, String> {
             }
             let signature = unb64(parts[2]).ok_or_else(|| format!("{}: signature is not base64url", d.id))?;
             JwtSignExpected::Token {
-                token: token.clone(),
-                claims_json: claims_json.to_string(),
-                signature_hex: encode_lower(&signature),
+                example_token: token.clone(),
+                example_claims_json: claims_json.to_string(),
+                example_signature_hex: encode_lower(&signature),
             }
         }
         (Err(class), Err(e)) if *class == e.class() => JwtSignExpected::Error { error: e.class().into() },
@@ -1176,7 +1316,12 @@ fn build_sign(d: SignDef) -> Result<JwtSignCase, String> {
         Ok(text) => (Some(text.to_string()), None),
         Err(bytes) => (None, Some(encode_lower(&bytes))),
     };
-    Ok(JwtSignCase { meta: meta(d.id, d.comment, d.rules, d.flags), secret, secret_hex, claims: d.claims, expected })
+    // A token is graded by what it means (J5), so every token case exercises J5.
+    let mut rules = d.rules.to_vec();
+    if matches!(expected, JwtSignExpected::Token { .. }) && !rules.contains(&J5) {
+        rules.push(J5);
+    }
+    Ok(JwtSignCase { meta: meta(d.id, d.comment, &rules, d.flags), secret, secret_hex, claims: d.claims, expected })
 }
 
 /// Every case of `jwt.json`: the verifier cases, then the signing cases.

@@ -6,7 +6,7 @@
 //! reference, and refuses to write anything when
 //! * the reference disagrees with a hand-written judgement (one of the two is wrong: look before you fix),
 //! * a negative verifier case could be rejected for two different reasons (order-dependent grading),
-//! * ids repeat or a rule of SPEC.md S1–S5, P1–P6, V1–V9, J1–J4 is exercised by no case.
+//! * ids repeat or a rule of SPEC.md S1–S5, P1–P6, V1–V9, J1–J5 is exercised by no case.
 //!
 //! Output is deterministic: the same definitions always give the same bytes.
 #![forbid(unsafe_code)]
@@ -85,7 +85,7 @@ pub fn generate() -> Result<Generated, String> {
         sign: file(Group::Sign, "Signing (S1-S5): which identifier is hashed, its exact bytes, the resulting user_hash, or the error class.", BTreeMap::new(), sign),
         payload: file(Group::Payload, "Boot-payload parsing (P1-P6), graded through the verifier's decision; accepted payloads also carry their typed parse.", payload_configs, payload),
         verify: file(Group::Verify, "Verifying (V1-V8): workspaces, platforms, enforcement, identifier selection and the forms of user_hash.", verify_configs, verify),
-        jwt: file(Group::Jwt, "JWT mode (J1-J4): verifying intercom_user_jwt (HS256 only, canonical base64url, claims, exp against the case's now with 60 s leeway, clear-text identity, enforcement) and signing tokens byte for byte.", jwt_configs, jwt),
+        jwt: file(Group::Jwt, "JWT mode (J1-J5): verifying intercom_user_jwt (HS256 only, canonical base64url, claims, exp and nbf against the case's now, a time inside the 0-60 s leeway window graded as either outcome, clear-text identity, enforcement) and signing tokens, graded by what they mean (J5).", jwt_configs, jwt),
     };
     check_suite(&g)?;
     Ok(g)

@@ -304,6 +304,15 @@ impl CheckCase for VerifyCase {
             }
             VerifyExpected::Accept { as_: As::User, .. } => Err("a user needs both verified and identifier".into()),
             VerifyExpected::Reject { .. } => Ok(()),
+            VerifyExpected::Either { .. } if self.now.is_none() => {
+                Err("an either expectation (J2's leeway window) needs the case's now".into())
+            }
+            VerifyExpected::Either { accept, .. } => match accept.as_ref() {
+                VerifyExpected::Accept { as_: As::User, verified: Some(true), identifier: Some(id) } => {
+                    check_hex("message_hex", &id.message_hex)
+                }
+                _ => Err("either's accept must be a verified user (the leeway window is about a valid token)".into()),
+            },
         }
     }
 }
@@ -325,10 +334,10 @@ impl CheckCase for JwtCase {
                 if let Some(h) = &c.secret_hex {
                     check_hex("secret_hex", h)?;
                 }
-                if let JwtSignExpected::Token { token, signature_hex, .. } = &c.expected {
-                    check_hex("signature_hex", signature_hex)?;
-                    if token.split('.').count() != 3 {
-                        return Err("expected token must have three dot-separated segments".into());
+                if let JwtSignExpected::Token { example_token, example_signature_hex, .. } = &c.expected {
+                    check_hex("example_signature_hex", example_signature_hex)?;
+                    if example_token.split('.').count() != 3 {
+                        return Err("example_token must have three dot-separated segments".into());
                     }
                 }
                 Ok(())

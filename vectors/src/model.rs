@@ -7,7 +7,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::collections::BTreeMap;
 
 /// The suite version written into every file; semver (a new case is minor, a changed expectation major).
-pub const SUITE_VERSION: &str = "1.1.0";
+pub const SUITE_VERSION: &str = "2.0.0";
 
 /// The vector groups, one file each.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -165,8 +165,8 @@ impl Flag {
             Flag::Type => "A documented key or claim with the wrong JSON type (P3, P4, P5, J2).",
             Flag::Algorithm => "The token's alg: only HS256, exactly; none, RS256, HS512, hs256 and a missing alg are refused (J1).",
             Flag::Base64url => "The compact form: three non-empty segments of canonical unpadded base64url, no padding, no +/ (J1, J2).",
-            Flag::Expiry => "exp: a past token is expired_jwt, a future one valid; no current time with exp fails closed (J2).",
-            Flag::Leeway => "exp in (now-60, now]: valid with the reference's 60 s leeway; an implementation with a smaller leeway (SPEC: at most 60 s) may list these as expected failures (J2).",
+            Flag::Expiry => "exp and nbf against now: a token past its exp is expired_jwt, one before its nbf invalid_jwt, beyond the 60 s leeway; no current time with either fails closed (J2).",
+            Flag::Leeway => "A time inside J2's leeway window (exp in (now-60, now], nbf in (now, now+60]): the leeway is the implementation's choice in 0-60 s, so accepting and refusing are both conformant; graded as `either`, never as a pass (J2).",
             Flag::ClearText => "Clear-text user_id or email beside a token: they must equal the signed claims (J3).",
         }
     }
@@ -379,6 +379,15 @@ pub enum VerifyExpected {
         /// The reject class.
         reason: RejectReason,
     },
+    /// J2's leeway window: the time is inside (0, 60] s of `exp` or `nbf`, so a verifier whose leeway covers it
+    /// accepts and one with a smaller leeway refuses. Both are conformant; anything else is a failure. Graded
+    /// as the outcome kind `either`, never counted as a pass.
+    Either {
+        /// What a verifier whose leeway covers the time decides (an [`VerifyExpected::Accept`]).
+        accept: Box<VerifyExpected>,
+        /// The class a verifier with a smaller leeway refuses with.
+        reject: RejectReason,
+    },
 }
 
 impl VerifyExpected {
@@ -399,6 +408,23 @@ impl VerifyExpected {
                 }),
             },
             Outcome::Reject(r) => VerifyExpected::Reject { reason: *r },
+        }
+    }
+
+    /// The expectation J2 sets for a request, from the decisions of the narrowest (0 s) and the widest (60 s)
+    /// leeway: their common answer when they agree, [`VerifyExpected::Either`] when the widest accepts and the
+    /// narrowest refuses. Any other disagreement is not a case one expectation can state (an error).
+    pub fn across_leeways(
+        narrowest: &ivconform_core::Outcome,
+        widest: &ivconform_core::Outcome,
+    ) -> Result<Self, String> {
+        use ivconform_core::Outcome;
+        match (narrowest, widest) {
+            (a, b) if a == b => Ok(VerifyExpected::of(a)),
+            (Outcome::Reject(r), accept @ Outcome::Accept(_)) => {
+                Ok(VerifyExpected::Either { accept: Box::new(VerifyExpected::of(accept)), reject: *r })
+            }
+            (a, b) => Err(format!("a 0 s leeway decides {a:?} and a 60 s leeway {b:?}: more than one problem")),
         }
     }
 }
@@ -471,14 +497,17 @@ pub struct ClaimsDoc {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "result", rename_all = "snake_case", deny_unknown_fields)]
 pub enum JwtSignExpected {
-    /// A token, with the intermediate values that explain it.
+    /// A token that means the case's `claims` (J5): graded by verifying it (compact JWS, `alg` `HS256`, a valid
+    /// signature under the secret, `user_id` equal, `email` and `exp` equal when asked for and absent when not,
+    /// no `nbf`), not by its bytes; header order, JSON escapes and extra claims such as `iat` are free. The
+    /// reference's token is given as one conformant example.
     Token {
-        /// The compact token, byte for byte.
-        token: String,
-        /// The claims JSON as signed (the second segment decoded).
-        claims_json: String,
-        /// The signature, hex (the third segment decoded).
-        signature_hex: String,
+        /// One conformant token: the reference's (header `{"alg":"HS256","typ":"JWT"}`, compact claims).
+        example_token: String,
+        /// The example's claims JSON (its second segment decoded).
+        example_claims_json: String,
+        /// The example's signature, hex (its third segment decoded).
+        example_signature_hex: String,
     },
     /// A refusal, by class (`no_identifier`, `empty_secret`).
     Error {

@@ -129,9 +129,9 @@ fn a_corrupted_vector_is_caught() {
         &tmp.0.join("jwt.json"),
         |c| c["kind"] == "sign" && c["expected"]["result"] == "token",
         |c| {
-            let t = c["expected"]["token"].as_str().expect("a token result has token").to_string();
+            let t = c["expected"]["example_token"].as_str().expect("a token result has example_token").to_string();
             let last = if t.ends_with('A') { 'B' } else { 'A' };
-            c["expected"]["token"] = json!(format!("{}{last}", &t[..t.len() - 1]));
+            c["expected"]["example_token"] = json!(format!("{}{last}", &t[..t.len() - 1]));
         },
     );
     let (signed, verified) = (&signed, &verified);

@@ -173,9 +173,29 @@ fn jwt_cases_are_checked() {
         mutated("jwt", |doc| case_where(doc, "id", "fixture-jwt-valid-user-id")["claims"] = json!({"user_id": "1"}));
     assert_invalid("jwt", &doc, "a verify case with claims");
     let doc = mutated("jwt", |doc| {
-        case_where(doc, "id", "fixture-jwt-sign-user-id")["expected"]["token"] = json!("a.b");
+        case_where(doc, "id", "fixture-jwt-sign-user-id")["expected"]["example_token"] = json!("a.b");
     });
     assert_invalid("jwt", &doc, "a two-segment token");
+    let doc = mutated("jwt", |doc| {
+        let e = &mut case_where(doc, "id", "fixture-jwt-sign-user-id")["expected"];
+        e["token"] = e["example_token"].take();
+        e.as_object_mut().unwrap().remove("example_token");
+    });
+    assert_invalid("jwt", &doc, "a sign expectation with the old pinned token field");
+    // J2's leeway window: either a verified user or the refusal; nothing else fits the form.
+    let doc = mutated("jwt", |doc| {
+        case_where(doc, "id", "fixture-jwt-exp-within-leeway")["expected"]["reject"] = json!("identity_mismatch")
+    });
+    assert_invalid("jwt", &doc, "an either whose refusal is not a token-time class");
+    let doc = mutated("jwt", |doc| {
+        case_where(doc, "id", "fixture-jwt-exp-within-leeway")["expected"]["accept"] =
+            json!({"result": "accept", "as": "visitor"})
+    });
+    assert_invalid("jwt", &doc, "an either whose acceptance is a visitor");
+    let doc = mutated("jwt", |doc| {
+        case_where(doc, "id", "fixture-jwt-exp-within-leeway")["expected"]["accept"]["verified"] = json!(false)
+    });
+    assert_invalid("jwt", &doc, "an either whose acceptance is unverified");
     let doc = mutated("jwt", |doc| case_where(doc, "id", "fixture-jwt-sign-user-id")["claims"]["exp"] = json!(1.5));
     assert_invalid("jwt", &doc, "a fractional exp");
     let doc = mutated("jwt", |doc| {
@@ -305,7 +325,7 @@ fn unknown_flag_is_refused() {
 
 #[test]
 fn unknown_rule_is_refused() {
-    for bad in ["V10", "S0", "P7", "J5", "D2", "s1", "S1 "] {
+    for bad in ["V10", "S0", "P7", "J6", "D2", "s1", "S1 "] {
         let doc = mutated("sign", |doc| doc["cases"][0]["rules"] = json!(["S1", bad]));
         assert_invalid("sign", &doc, &format!("the rule id {bad:?}"));
     }

@@ -6,7 +6,7 @@ template itself stays clean, and a mutant is the template with that bug put in, 
 
     python3 mutants.py --mutant zero-falsy                     # the mutated adapter over stdio
     python3 mutants.py --mutant zero-falsy --http 127.0.0.1:0  # ... over HTTP (any other flag goes to the adapter)
-    python3 mutants.py --list-mutants                          # NAME<TAB>description<TAB>timing-only|functional
+    python3 mutants.py --list-mutants                          # NAME<TAB>description<TAB>functional|timing-only|conformant
     python3 mutants.py --check                                 # every mutant applies exactly once and compiles
 
 `--mutant NAME` reads the template, applies NAME's substitutions (each `old` snippet must occur exactly once, or
@@ -32,7 +32,7 @@ HELLO = ('"name": "ivconform-python",', '"name": "ivconform-python (mutant {name
 class Mutant(NamedTuple):
     name: str
     description: str
-    kind: str  # "functional" or "timing-only"
+    kind: str  # "functional", "timing-only" or "conformant" (a variant SPEC.md allows: it must pass)
     substitutions: tuple[tuple[str, str], ...]
 
 
@@ -63,6 +63,18 @@ DECODE_USER_HASH = '''    if not HEX64.fullmatch(user_hash):
 PLATFORM_SECRET = '''    secret = None if secret_hex is None else bytes.fromhex(secret_hex)
 '''
 ALG_CHECK = '''    if not isinstance(alg, str) or alg != "HS256":
+'''
+LEEWAY_LINE = '''JWT_LEEWAY = 60  # J2: seconds of leeway on exp and nbf (the implementation's choice in 0-60; 60 here)
+'''
+TIME_CHECK_START = '''    if exp is not None or nbf is not None:
+'''
+EXP_CHECK = '''        if exp is not None and not exp > now - JWT_LEEWAY:
+            raise JwtRefused("expired_jwt")
+'''
+NBF_CHECK = '''        if nbf is not None and not nbf <= now + JWT_LEEWAY:
+            raise JwtRefused("invalid_jwt")  # J2, RFC 7519 4.1.5: not valid yet
+'''
+SIGN_BODY = '''    body = json.dumps(claims, ensure_ascii=False, separators=(",", ":"))
 '''
 NO_IDENTIFIER = '''    if selected is None:
         if user_hash is not None and enforced:
@@ -292,16 +304,34 @@ MUTANTS = [
         alg = "HS256"
 ''' + ALG_CHECK)),
     mutant("jwt-exp-ignored", "a token's exp never checked (J2)", "functional",
-           ('''    if exp is not None:
-        if now is None:
-            raise JwtRefused("invalid_jwt")  # fail closed: exp cannot be judged without the time
-        if not exp > now - JWT_LEEWAY:
-            raise JwtRefused("expired_jwt")
-''', '''    # exp never checked
+           (TIME_CHECK_START, '''    if nbf is not None:  # exp never checked
+'''),
+           (EXP_CHECK, '')),
+    mutant("jwt-no-leeway", "exp and nbf checked with a 0 s leeway: J2 lets the implementation choose 0-60 s",
+           "conformant",
+           (LEEWAY_LINE, '''JWT_LEEWAY = 0  # no leeway
 ''')),
-    mutant("jwt-no-leeway", "exp checked without the 60 s leeway (J2)", "functional",
-           ('''        if not exp > now - JWT_LEEWAY:
-''', '''        if not exp > now - 0:  # no leeway
+    mutant("jwt-leeway-beyond-60", "a 120 s leeway on exp and nbf, past the 60 s J2 allows (J2)", "functional",
+           (LEEWAY_LINE, '''JWT_LEEWAY = 120  # "a little more slack"
+''')),
+    mutant("jwt-nbf-ignored", "a token's nbf never read: a token minted for later is accepted now (J2)", "functional",
+           ('''    for name in ("exp", "nbf"):
+''', '''    for name in ("exp",):  # nbf is not looked at
+'''),
+           (TIME_CHECK_START, '''    if exp is not None:
+'''),
+           (NBF_CHECK, '')),
+    mutant("jwt-nbf-type-unchecked", "an nbf that is not an integer is ignored instead of refused (J2)", "functional",
+           ('''    for name in ("exp", "nbf"):
+''', '''    for name in ("exp",):
+        pass
+    if not isinstance(nbf, int):
+        nbf = None  # only an integer nbf is honoured
+    for name in ("exp",):
+''')),
+    mutant("jwt-nbf-no-clock-accepted", "a token with nbf and no current time accepted instead of failing closed (J2)",
+           "functional",
+           (TIME_CHECK_START, '''    if exp is not None or (nbf is not None and now is not None):
 ''')),
     mutant("jwt-signature-eq", "signature compared with ==: right answers, time depends on the first difference (J1)",
            "timing-only",
@@ -339,12 +369,34 @@ MUTANTS = [
            ('''    if jwt_enforced and (selected is not None or user_hash is not None):
         return reject("missing_user_hash")  # J4: a user payload without a token, as in V5/V6
 ''', '')),
-    mutant("jwt-sign-claims-sorted", "claims signed in alphabetical key order (email, exp, user_id) (J2)",
-           "functional",
-           ('''    body = json.dumps(claims, ensure_ascii=False, separators=(",", ":"))
-''', '''    claims = dict(sorted(claims.items()))
-    body = json.dumps(claims, ensure_ascii=False, separators=(",", ":"))
+    mutant("jwt-sign-claims-sorted", "claims signed in alphabetical key order (email, exp, user_id): J5 grades "
+           "meaning, not order", "conformant",
+           (SIGN_BODY, '''    claims = dict(sorted(claims.items()))
+''' + SIGN_BODY)),
+    mutant("jwt-sign-ascii-escapes", "claims written with \\u escapes for non-ASCII, as PyJWT does: J5 grades meaning",
+           "conformant",
+           (SIGN_BODY, '''    body = json.dumps(claims, separators=(",", ":"))  # ensure_ascii: \\u00e9
 ''')),
+    mutant("jwt-sign-iat-and-header-order", "an iat claim added and the header written typ first, as libraries do: "
+           "J5 allows both", "conformant",
+           (SIGN_BODY, '''    claims["iat"] = 1700000000  # issued-at, as jsonwebtoken adds by default
+''' + SIGN_BODY),
+           ('JWT_HEADER = b\'{"alg":"HS256","typ":"JWT"}\'', 'JWT_HEADER = b\'{"typ":"JWT","alg":"HS256"}\'')),
+    mutant("jwt-sign-email-dropped", "the signer leaves email out of the claims (J5)", "functional",
+           ('''    if email is not None:
+        claims["email"] = email
+''', '')),
+    mutant("jwt-sign-exp-ignored", "the signer leaves exp out of the claims: tokens never expire (J5)", "functional",
+           ('''    if exp is not None:
+        claims["exp"] = exp
+''', '')),
+    mutant("jwt-sign-numeric-user-id", "a digits-only user_id signed as a JSON number (J2, J5)", "functional",
+           ('''    claims = {"user_id": user_id}
+''', '''    claims = {"user_id": int(user_id) if user_id.isdigit() else user_id}  # "5678" -> 5678
+''')),
+    mutant("jwt-sign-wrong-header-alg", "the signer's header says HS512 over an HMAC-SHA256 signature (J1, J5)",
+           "functional",
+           ('JWT_HEADER = b\'{"alg":"HS256","typ":"JWT"}\'', 'JWT_HEADER = b\'{"alg":"HS512","typ":"JWT"}\'')),
 ]
 
 BY_NAME = {m.name: m for m in MUTANTS}
@@ -395,8 +447,8 @@ def check() -> int:
     if len(BY_NAME) != len(MUTANTS):
         broken.append("a mutant name is used twice")
     for m in MUTANTS:
-        if m.kind not in ("functional", "timing-only"):
-            broken.append(f"{m.name}: kind must be functional or timing-only, not {m.kind!r}")
+        if m.kind not in ("functional", "timing-only", "conformant"):
+            broken.append(f"{m.name}: kind must be functional, timing-only or conformant, not {m.kind!r}")
     if broken:
         print(f"{len(broken)} problem(s) with the mutants of {TEMPLATE}:", file=sys.stderr)
         for line in broken:

@@ -117,9 +117,10 @@ pub fn fuzz(args: FuzzArgs) -> CommandResult {
     let seeds = if replayed.is_some() {
         Vec::new()
     } else {
-        match ivconform_vectors::VectorSource::from_option(args.vectors.clone()).load() {
+        let source = ivconform_vectors::VectorSource::from_option(args.vectors.clone());
+        match source.load() {
             Ok(suite) => corpus::from_vectors(&suite),
-            Err(e) => return usage(format!("bad vectors: {e}")),
+            Err(e) => return usage(format!("bad vectors: {e} {}", source.hint())),
         }
     };
     let iut = connect_iut(&args.iut, args.timeout)?;

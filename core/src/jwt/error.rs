@@ -86,12 +86,12 @@ pub enum JwtError {
     SignatureMismatch,
     /// A claim is missing or has the wrong type or size (J2).
     Claim {
-        /// `user_id`, `email` or `exp`.
+        /// `user_id`, `email`, `exp` or `nbf`.
         claim: &'static str,
         /// What is wrong with it.
         detail: String,
     },
-    /// The token has `exp`, but the verifier was given no current time: fail closed (J2).
+    /// The token has `exp` or `nbf`, but the verifier was given no current time: fail closed (J2).
     NoCurrentTime,
     /// `exp` is not later than now minus the leeway (J2).
     Expired {
@@ -99,6 +99,17 @@ pub enum JwtError {
         exp: i64,
         /// The current time the verifier was given.
         now: i64,
+        /// The leeway applied, in seconds.
+        leeway: i64,
+    },
+    /// `nbf` is later than now plus the leeway: the token is not valid yet (J2, RFC 7519 §4.1.5).
+    NotYetValid {
+        /// The token's `nbf`.
+        nbf: i64,
+        /// The current time the verifier was given.
+        now: i64,
+        /// The leeway applied, in seconds.
+        leeway: i64,
     },
     /// A clear-text identifier differs from the signed claim (J3).
     IdentityMismatch {
@@ -126,17 +137,26 @@ impl JwtError {
             | JwtError::NotObject(_)
             | JwtError::Claim { .. }
             | JwtError::NoCurrentTime
-            | JwtError::Expired { .. } => Rule::J2,
+            | JwtError::Expired { .. }
+            | JwtError::NotYetValid { .. } => Rule::J2,
             JwtError::IdentityMismatch { .. } => Rule::J3,
             _ => Rule::J1,
         }
     }
 
-    /// Seconds past the leeway's end for an expired token (`now - 60 - exp`, at least 0).
+    /// Seconds past the leeway's end for an expired token (`now - leeway - exp`, at least 0).
     pub fn expired_by(&self) -> Option<i128> {
         match self {
-            JwtError::Expired { exp, now } => {
-                Some(i128::from(*now) - i128::from(super::LEEWAY_SECONDS) - i128::from(*exp))
+            JwtError::Expired { exp, now, leeway } => Some(i128::from(*now) - i128::from(*leeway) - i128::from(*exp)),
+            _ => None,
+        }
+    }
+
+    /// Seconds a token's `nbf` lies beyond the leeway (`nbf - now - leeway`, at least 1).
+    pub fn early_by(&self) -> Option<i128> {
+        match self {
+            JwtError::NotYetValid { nbf, now, leeway } => {
+                Some(i128::from(*nbf) - i128::from(*now) - i128::from(*leeway))
             }
             _ => None,
         }
@@ -181,14 +201,15 @@ impl fmt::Display for JwtError {
                 f.write_str("the signature is not HMAC-SHA256 of the token under this platform's secret")
             }
             JwtError::Claim { claim, detail } => write!(f, "claim {claim}: {detail}"),
-            JwtError::NoCurrentTime => {
-                f.write_str("the token has exp but the verifier was given no current time (refused: fail closed)")
-            }
-            JwtError::Expired { exp, now } => write!(
-                f,
-                "the token expired: exp {exp} is not later than now {now} minus the {} s leeway",
-                super::LEEWAY_SECONDS
+            JwtError::NoCurrentTime => f.write_str(
+                "the token has exp or nbf but the verifier was given no current time (refused: fail closed)",
             ),
+            JwtError::Expired { exp, now, leeway } => {
+                write!(f, "the token expired: exp {exp} is not later than now {now} minus the {leeway} s leeway")
+            }
+            JwtError::NotYetValid { nbf, now, leeway } => {
+                write!(f, "the token is not valid yet: nbf {nbf} is later than now {now} plus the {leeway} s leeway")
+            }
             JwtError::IdentityMismatch { field } => {
                 write!(f, "the clear-text {field} differs from the signed claims (the claims are the identity)")
             }

@@ -49,9 +49,16 @@ fn reason(t: &str) -> RejectReason {
 
 #[test]
 fn a_valid_token_gives_its_claims() {
-    let t = token(H, r#"{"user_id":"5678","email":"ann@example.com","exp":1800000600,"iat":1,"name":"Ann"}"#, SECRET);
+    let t = token(
+        H,
+        r#"{"user_id":"5678","email":"ann@example.com","exp":1800000600,"iat":1,"jti":"x","aud":"a","name":"Ann"}"#,
+        SECRET,
+    );
     let c = check(&t).unwrap();
-    assert_eq!(c, Claims { user_id: "5678".into(), email: Some("ann@example.com".into()), exp: Some(1_800_000_600) });
+    assert_eq!(
+        c,
+        Claims { user_id: "5678".into(), email: Some("ann@example.com".into()), exp: Some(1_800_000_600), nbf: None }
+    );
     // Without exp, no current time is needed.
     let t = token(r#"{"alg":"HS256"}"#, r#"{"user_id":"u"}"#, SECRET);
     assert_eq!(verify_token(Some(SECRET), &t, None).unwrap().user_id, "u");
@@ -172,6 +179,10 @@ fn claims_have_their_types() {
         (r#"{"user_id":"u","exp":1.8e9}"#, "exp"),
         (r#"{"user_id":"u","exp":9223372036854775808}"#, "exp"),
         (r#"{"user_id":"u","exp":null}"#, "exp"),
+        (r#"{"user_id":"u","nbf":"1799999000"}"#, "nbf"),
+        (r#"{"user_id":"u","nbf":1799999000.5}"#, "nbf"),
+        (r#"{"user_id":"u","nbf":true}"#, "nbf"),
+        (r#"{"user_id":"u","nbf":-9223372036854775809}"#, "nbf"),
     ] {
         let e = check(&token(H, claims, SECRET)).unwrap_err();
         assert!(matches!(&e, JwtError::Claim { claim: c, .. } if *c == claim), "{claims}: {e:?}");
@@ -191,7 +202,7 @@ fn exp_has_exactly_sixty_seconds_of_leeway() {
     assert!(at(NOW + 600, Some(NOW)).is_ok());
     assert!(at(NOW, Some(NOW)).is_ok(), "exp == now is within the leeway");
     assert!(at(NOW - 59, Some(NOW)).is_ok());
-    assert_eq!(at(NOW - 60, Some(NOW)).unwrap_err(), JwtError::Expired { exp: NOW - 60, now: NOW });
+    assert_eq!(at(NOW - 60, Some(NOW)).unwrap_err(), JwtError::Expired { exp: NOW - 60, now: NOW, leeway: 60 });
     assert_eq!(at(NOW - 61, Some(NOW)).unwrap_err().expired_by(), Some(1));
     assert_eq!(at(NOW - 60, Some(NOW)).unwrap_err().reason(), RejectReason::ExpiredJwt);
     assert_eq!(at(NOW + 600, None).unwrap_err(), JwtError::NoCurrentTime);
@@ -200,8 +211,39 @@ fn exp_has_exactly_sixty_seconds_of_leeway() {
 }
 
 #[test]
+fn nbf_is_honoured_with_the_leeway_and_other_times_are_ignored() {
+    let at = |claims: &str, now: Option<i64>, leeway: i64| {
+        verify_token_with_leeway(Some(SECRET), &token(H, claims, SECRET), now, leeway)
+    };
+    let nbf = |n: i64| format!(r#"{{"user_id":"u","nbf":{n}}}"#);
+    // With the reference's 60 s: valid up to nbf = now + 60, not valid from now + 61 on (RFC 7519 4.1.5).
+    assert_eq!(at(&nbf(NOW - 3600), Some(NOW), 60).unwrap().nbf, Some(NOW - 3600));
+    assert!(at(&nbf(NOW), Some(NOW), 0).is_ok(), "nbf == now is valid with any leeway");
+    assert!(at(&nbf(NOW + 60), Some(NOW), 60).is_ok());
+    assert_eq!(
+        at(&nbf(NOW + 61), Some(NOW), 60).unwrap_err(),
+        JwtError::NotYetValid { nbf: NOW + 61, now: NOW, leeway: 60 }
+    );
+    assert_eq!(at(&nbf(NOW + 61), Some(NOW), 60).unwrap_err().early_by(), Some(1));
+    // A 0 s leeway refuses what 60 s accepts: that window is the implementation's choice (J2).
+    let e = at(&nbf(NOW + 1), Some(NOW), 0).unwrap_err();
+    assert_eq!((e.reason(), e.rule()), (RejectReason::InvalidJwt, crate::Rule::J2));
+    assert_eq!(at(&nbf(NOW + 600), None, 60).unwrap_err(), JwtError::NoCurrentTime, "fail closed");
+    assert!(at(&nbf(i64::MAX), Some(i64::MAX), 60).is_ok(), "no overflow at the edge");
+    assert!(at(&nbf(i64::MAX), Some(i64::MIN), 60).is_err());
+    // exp with a 0 s leeway: exp == now is expired, now + 1 valid.
+    let exp = |n: i64| format!(r#"{{"user_id":"u","exp":{n}}}"#);
+    assert_eq!(at(&exp(NOW), Some(NOW), 0).unwrap_err().reason(), RejectReason::ExpiredJwt);
+    assert!(at(&exp(NOW + 1), Some(NOW), 0).is_ok());
+    // iat, jti, iss, aud are ignored whatever they hold (J2), even an iat in the future.
+    let other = r#"{"user_id":"u","iat":1900000000,"jti":7,"iss":null,"aud":["x"]}"#;
+    assert!(at(other, Some(NOW), 0).is_ok());
+    assert!(at(other, None, 0).is_ok(), "iat needs no clock");
+}
+
+#[test]
 fn clear_text_identity_must_match_the_claims() {
-    let c = Claims { user_id: "5678".into(), email: Some("ann@example.com".into()), exp: None };
+    let c = Claims { user_id: "5678".into(), email: Some("ann@example.com".into()), exp: None, nbf: None };
     let ids = |user_id: Option<UserId>, email: Option<&str>| Identifiers { user_id, email: email.map(Into::into) };
     assert!(c.check_identity(&ids(None, None)).is_ok());
     assert!(c.check_identity(&ids(UserId::integer(5678), Some("ann@example.com"))).is_ok());
@@ -215,17 +257,21 @@ fn clear_text_identity_must_match_the_claims() {
 
 #[test]
 fn sign_jwt_writes_the_documented_bytes() {
-    let claims = Claims { user_id: "5678".into(), email: Some("ann@example.com".into()), exp: Some(NOW + 600) };
+    let claims =
+        Claims { user_id: "5678".into(), email: Some("ann@example.com".into()), exp: Some(NOW + 600), nbf: None };
     let want = token(H, r#"{"user_id":"5678","email":"ann@example.com","exp":1800000600}"#, SECRET);
     assert_eq!(sign_jwt(SECRET, &claims).unwrap(), want);
-    let plain = Claims { user_id: "é\"\n\u{1}".into(), email: None, exp: None };
+    let plain = Claims { user_id: "é\"\n\u{1}".into(), email: None, exp: None, nbf: None };
     assert_eq!(sign_jwt(SECRET, &plain).unwrap(), token(H, "{\"user_id\":\"é\\\"\\n\\u0001\"}", SECRET));
     assert_eq!(sign_jwt(b"", &plain), Err(SignError::EmptySecret));
     assert_eq!(
-        sign_jwt(SECRET, &Claims { user_id: String::new(), email: None, exp: None }),
+        sign_jwt(SECRET, &Claims { user_id: String::new(), email: None, exp: None, nbf: None }),
         Err(SignError::NoIdentifier)
     );
-    assert_eq!(sign_jwt(b"", &Claims { user_id: String::new(), email: None, exp: None }), Err(SignError::EmptySecret));
+    assert_eq!(
+        sign_jwt(b"", &Claims { user_id: String::new(), email: None, exp: None, nbf: None }),
+        Err(SignError::EmptySecret)
+    );
 }
 
 #[test]
@@ -239,7 +285,7 @@ fn messages_hold_no_secret_or_signature() {
 
 fn claims_strategy() -> impl Strategy<Value = Claims> {
     ("\\PC{1,40}", proptest::option::of("\\PC{0,40}"), proptest::option::of(any::<i64>()))
-        .prop_map(|(user_id, email, exp)| Claims { user_id, email, exp })
+        .prop_map(|(user_id, email, exp)| Claims { user_id, email, exp, nbf: None })
 }
 
 proptest! {

@@ -86,7 +86,7 @@ impl Claim {
     }
 }
 
-/// `exp` in a built token, mostly near the current time.
+/// `exp` or `nbf` in a built token, mostly near the current time.
 #[derive(Arbitrary, Debug, Clone)]
 enum Exp {
     Absent,
@@ -118,6 +118,8 @@ pub struct BuiltToken {
     exp: Exp,
     signature: Signature,
     extra_segment: bool,
+    /// `nbf`, the same shapes as `exp` (J2: at most now + the leeway), last so older inputs decode as before.
+    nbf: Exp,
 }
 
 impl BuiltToken {
@@ -129,12 +131,14 @@ impl BuiltToken {
         if let Some(e) = &self.email {
             claims.push(format!("\"email\":{}", e.json()));
         }
-        match &self.exp {
-            Exp::Absent => {}
-            Exp::Offset(o) => claims.push(format!("\"exp\":{}", now.unwrap_or(0).saturating_add(i64::from(*o)))),
-            Exp::Absolute(n) => claims.push(format!("\"exp\":{n}")),
-            Exp::Text => claims.push("\"exp\":\"1800000000\"".into()),
-            Exp::Fraction => claims.push("\"exp\":1800000000.0".into()),
+        for (name, time) in [("exp", &self.exp), ("nbf", &self.nbf)] {
+            match time {
+                Exp::Absent => {}
+                Exp::Offset(o) => claims.push(format!("\"{name}\":{}", now.unwrap_or(0).saturating_add(i64::from(*o)))),
+                Exp::Absolute(n) => claims.push(format!("\"{name}\":{n}")),
+                Exp::Text => claims.push(format!("\"{name}\":\"1800000000\"")),
+                Exp::Fraction => claims.push(format!("\"{name}\":1800000000.0")),
+            }
         }
         let input = format!(
             "{}.{}",

@@ -1,4 +1,4 @@
-//! JWT mode's properties (J1–J3), for the `jwt` fuzz target and the `verify` target's token payloads.
+//! JWT mode's properties (J1–J3, J2's exp and nbf with the reference's 60 s leeway), for the `jwt` fuzz target and the `verify` target's token payloads.
 //!
 //! The reference here is written apart from [`ivconform_core::jwt`]: its own base64url decoder, HMAC straight from
 //! RustCrypto, the claims and header rules re-derived from the rule book and docs/INTERPRETATIONS.md. Only the
@@ -89,17 +89,24 @@ pub(crate) fn reference_jwt(
     };
     let user_id = text(member(&claims, "user_id"))?.filter(|u| !u.is_empty()).ok_or(InvalidJwt)?;
     let email = text(member(&claims, "email"))?;
-    let exp = match member(&claims, "exp") {
-        None => None,
+    // exp and nbf: integers written as such, in the 64-bit range (J2).
+    let seconds = |name: &str| match member(&claims, name) {
+        None => Ok(None),
         Some(Value::Number(n)) if !n.lexeme().contains(['.', 'e', 'E']) => {
-            Some(n.lexeme().parse::<i64>().map_err(|_| InvalidJwt)?)
+            n.lexeme().parse::<i64>().map(Some).map_err(|_| InvalidJwt)
         }
-        Some(_) => return Err(InvalidJwt),
+        Some(_) => Err(InvalidJwt),
     };
-    if let Some(exp) = exp {
-        let now = now.ok_or(InvalidJwt)?;
-        if i128::from(exp) + 60 <= i128::from(now) {
+    let (exp, nbf) = (seconds("exp")?, seconds("nbf")?);
+    // The reference's 60 s leeway: exp must be later than now - 60, nbf at most now + 60 (RFC 7519 4.1.5);
+    // either without a current time fails closed.
+    if exp.is_some() || nbf.is_some() {
+        let now = i128::from(now.ok_or(InvalidJwt)?);
+        if exp.is_some_and(|exp| i128::from(exp) + 60 <= now) {
             return Err(ExpiredJwt);
+        }
+        if nbf.is_some_and(|nbf| i128::from(nbf) > now + 60) {
+            return Err(InvalidJwt);
         }
     }
     let clear_user_id = match &clear.user_id {
@@ -115,7 +122,7 @@ pub(crate) fn reference_jwt(
             return Err(IdentityMismatch);
         }
     }
-    Ok(Claims { user_id, email, exp })
+    Ok(Claims { user_id, email, exp, nbf })
 }
 
 /// A one-app configuration with `secret` on every platform and the given enforcement.
@@ -272,7 +279,8 @@ mod tests {
     #[test]
     fn properties_hold_on_samples() {
         let secret = b"s3cret".as_slice();
-        let claims = Claims { user_id: "5678".into(), email: Some("a@b.c".into()), exp: Some(1_800_000_600) };
+        let claims =
+            Claims { user_id: "5678".into(), email: Some("a@b.c".into()), exp: Some(1_800_000_600), nbf: None };
         let token = jwt::sign_jwt(secret, &claims).unwrap();
         let ids = |u: Option<&str>, e: Option<&str>| Identifiers {
             user_id: u.map(|u| UserId::Text(u.into())),
@@ -286,6 +294,13 @@ mod tests {
                 jwt_properties(None, &token, now, &clear, 3);
                 jwt_properties(Some(b"other"), &token, now, &clear, 3);
             }
+        }
+        // nbf: at most now + 60 with the reference's leeway; the independent reference agrees on both sides.
+        let early = jwt::sign_jwt(secret, &Claims { nbf: Some(1_800_000_060), ..claims.clone() }).unwrap();
+        for (now, ok) in [(Some(1_800_000_000), true), (Some(1_799_999_999), false), (None, false)] {
+            let got = reference_jwt(Some(secret), &early, now, &ids(None, None));
+            assert_eq!(got.is_ok(), ok, "nbf at {now:?}: {got:?}");
+            jwt_properties(Some(secret), &early, now, &ids(None, None), 3);
         }
         for t in ["", "a.b.c", "..", "eyJhbGciOiJub25lIn0.eyJ1c2VyX2lkIjoiMSJ9."] {
             jwt_properties(Some(secret), t, Some(0), &ids(None, None), 0);

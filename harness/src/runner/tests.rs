@@ -30,6 +30,20 @@ fn case_by_id(cases: &[PlannedCase], id: &str) -> PlannedCase {
     cases.iter().find(|c| c.id == id).unwrap_or_else(|| panic!("no case {id}")).clone()
 }
 
+/// What a right answer to `case` ends as: `pass`, or `either` for a time inside J2's leeway window (compared
+/// by kind: the answer given is copied).
+fn pass_or_either(case: &PlannedCase, got: &CaseOutcome) -> CaseOutcome {
+    match (&case.expect, got) {
+        (Expect::Verify(ivconform_vectors::VerifyExpected::Either { .. }), CaseOutcome::Either { actual }) => {
+            CaseOutcome::Either { actual: actual.clone() }
+        }
+        (Expect::Verify(ivconform_vectors::VerifyExpected::Either { .. }), _) => {
+            CaseOutcome::Either { actual: "(either answer)".into() }
+        }
+        _ => CaseOutcome::Pass,
+    }
+}
+
 /// The reference passes every committed case over one connection, with plan-ordered results, fresh seqs and
 /// no leak findings (the user_hash or tag an answer legitimately carries is not a leak).
 #[test]
@@ -40,7 +54,7 @@ fn reference_passes_every_case_without_findings() {
     assert_eq!(result.results.len(), cases.len());
     for (i, r) in result.results.iter().enumerate() {
         assert_eq!(r.index, i);
-        assert_eq!(r.outcome, CaseOutcome::Pass, "{}", cases[i].id);
+        assert_eq!(r.outcome, pass_or_either(&cases[i], &r.outcome), "{}", cases[i].id);
     }
     assert!(result.findings.is_empty(), "{:?}", result.findings);
     assert_eq!(result.hello.name, reference::NAME);
@@ -75,7 +89,7 @@ fn uppercase_user_hash_fails_the_sign_hash_cases() {
             assert!(actual.contains(&user_hash.to_ascii_uppercase()), "{actual}");
             assert_eq!(hint, "S1: user_hash must be lowercase hex");
         } else {
-            assert_eq!(r.outcome, CaseOutcome::Pass, "{}", case.id);
+            assert_eq!(r.outcome, pass_or_either(case, &r.outcome), "{}", case.id);
         }
     }
     assert!(failed > 10, "the suite has many sign-hash cases, found {failed}");
