@@ -139,3 +139,74 @@ fn slow_an_installed_binary_runs_every_reference_transport_and_bench_with_no_che
     assert_eq!(std::fs::read_dir(&elsewhere).unwrap().count(), 0, "the runs wrote nothing into the directory");
     let _ = std::fs::remove_dir_all(&work);
 }
+
+// ------------------------------------------------------------------- the bundled set, without installing
+
+#[test]
+fn vectors_export_writes_the_bundled_set_and_run_reads_the_directory_back() {
+    let dir = scratch("export").join("my-vectors");
+    let out = crate::util::ivconform(&["vectors", "export", dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    for group in ["hmac_sha256", "sign", "payload", "verify", "jwt"] {
+        let committed = std::fs::read(root().join(format!("vectors/{group}.json"))).unwrap();
+        assert_eq!(std::fs::read(dir.join(format!("{group}.json"))).unwrap(), committed, "{group}");
+        let schema = format!("schema/{group}.schema.json");
+        assert_eq!(
+            std::fs::read(dir.join(&schema)).unwrap(),
+            std::fs::read(root().join("vectors").join(&schema)).unwrap()
+        );
+    }
+    // The default run says it used the bundled set; with --vectors, the directory.
+    let header = |out: &Output| String::from_utf8_lossy(&out.stdout).lines().next().unwrap_or_default().to_string();
+    let bundled = crate::util::ivconform(&["run", "--reference", "--group", "sign"]);
+    assert_eq!(bundled.status.code(), Some(0), "{}", text(&bundled));
+    assert!(header(&bundled).contains(" (bundled) "), "{}", header(&bundled));
+    let from = crate::util::ivconform(&["run", "--reference", "--group", "sign", "--vectors", dir.to_str().unwrap()]);
+    assert_eq!(from.status.code(), Some(0), "{}", text(&from));
+    assert!(header(&from).contains(&format!(" (from {}) ", dir.display())), "{}", header(&from));
+
+    // The directory is really what runs: one expected hash changed in the export fails exactly that case.
+    let path = dir.join("sign.json");
+    let mut doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let case =
+        doc["cases"].as_array_mut().unwrap().iter_mut().find(|c| c["expected"]["user_hash"].is_string()).unwrap();
+    let id = case["id"].as_str().unwrap().to_string();
+    let hash = case["expected"]["user_hash"].as_str().unwrap().to_string();
+    let flipped = format!("{}{}", &hash[..63], if hash.ends_with('0') { '1' } else { '0' });
+    case["expected"]["user_hash"] = serde_json::Value::String(flipped.clone());
+    std::fs::write(&path, serde_json::to_string_pretty(&doc).unwrap()).unwrap();
+    let edited =
+        crate::util::ivconform(&["run", "--reference", "--group", "sign", "--vectors", dir.to_str().unwrap(), "-q"]);
+    assert_eq!(edited.status.code(), Some(1), "{}", text(&edited));
+    assert!(String::from_utf8_lossy(&edited.stdout).contains(&id), "{}", text(&edited));
+
+    // A second export refuses to overwrite, and leaves the edit alone.
+    let again = crate::util::ivconform(&["vectors", "export", dir.to_str().unwrap()]);
+    assert_eq!(again.status.code(), Some(2), "{}", text(&again));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("exists already"), "{}", text(&again));
+    assert!(std::fs::read_to_string(&path).unwrap().contains(&flipped), "the edit is still there");
+    let _ = std::fs::remove_dir_all(dir.parent().unwrap());
+}
+
+#[test]
+fn a_bad_vectors_directory_is_a_usage_error_that_names_the_flag() {
+    for cmd in [&["run", "--reference"][..], &["fuzz", "--reference", "--iterations", "1"][..]] {
+        let out = crate::util::ivconform(&[cmd, &["--vectors", "/nonexistent-ivconform-vectors"]].concat());
+        assert_eq!(out.status.code(), Some(2), "{cmd:?}: {}", text(&out));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("/nonexistent-ivconform-vectors/hmac_sha256.json"), "{cmd:?}: {stderr}");
+        assert!(stderr.contains("--vectors") && stderr.contains("bundled"), "{cmd:?}: {stderr}");
+    }
+}
+
+#[test]
+fn the_rule_book_in_the_repository_names_every_rule() {
+    let spec = std::fs::read_to_string(root().join("docs/SPEC.md")).unwrap();
+    for rule in ivconform_core::Rule::ALL {
+        assert!(spec.contains(&format!("- **{} — ", rule.id())), "docs/SPEC.md has no paragraph for {}", rule.id());
+    }
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    assert!(readme.contains("](docs/SPEC.md)"), "README links the rule book in the repository");
+    let help = crate::util::ivconform(&["--help"]);
+    assert!(String::from_utf8_lossy(&help.stdout).contains("docs/SPEC.md"), "{}", text(&help));
+}

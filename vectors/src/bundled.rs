@@ -85,6 +85,14 @@ impl VectorSource {
         }
     }
 
+    /// What a load error adds, so the message says where the files came from and how to choose others.
+    pub fn hint(&self) -> &'static str {
+        match self {
+            VectorSource::Bundled => "(the vectors bundled into this binary: a build problem, please report it)",
+            VectorSource::Dir(_) => "(from --vectors DIR; without --vectors the bundled golden vectors run)",
+        }
+    }
+
     /// The run header's suite label: `golden vectors 2.0.0 (bundled)`, or `(from DIR)`, with the version
     /// the loaded files carry.
     pub fn label(&self, suite: &Suite) -> String {

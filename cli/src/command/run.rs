@@ -112,7 +112,7 @@ pub fn run(args: RunArgs) -> CommandResult {
     let source = ivconform_vectors::VectorSource::from_option(args.vectors.clone());
     let suite = match source.load() {
         Ok(s) => s,
-        Err(e) => return usage(format!("bad vectors: {e}")),
+        Err(e) => return usage(format!("bad vectors: {e} {}", source.hint())),
     };
     let expectations = match &args.expectations {
         Some(path) => match Expectations::load(path) {
