@@ -210,3 +210,55 @@ fn the_rule_book_in_the_repository_names_every_rule() {
     let help = crate::util::ivconform(&["--help"]);
     assert!(String::from_utf8_lossy(&help.stdout).contains("docs/SPEC.md"), "{}", text(&help));
 }
+
+/// The `run:` script of action.yml's step named `name` (the lines indented under `run: |`).
+fn action_step(name: &str) -> String {
+    let text = std::fs::read_to_string(root().join("action.yml")).unwrap();
+    let start = text.find(&format!("- name: {name}")).unwrap_or_else(|| panic!("action.yml has no step {name:?}"));
+    let run = start + text[start..].find("run: |\n").expect("the step has a run block") + "run: |\n".len();
+    let mut script = String::new();
+    for line in text[run..].lines() {
+        if !(line.starts_with("        ") || line.trim().is_empty()) {
+            break;
+        }
+        script.push_str(line.get(8..).unwrap_or_default());
+        script.push('\n');
+    }
+    script
+}
+
+#[test]
+fn the_github_actions_step_runs_the_adapter_gates_on_the_verdict_and_writes_junit() {
+    let install = action_step("Install ivconform from the action's own checkout");
+    assert!(install.contains("cargo install --locked --path \"$ACTION_PATH/cli\""), "{install}");
+    let dir = scratch("action");
+    let script = dir.join("step.sh");
+    std::fs::write(&script, action_step("Run the golden vectors against the adapter")).unwrap();
+    let bin_dir = Path::new(crate::util::bin()).parent().unwrap().to_path_buf();
+    let path = format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap_or_default());
+    let step = |cmd: &str, args: &str| {
+        Command::new("bash")
+            .arg(&script)
+            .current_dir(&dir)
+            .env("PATH", &path)
+            .env("IV_CMD", cmd)
+            .env("IV_URL", "")
+            .env("IV_LIB", "")
+            .env("IV_ARGS", args)
+            .env("IV_JUNIT", "junit.xml")
+            .env("IV_JSON", "report.json")
+            .output()
+            .unwrap()
+    };
+    let ok = step("ivconform serve --stdio", "--group sign --quiet");
+    assert_eq!(ok.status.code(), Some(0), "{}", text(&ok));
+    let junit = std::fs::read_to_string(dir.join("junit.xml")).unwrap();
+    assert!(junit.contains("<testsuite") && junit.contains("sign"), "{junit}");
+    assert!(dir.join("report.json").is_file());
+    // A nonconformant adapter fails the step (the no-op server answers without doing the work).
+    let bad = step("ivconform serve --stdio --noop", "--group sign --quiet");
+    assert_eq!(bad.status.code(), Some(1), "{}", text(&bad));
+    let none = step("", "");
+    assert_eq!(none.status.code(), Some(2), "{}", text(&none));
+    let _ = std::fs::remove_dir_all(&dir);
+}
