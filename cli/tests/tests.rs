@@ -16,6 +16,7 @@ mod ffi_transport;
 mod fuzz;
 mod hostile;
 mod install;
+mod jwt_libs;
 mod props;
 mod reports;
 mod servers;
