@@ -28,7 +28,12 @@ fn kinds(report: &serde_json::Value) -> Vec<(String, String)> {
 
 /// The number of golden vectors: the sum of `number_of_cases` over every vector file.
 fn all_passed() -> String {
-    format!("{} passed", vector_count())
+    // J2's leeway window: those cases end as `either`, never as passes.
+    let jwt: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(crate::util::root().join("vectors/jwt.json")).unwrap()).unwrap();
+    let either = jwt["cases"].as_array().unwrap().iter().filter(|c| c["expected"]["result"] == "either").count() as u64;
+    assert!(either > 0, "jwt.json has leeway-window cases");
+    format!("{} passed, {either} either way", vector_count() - either)
 }
 
 #[test]
