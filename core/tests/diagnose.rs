@@ -446,6 +446,22 @@ fn jwt_rows_get_their_finding() {
             ids(None, None),
             Refused("by 0 s"),
         ),
+        // nbf (J2): 1,800,000,100 is 100 s ahead of now, 40 s beyond the 60 s leeway; the fix names the clock.
+        (
+            "jwt-not-yet-valid",
+            Web,
+            jwt(HS, r#"{"user_id":"5678","nbf":1800000100}"#, w),
+            ids(None, None),
+            Refused("by 40 s beyond the 60 s leeway"),
+        ),
+        (
+            "jwt-nbf-string",
+            Web,
+            jwt(HS, r#"{"user_id":"5678","nbf":"soon"}"#, w),
+            ids(None, None),
+            Refused("send nbf as an integer"),
+        ),
+        ("jwt-nbf-in-leeway", Web, jwt(HS, r#"{"user_id":"5678","nbf":1800000060}"#, w), ids(None, None), Valid),
         ("jwt-mismatch-user-id", Web, jwt(HS, uid, w), ids(text("5679"), None), Refused("clear-text user_id")),
         ("jwt-mismatch-email", Web, jwt(HS, uid, w), ids(None, Some("ann@example.com")), Refused("clear-text email")),
         ("jwt-padded", Web, format!("{}=", jwt(HS, uid, w)), ids(None, None), Refused("unpadded base64url")),
