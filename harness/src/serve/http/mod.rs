@@ -64,16 +64,23 @@ pub fn serve_with(
 }
 
 fn start_with(addr: &str, threads: usize, handler: Handler) -> anyhow::Result<server::Running> {
+    start_limited(addr, threads, handler, limits())
+}
+
+fn start_limited(addr: &str, threads: usize, handler: Handler, limits: Limits) -> anyhow::Result<server::Running> {
     let threads = match threads {
         0 => std::thread::available_parallelism().map_or(4, |n| n.get()),
         n => n,
     };
-    server::start(addr, threads, limits(), Reference { handler }).map_err(|e| anyhow!("cannot listen on {addr}: {e}"))
+    server::start(addr, threads, limits, Reference { handler }).map_err(|e| anyhow!("cannot listen on {addr}: {e}"))
 }
 
+/// The reference server with stall limits short enough for a test to wait them out well inside its own
+/// client timeout (the real ones equal it, which on a loaded machine is a race).
 #[cfg(test)]
 fn start(addr: &str, threads: usize) -> anyhow::Result<server::Running> {
-    start_with(addr, threads, reference::handle_bytes)
+    let limits = Limits { body_stall: Duration::from_secs(2), header_timeout: Duration::from_secs(3), ..limits() };
+    start_limited(addr, threads, reference::handle_bytes, limits)
 }
 
 /// The reference's routes.
@@ -183,8 +190,8 @@ mod tests {
     impl Client {
         fn new(addr: SocketAddr) -> Client {
             let stream = TcpStream::connect(addr).unwrap();
-            stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-            stream.set_write_timeout(Some(Duration::from_secs(10))).unwrap();
+            stream.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+            stream.set_write_timeout(Some(Duration::from_secs(60))).unwrap();
             Client { reader: BufReader::new(stream.try_clone().unwrap()), writer: stream }
         }
 
