@@ -4,7 +4,7 @@
 #   jsonwebtoken, jose (package-lock)   into adapters/jwt/node_modules (npm ci)
 # The one entry point for these packages: the tests (cli/tests/jwt_libs.rs) and CI call it. A second run with
 # nothing changed does nothing (each part keeps a stamp of the pin file it installed from).
-# Needs python3 with venv (Debian: python3-venv), node >= 20 and npm (Debian: nodejs, npm).
+# Needs python3 with venv (Debian: python3-venv), node >= 18 (Debian 12 ships 18) and npm (Debian: nodejs, npm).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$here"
