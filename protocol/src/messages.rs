@@ -173,6 +173,121 @@ pub struct Hello {
     /// The protocol it speaks (`ivconform/1`).
     #[serde(default)]
     pub protocol: Option<String>,
+    /// What its API cannot express (docs/PROTOCOL.md, "Declared limits"): the cases that need it are
+    /// `not_applicable`, never passed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limits: Option<Limits>,
+}
+
+/// The identifier a one-identifier signer hashes (`limits.identifier`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IdentifierLimit {
+    /// It hashes `user_id` only.
+    UserId,
+    /// It hashes `email` only.
+    Email,
+}
+
+impl IdentifierLimit {
+    /// The field's name on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IdentifierLimit::UserId => "user_id",
+            IdentifierLimit::Email => "email",
+        }
+    }
+
+    /// The limit naming this field (`user_id` or `email`).
+    pub fn parse(name: &str) -> Option<IdentifierLimit> {
+        [IdentifierLimit::UserId, IdentifierLimit::Email].into_iter().find(|l| l.as_str() == name)
+    }
+}
+
+/// What an implementation's API cannot express, declared in `hello` as `limits` (or, for a one-shot signer,
+/// by `--declare-*` flags). Unknown keys and values are refused with a message naming them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Limits {
+    /// `"secret": "text"`: the secret is taken only as text (UTF-8 without NUL).
+    #[serde(rename = "secret", serialize_with = "secret_text", skip_serializing_if = "std::ops::Not::not")]
+    pub secret_text: bool,
+    /// `"identifier"`: the one identifier the signer hashes (the application chooses it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub identifier: Option<IdentifierLimit>,
+    /// Free text quoted in reports beside the declaration.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+fn secret_text<S: serde::Serializer>(_: &bool, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str("text")
+}
+
+impl Limits {
+    /// Keys `limits` may carry.
+    pub const KEYS: [&'static str; 3] = ["secret", "identifier", "note"];
+
+    /// True when nothing is declared (a note alone declares nothing).
+    pub fn is_empty(&self) -> bool {
+        !self.secret_text && self.identifier.is_none()
+    }
+
+    /// Reads `limits` from its JSON value, with a message naming any unknown key or value.
+    pub fn from_value(value: &serde_json::Value) -> Result<Limits, String> {
+        let Some(map) = value.as_object() else {
+            return Err(format!("hello's limits must be an object, not {value}"));
+        };
+        let mut limits = Limits::default();
+        for (key, v) in map {
+            match key.as_str() {
+                "secret" => match v.as_str() {
+                    Some("text") => limits.secret_text = true,
+                    _ => return Err(format!("hello's limits: secret must be \"text\", not {v}")),
+                },
+                "identifier" => match v.as_str().and_then(IdentifierLimit::parse) {
+                    Some(l) => limits.identifier = Some(l),
+                    None => {
+                        return Err(format!("hello's limits: identifier must be \"user_id\" or \"email\", not {v}"))
+                    }
+                },
+                "note" => match v.as_str() {
+                    Some(text) => limits.note = Some(text.to_string()),
+                    None => return Err(format!("hello's limits: note must be a string, not {v}")),
+                },
+                other => {
+                    return Err(format!(
+                        "hello's limits: unknown key {other:?} (known: {}; docs/PROTOCOL.md, \"Declared limits\")",
+                        Limits::KEYS.join(", ")
+                    ))
+                }
+            }
+        }
+        Ok(limits)
+    }
+
+    /// The declaration in a few words, as reports quote it: `secret text only`, `identifier user_id only`,
+    /// then the note when there is one.
+    pub fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        if self.secret_text {
+            parts.push("secret text only".to_string());
+        }
+        if let Some(id) = self.identifier {
+            parts.push(format!("identifier {} only", id.as_str()));
+        }
+        let mut text = parts.join(", ");
+        if let Some(note) = &self.note {
+            text.push_str(&format!("; note: {note}"));
+        }
+        text
+    }
+}
+
+impl<'de> Deserialize<'de> for Limits {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let value = serde_json::Value::deserialize(d)?;
+        Limits::from_value(&value).map_err(serde::de::Error::custom)
+    }
 }
 
 /// A response. `seq` echoes the request; the body depends on the request type.
@@ -198,7 +313,8 @@ pub enum Response {
     Sign {
         /// Echoed sequence number.
         seq: u64,
-        /// The `user_hash`, when one was produced.
+        /// The `user_hash`, when one was produced (`null` or absent with no `error`: no hash produced, a
+        /// refusal of unknown class).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         user_hash: Option<String>,
         /// Optional intermediate: `user_id` or `email`, which field was hashed.
@@ -320,5 +436,62 @@ impl Response {
             | Response::Bye { seq }
             | Response::Error { seq, .. } => *seq,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hello_with(limits: &str) -> Result<Response, String> {
+        let text = format!(
+            r#"{{"seq":1,"type":"hello","name":"n","version":"1","language":"py","capabilities":["sign"]{limits}}}"#
+        );
+        serde_json::from_str(&text).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn hello_limits_are_parsed_and_round_trip() {
+        let Ok(Response::Hello { hello, .. }) =
+            hello_with(r#","limits":{"secret":"text","identifier":"user_id","note":"str only"}"#)
+        else {
+            panic!("parses")
+        };
+        let limits = hello.limits.clone().expect("limits");
+        assert!(limits.secret_text);
+        assert_eq!(limits.identifier, Some(IdentifierLimit::UserId));
+        assert_eq!(limits.describe(), "secret text only, identifier user_id only; note: str only");
+        let back = serde_json::to_value(&hello).unwrap();
+        assert_eq!(back["limits"], serde_json::json!({"secret": "text", "identifier": "user_id", "note": "str only"}));
+        // Absent, null and an empty object declare nothing.
+        for none in ["", r#","limits":null"#] {
+            let Ok(Response::Hello { hello, .. }) = hello_with(none) else { panic!("{none}") };
+            assert_eq!(hello.limits, None, "{none}");
+        }
+        let Ok(Response::Hello { hello, .. }) = hello_with(r#","limits":{"identifier":"email"}"#) else { panic!() };
+        assert_eq!(hello.limits.unwrap().describe(), "identifier email only");
+    }
+
+    #[test]
+    fn unknown_limits_keys_and_values_are_refused_by_name() {
+        for (limits, want) in [
+            (r#","limits":{"secret":"text","hash_case":"upper"}"#, "unknown key \"hash_case\""),
+            (r#","limits":{"secret":"bytes"}"#, "secret must be \"text\", not \"bytes\""),
+            (r#","limits":{"identifier":"both"}"#, "identifier must be \"user_id\" or \"email\", not \"both\""),
+            (r#","limits":{"note":3}"#, "note must be a string"),
+            (r#","limits":["secret"]"#, "limits must be an object"),
+        ] {
+            let err = hello_with(limits).expect_err(limits);
+            assert!(err.contains(want), "{limits}: {err}");
+        }
+    }
+
+    #[test]
+    fn a_sign_answer_with_a_null_hash_and_no_error_is_no_hash() {
+        let r: Response = serde_json::from_str(r#"{"seq":4,"type":"sign","user_hash":null}"#).unwrap();
+        assert_eq!(
+            r,
+            Response::Sign { seq: 4, user_hash: None, identifier_source: None, identifier_hex: None, error: None }
+        );
     }
 }

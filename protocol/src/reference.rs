@@ -19,6 +19,7 @@ pub fn hello() -> Hello {
         language: "rust".into(),
         capabilities: Capability::ALL.to_vec(),
         protocol: Some(crate::PROTOCOL.into()),
+        limits: None,
     }
 }
 
