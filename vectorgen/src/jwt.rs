@@ -1083,6 +1083,84 @@ fn verifier_defs() -> Vec<VerifierDef> {
         only(&valid),
         reject(InvalidJwt),
     ));
+    v.extend(slot_defs());
+    v
+}
+
+/// Every header parameter and claim the rules name, with a value of each JSON type (null, a boolean, a number,
+/// a string, an array, an object): the type checks are exercised slot by slot, in the header and in the claims,
+/// so a check that exists for one slot or one type only is caught. The judgement of each cell follows J1/J2 and
+/// docs/INTERPRETATIONS.md: `alg` must be the string HS256; `typ` when present the string "JWT" (any case); `kid`
+/// when present a string; `crit` refused in any form; `user_id` a non-empty string and `email` a string (null is
+/// a wrong type, not absence); `exp` and `nbf` integers; `iat`, `aud`, `iss` and `jti` ignored whatever they hold.
+fn slot_defs() -> Vec<VerifierDef> {
+    let types: [(&str, &str); 6] =
+        [("null", "null"), ("bool", "true"), ("number", "7"), ("string", "\"x\""), ("array", "[\"x\"]"), ("object", "{\"x\":1}")];
+    let mut v = Vec::new();
+    let claims = r#"{"user_id":"5678"}"#;
+    // Header slots, beside a right alg (except for alg itself).
+    for (slot, accepted) in [("alg", &[][..]), ("typ", &[][..]), ("kid", &["string"][..]), ("crit", &[][..])] {
+        for (ty, value) in types {
+            if (slot, ty) == ("alg", "string") {
+                continue; // HS256 is the valid token; other strings have their own cases
+            }
+            let header = if slot == "alg" {
+                format!(r#"{{"alg":{value},"typ":"JWT"}}"#)
+            } else {
+                format!(r#"{{"alg":"HS256","{slot}":{value}}}"#)
+            };
+            let ok = accepted.contains(&ty);
+            v.push(pw(
+                &format!("jwt-slot-header-{slot}-{ty}"),
+                &format!(
+                    "Header {slot} is {ty} ({value}), the token otherwise right under the web secret: {}.",
+                    if ok { "accepted" } else { "refused (J1)" }
+                ),
+                &[J1],
+                &[Type],
+                only(&raw(&header, claims, PROD_WEB)),
+                if ok { user(UID) } else { reject(InvalidJwt) },
+            ));
+        }
+    }
+    // Claim slots, beside user_id 5678 (except for user_id itself). The number for exp and nbf is a valid time.
+    let slots: [(&str, &[&str]); 8] = [
+        ("user_id", &["string"]),
+        ("email", &["string"]),
+        ("exp", &["number"]),
+        ("nbf", &["number"]),
+        ("iat", &["null", "bool", "number", "string", "array", "object"]),
+        ("aud", &["null", "bool", "number", "string", "array", "object"]),
+        ("iss", &["null", "bool", "number", "string", "array", "object"]),
+        ("jti", &["null", "bool", "number", "string", "array", "object"]),
+    ];
+    for (slot, accepted) in slots {
+        for (ty, value) in types {
+            let value = match (slot, ty) {
+                ("exp", "number") => "1800000600",
+                ("nbf", "number") => "1799990000",
+                _ => value,
+            };
+            let body = if slot == "user_id" {
+                format!(r#"{{"user_id":{value}}}"#)
+            } else {
+                format!(r#"{{"user_id":"5678","{slot}":{value}}}"#)
+            };
+            let ok = accepted.contains(&ty);
+            let who = if slot == "user_id" { "x" } else { UID };
+            v.push(pw(
+                &format!("jwt-slot-claim-{}-{ty}", slot.replace('_', "-")),
+                &format!(
+                    "Claim {slot} is {ty} ({value}) in a token signed with the web secret: {}.",
+                    if ok { "a verified user" } else { "refused (J2: a wrong type is invalid_jwt)" }
+                ),
+                &[J2],
+                &[Type],
+                only(&web(&body)),
+                if ok { user(who) } else { reject(InvalidJwt) },
+            ));
+        }
+    }
     v
 }
 

@@ -205,6 +205,32 @@ pub(super) fn cases() -> Vec<VerifierDef> {
         malformed("payload-depth-33-objects", "Depth 33 made of objects is one past the limit.", &[P6], &[Limit], user_with_raw(u, &format!("\"d\":{}", nest_objects(32)))),
         malformed("payload-depth-5000", "Nesting 5,000 deep must be refused without exhausting the stack.", &[P6], &[Limit], user_with_raw(u, &format!("\"d\":{}", nest_arrays(5000)))),
         malformed("payload-unclosed-depth-20000", "20,000 opening brackets that never close.", &[P6, P1], &[Limit, Parser], user_with_raw(u, &format!("\"d\":{}", "[".repeat(20000)))),
+        // --- scanners that are not JSON-aware, and checks made at the top level only -----------------------
+        def("payload-brackets-inside-string", "40 '[' and 40 '{' inside a string are text, not nesting: a scanner that counts brackets without tracking strings refuses it.", &[P6, P1], &[Limit, Parser, Functionality], user(u, &[("note", json!(format!("{}{}", "[".repeat(40), "{".repeat(40))))]), ok()),
+        def("payload-brackets-after-escaped-quote", "A string holding one escaped quote and then 40 '[': a scanner that ends the string at \\\" counts them as nesting.", &[P6, P1], &[Limit, Parser], user(u, &[("note", json!(format!("a 5\" screen {}", "[".repeat(40))))]), ok()),
+        malformed("payload-depth-33-after-closing-brackets-in-string", "Depth 33 after a string of ']]]]]]]]': the string does not lower the depth.", &[P6], &[Limit, Parser], user_with_raw(u, &format!("\"note\":\"{}\",\"d\":{}", "]".repeat(8), nest_arrays(32)))),
+        def("payload-user-id-key-in-nested-object", "\"user_id\" as a key of a nested company object is not a second user_id: a text scan for duplicate keys refuses it.", &[P2, P5], &[DuplicateKey, Parser], user(u, &[("company", json!({"user_id": "c-9", "name": "Acme"}))]), ok()),
+        def("payload-user-id-as-string-value", "The text \"user_id\" as a string value (in an array) is not a key.", &[P2, P5], &[DuplicateKey, Parser], user(u, &[("tags", json!(["user_id", "user_hash", "app_id"]))]), ok()),
+        def("payload-colon-and-comma-in-strings", "Colons, commas and quotes inside strings do not split members: the identifier is the whole string.", &[P1, S3], &[Parser], user("a,b:\"c\"", &[("note", json!("x\":\"y,\"user_id\":\"z"))]), verified(Uid, "a,b:\"c\"")),
+        malformed("payload-lone-surrogate-nested", "A lone surrogate escape two levels down in a custom object: refused at any depth, not only at the top.", &[P1], &[Parser, Encoding], user_with_raw(u, "\"company\":{\"meta\":{\"name\":\"\\ud800\"}}")),
+        malformed("payload-lone-surrogate-in-array", "A lone surrogate escape inside an array of tags.", &[P1], &[Parser, Encoding], user_with_raw(u, "\"tags\":[\"a\",\"\\udc00\"]")),
+        malformed("payload-lone-surrogate-in-key", "A lone surrogate escape in a custom key.", &[P1], &[Parser, Encoding], user_with_raw(u, "\"k\\ud800\":1")),
+        malformed("payload-nan-nested", "NaN inside a nested custom object.", &[P1], &[Parser, Number], user_with_raw(u, "\"stats\":{\"score\":[1,NaN]}")),
+        malformed("payload-trailing-comma-nested", "A trailing comma inside a nested object.", &[P1], &[Parser], user_with_raw(u, "\"company\":{\"id\":\"c1\",}")),
+        malformed("payload-comment-nested", "A comment inside a nested array.", &[P1], &[Parser], user_with_raw(u, "\"tags\":[1 /* two */,2]")),
+        // --- limits on the right text: bytes of the decoded string, before any trimming ----------------------
+        malformed("payload-user-id-1025-bytes-trailing-spaces", "1,023 characters and two spaces: 1,025 bytes as sent (trimming first would let it through).", &[P6, S3], &[Limit, Normalization], user(&format!("{}  ", "u".repeat(1023)), &[])),
+        malformed("payload-email-1025-bytes-leading-spaces", "An email of 1,025 bytes, two of them leading spaces.", &[P6, S3], &[Limit, Normalization], obj(&[("app_id", json!(PROD)), ("email", json!(format!("  {}@example.com", "e".repeat(1011)))), ("user_hash", json!(web_hash(&format!("  {}@example.com", "e".repeat(1011)))))])),
+        malformed("payload-email-513-two-byte-chars", "An email of 1,026 bytes in fewer than 1,024 characters: the limit counts bytes, for the email too.", &[P6], &[Limit, Encoding], obj(&[("app_id", json!(PROD)), ("email", json!(format!("{}@example.com", "\u{e9}".repeat(507)))), ("user_hash", json!(web_hash(&format!("{}@example.com", "\u{e9}".repeat(507)))))])),
+        def("payload-email-escaped-1024-bytes", "An email written with \\u0065 escapes: 6 KiB of text, 1,024 bytes decoded, at the limit.", &[P6, P1], &[Limit, Parser], format!("{{\"app_id\":\"{PROD}\",\"email\":\"{}@example.com\",\"user_hash\":\"{}\"}}", "\\u0065".repeat(1012), web_hash(&format!("{}@example.com", "e".repeat(1012)))), verified(Email, &format!("{}@example.com", "e".repeat(1012)))),
+        def("payload-user-id-1024-bytes-beside-long-email", "A 1,024-byte user_id beside a 1,024-byte email: each at its own limit (not their sum).", &[P6], &[Limit], obj(&[("app_id", json!(PROD)), ("user_id", json!("u".repeat(1024))), ("email", json!(format!("{}@example.com", "e".repeat(1012)))), ("user_hash", json!(web_hash(&"u".repeat(1024))))]), verified(Uid, &"u".repeat(1024))),
+        // --- BOMs, whitespace and null hashes: more than one spelling of each ---------------------------------
+        malformed("payload-bom-after-whitespace", "A byte order mark after leading whitespace is not JSON whitespace.", &[P1], &[Parser, Encoding], [b" ".as_slice(), &[0xEF, 0xBB, 0xBF][..], user(u, &[]).as_bytes()].concat()),
+        malformed("payload-bom-escaped-as-whitespace", "U+FEFF (raw UTF-8) between members is not JSON whitespace.", &[P1], &[Parser, Encoding], user(u, &[]).replacen(',', ",\u{feff}", 1)),
+        def("payload-trailing-newline", "A trailing newline after the object (what most HTTP clients send) is JSON whitespace.", &[P1], &[Parser], format!("{}\n", user(u, &[])), ok()),
+        def("payload-whitespace-between-tokens", "Spaces, tabs and newlines between every token.", &[P1], &[Parser], format!("{{ \"app_id\" :\t\"{PROD}\" ,\n\"user_id\"\r\n: \"{u}\" , \"user_hash\" : \"{h}\" }}"), ok()),
+        malformed("payload-user-hash-null-email-only", "user_hash null beside an email is a wrong type, not a missing hash.", &[P4], &[Type], obj(&[("app_id", json!(PROD)), ("email", json!("ann@example.com")), ("user_hash", Value::Null)])),
+        malformed("payload-user-hash-null-no-identifier", "user_hash null without an identifier is a wrong type, not a visitor.", &[P4], &[Type], obj(&[("app_id", json!(PROD)), ("user_hash", Value::Null)])),
     ];
     // Size limit: exactly 65,536 bytes and one more, padded with a custom attribute.
     let padded = |total: usize| {
@@ -226,6 +252,28 @@ pub(super) fn cases() -> Vec<VerifierDef> {
         &[P6],
         &[Limit],
         padded(65537),
+    ));
+    // The same limit counted in bytes, not characters: two-byte characters fill the padding.
+    let padded_multibyte = |total: usize| {
+        let base = user(u, &[("pad", json!(""))]);
+        let fill = total - base.len();
+        let pad = format!("{}{}", "\u{e9}".repeat(fill / 2), "p".repeat(fill % 2));
+        user(u, &[("pad", json!(pad))])
+    };
+    v.push(def(
+        "payload-size-65536-bytes-multibyte",
+        "Exactly 64 KiB, most of it two-byte characters (about 32,800 characters): at the limit.",
+        &[P6],
+        &[Limit, Encoding],
+        padded_multibyte(65536),
+        ok(),
+    ));
+    v.push(malformed(
+        "payload-size-65537-bytes-multibyte",
+        "64 KiB + 1 byte in two-byte characters: fewer than 33,000 characters, but the limit counts bytes.",
+        &[P6],
+        &[Limit, Encoding],
+        padded_multibyte(65537),
     ));
     v.push(malformed(
         "payload-size-1-mib",

@@ -301,26 +301,40 @@ pub(super) fn cases() -> Vec<VerifierDef> {
             if *valid { user(true, uid) } else { bad(true, uid) },
         ));
     }
-    for (name, comment, h, valid) in forms
-        .iter()
-        .filter(|f| ["uppercase", "63-chars", "base64", "last-char-wrong", "trailing-newline"].contains(&f.0))
-    {
-        let ah = if *valid {
-            h.clone()
-        } else if *name == "last-char-wrong" {
-            flip(&hash(PROD, Android, uid), 63)
-        } else {
-            h.clone()
-        };
-        let ah = if *name == "uppercase" { hash(PROD, Android, uid).to_uppercase() } else { ah };
+    // The same forms on a platform that does not enforce, built from the hash that platform's secret makes: a
+    // verifier that is lenient only where nothing is enforced would call them verified. Each must come out an
+    // unverified user (a form that is not 64 hex characters never verifies), or verified for the two valid forms.
+    let android = hash(PROD, Android, uid);
+    let android_tag = ivconform_core::hex::decode(&android).expect("hex");
+    let android_b64 = base64_std(&android_tag);
+    let lenient: Vec<(&str, &str, String, bool)> = vec![
+        ("uppercase", "The hash in uppercase hex", android.to_uppercase(), true),
+        ("mixed-case", "Mixed-case hex", android.chars().enumerate().map(|(i, c)| if i % 2 == 0 { c.to_ascii_uppercase() } else { c }).collect(), true),
+        ("63-chars", "63 hex characters of the right hash (the last dropped)", android[..63].to_string(), false),
+        ("32-chars", "The right hash truncated to 32 hex characters", android[..32].to_string(), false),
+        ("65-chars", "The right hash with one character appended", format!("{android}0"), false),
+        ("base64", "The right tag in base64", android_b64.clone(), false),
+        ("base64url-no-padding", "The right tag in unpadded base64url", android_b64.trim_end_matches('=').replace('+', "-").replace('/', "_"), false),
+        ("sha256-prefix", "The right hash after a 'sha256=' prefix", format!("sha256={android}"), false),
+        ("0x-prefix", "The right hash after a '0x' prefix", format!("0x{android}"), false),
+        ("leading-space", "The right hash after a space", format!(" {android}"), false),
+        ("trailing-space", "The right hash before a space", format!("{android} "), false),
+        ("trailing-newline", "The right hash and a newline", format!("{android}\n"), false),
+        ("dashes", "The right hash with dashes every 8 characters", android.as_bytes().chunks(8).map(|c| std::str::from_utf8(c).expect("ascii")).collect::<Vec<_>>().join("-"), false),
+        ("last-char-wrong", "The right hash but for its last character", flip(&android, 63), false),
+    ];
+    for (name, comment, h, valid) in &lenient {
         v.push(def(
             &format!("verify-form-{name}-not-enforced"),
-            &format!("{comment} (production Android, not enforced: an unverified user, never a verified one)"),
+            &format!(
+                "{comment}, made with production Android's own secret; Android does not enforce: {}",
+                if *valid { "a verified user (either case of hex verifies)" } else { "an unverified user, never a verified one (V6: only 64 hex characters verify)" }
+            ),
             &[V6, V5],
             &[HexForm, Enforcement],
             "standard",
             Android,
-            user_payload(PROD, uid, &ah),
+            user_payload(PROD, uid, h),
             user(*valid, uid),
         ));
     }
@@ -379,6 +393,116 @@ pub(super) fn cases() -> Vec<VerifierDef> {
             Web,
             user_payload(PROD, sent, &hash(PROD, Web, sent)),
             user(true, sent),
+        ));
+    }
+    // The same mistakes under `email` (a verifier may transform one field only), and under user_id the ones
+    // only a verifier makes to ids: each field gets its own pair (the exact hash verifies, the transformed one not).
+    let email_transformed: Vec<(&str, &str, &str, String)> = vec![
+        ("trimmed", "' ann@example.com ' sent, the trimmed address hashed", " ann@example.com ", hash(PROD, Web, "ann@example.com")),
+        ("lowercased", "'Ann@Example.COM' sent, the lower-cased address hashed", "Ann@Example.COM", hash(PROD, Web, "ann@example.com")),
+        ("uppercased", "'ann@example.com' sent, the upper-cased address hashed", "ann@example.com", hash(PROD, Web, "ANN@EXAMPLE.COM")),
+        ("nfc-of-nfd", "NFD 'jose\u{301}@example.com' sent, NFC hashed", "jose\u{301}@example.com", hash(PROD, Web, "jos\u{e9}@example.com")),
+        ("html-escaped", "\"o'brien@example.com\" sent, 'o&#39;brien@example.com' hashed", "o'brien@example.com", hash(PROD, Web, "o&#39;brien@example.com")),
+        ("question-marks", "'jos\u{e9}@example.com' sent, 'jos?@example.com' hashed", "jos\u{e9}@example.com", hash(PROD, Web, "jos?@example.com")),
+        ("plus-tag-stripped", "'ann+support@example.com' sent, the address without its +tag hashed", "ann+support@example.com", hash(PROD, Web, "ann@example.com")),
+    ];
+    for (name, comment, sent, h) in &email_transformed {
+        let payload = |h: &str| obj(&[("app_id", json!(PROD)), ("email", json!(sent)), ("user_hash", json!(h))]);
+        v.push(def(
+            &format!("verify-email-transformed-{name}"),
+            &format!("{comment}: the email is hashed exactly as sent (S3). Enforced: invalid."),
+            &[S3, V6],
+            &[Normalization, Encoding],
+            "standard",
+            Web,
+            payload(h),
+            Expect::Reject(InvalidUserHash),
+        ));
+        v.push(def(
+            &format!("verify-email-exact-{name}"),
+            &format!("The email {sent:?} with the hash of its exact bytes: verified (a verifier that transforms the email refuses it)."),
+            &[S3, V6],
+            &[Normalization, Encoding, Functionality],
+            "standard",
+            Web,
+            payload(&hash(PROD, Web, sent)),
+            Expect::User { verified: true, source: Email, value: sent.to_string() },
+        ));
+    }
+    let uid_transformed: Vec<(&str, &str, &str, String)> = vec![
+        ("lowercased", "user_id 'U-Ab12' sent, its lower-cased form hashed", "U-Ab12", hash(PROD, Web, "u-ab12")),
+        ("leading-zeros-stripped", "user_id '007' sent, '7' hashed (read as a number)", "007", hash(PROD, Web, "7")),
+    ];
+    for (name, comment, sent, h) in &uid_transformed {
+        v.push(def(
+            &format!("verify-transformed-user-id-{name}"),
+            &format!("{comment}: user_id is hashed exactly as sent (S3). Enforced: invalid."),
+            &[S3, V6],
+            &[Normalization],
+            "standard",
+            Web,
+            user_payload(PROD, sent, h),
+            bad(true, sent),
+        ));
+        v.push(def(
+            &format!("verify-exact-user-id-{name}"),
+            &format!("user_id {sent:?} with the hash of its exact bytes: verified."),
+            &[S3, V6],
+            &[Normalization, Functionality],
+            "standard",
+            Web,
+            user_payload(PROD, sent, &hash(PROD, Web, sent)),
+            user(true, sent),
+        ));
+    }
+
+    // Identifiers that look empty (or falsy in some language) but are present (P3: only null, missing and "" are
+    // absent): each is the identifier, beside an email, and a hash of the email does not verify.
+    let look_empty: Vec<(&str, &str)> = vec![
+        ("space", " "),
+        ("tab", "\t"),
+        ("nbsp", "\u{a0}"),
+        ("zero-width-space", "\u{200b}"),
+        ("string-zero", "0"),
+        ("string-null", "null"),
+        ("string-undefined", "undefined"),
+        ("string-false", "false"),
+    ];
+    for (name, id) in &look_empty {
+        let payload = |h: &str| {
+            obj(&[("app_id", json!(PROD)), ("user_id", json!(id)), ("email", json!(email)), ("user_hash", json!(h))])
+        };
+        v.push(def(
+            &format!("verify-look-empty-user-id-{name}"),
+            &format!("user_id {id:?} looks empty or falsy but is present (P3): it is the identifier, beside an email: verified with its own hash."),
+            &[P3, S2, V7],
+            &[Presence, Precedence],
+            "standard",
+            Web,
+            payload(&hash(PROD, Web, id)),
+            user(true, id),
+        ));
+        v.push(def(
+            &format!("verify-look-empty-user-id-{name}-hash-of-email"),
+            &format!("user_id {id:?} is present, so the email's hash does not verify (enforced: invalid)."),
+            &[P3, S2, V7],
+            &[Presence, Precedence, AuthBypass],
+            "standard",
+            Web,
+            payload(&hash(PROD, Web, email)),
+            bad(true, id),
+        ));
+    }
+    for (name, id) in [("space", " "), ("string-zero", "0")] {
+        v.push(def(
+            &format!("verify-look-empty-email-{name}"),
+            &format!("email {id:?} alone looks empty but is present (P3): verified with its own hash."),
+            &[P3, S2],
+            &[Presence],
+            "standard",
+            Web,
+            obj(&[("app_id", json!(PROD)), ("email", json!(id)), ("user_hash", json!(hash(PROD, Web, id)))]),
+            Expect::User { verified: true, source: Email, value: id.to_string() },
         ));
     }
     v.push(def(

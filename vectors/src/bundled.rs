@@ -93,7 +93,7 @@ impl VectorSource {
         }
     }
 
-    /// The run header's suite label: `golden vectors 2.0.0 (bundled)`, or `(from DIR)`, with the version
+    /// The run header's suite label: `golden vectors 2.1.0 (bundled)`, or `(from DIR)`, with the version
     /// the loaded files carry.
     pub fn label(&self, suite: &Suite) -> String {
         format!("golden vectors {} ({})", suite.verify.suite_version, self.describe())

@@ -7,7 +7,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::collections::BTreeMap;
 
 /// The suite version written into every file; semver (a new case is minor, a changed expectation major).
-pub const SUITE_VERSION: &str = "2.0.0";
+pub const SUITE_VERSION: &str = "2.1.0";
 
 /// The vector groups, one file each.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
