@@ -281,6 +281,14 @@ fn verifier_defs() -> Vec<VerifierDef> {
         reject(InvalidJwt),
     ));
     v.push(pw(
+        "jwt-alg-mixed-case",
+        "alg Hs256 (mixed case), otherwise right: refused, alg is compared exactly.",
+        &[J1],
+        &[Algorithm],
+        only(&raw(r#"{"alg":"Hs256","typ":"JWT"}"#, c_uid, PROD_WEB)),
+        reject(InvalidJwt),
+    ));
+    v.push(pw(
         "jwt-alg-missing",
         "A header without alg: refused.",
         &[J1],

@@ -225,6 +225,8 @@ pub(super) fn cases() -> Vec<VerifierDef> {
         def("payload-email-escaped-1024-bytes", "An email written with \\u0065 escapes: 6 KiB of text, 1,024 bytes decoded, at the limit.", &[P6, P1], &[Limit, Parser], format!("{{\"app_id\":\"{PROD}\",\"email\":\"{}@example.com\",\"user_hash\":\"{}\"}}", "\\u0065".repeat(1012), web_hash(&format!("{}@example.com", "e".repeat(1012)))), verified(Email, &format!("{}@example.com", "e".repeat(1012)))),
         def("payload-user-id-1024-bytes-beside-long-email", "A 1,024-byte user_id beside a 1,024-byte email: each at its own limit (not their sum).", &[P6], &[Limit], obj(&[("app_id", json!(PROD)), ("user_id", json!("u".repeat(1024))), ("email", json!(format!("{}@example.com", "e".repeat(1012)))), ("user_hash", json!(web_hash(&"u".repeat(1024))))]), verified(Uid, &"u".repeat(1024))),
         // --- BOMs, whitespace and null hashes: more than one spelling of each ---------------------------------
+        malformed("payload-bom-visitor", "A byte order mark before a visitor's payload (no identifier, no hash): still not JSON text, refused rather than a visitor.", &[P1], &[Parser, Encoding], [&[0xEF, 0xBB, 0xBF][..], obj(&[("app_id", json!(PROD))]).as_bytes()].concat()),
+        def("payload-non-ascii-after-escaped-quote", "A string holding an escaped quote and then 'é': the 'é' is inside the string (a scanner that ends strings at \\\" sees it outside).", &[P1], &[Parser, Encoding], user(u, &[("note", json!("a 5\" caf\u{e9}"))]), ok()),
         malformed("payload-bom-after-whitespace", "A byte order mark after leading whitespace is not JSON whitespace.", &[P1], &[Parser, Encoding], [b" ".as_slice(), &[0xEF, 0xBB, 0xBF][..], user(u, &[]).as_bytes()].concat()),
         malformed("payload-bom-escaped-as-whitespace", "U+FEFF (raw UTF-8) between members is not JSON whitespace.", &[P1], &[Parser, Encoding], user(u, &[]).replacen(',', ",\u{feff}", 1)),
         def("payload-trailing-newline", "A trailing newline after the object (what most HTTP clients send) is JSON whitespace.", &[P1], &[Parser], format!("{}\n", user(u, &[])), ok()),
@@ -274,6 +276,13 @@ pub(super) fn cases() -> Vec<VerifierDef> {
         &[P6],
         &[Limit, Encoding],
         padded_multibyte(65537),
+    ));
+    v.push(malformed(
+        "payload-size-100000-bytes-multibyte",
+        "100,000 bytes in 50,000 two-byte characters: under 64 Ki characters, far over 64 KiB.",
+        &[P6],
+        &[Limit, Encoding],
+        padded_multibyte(100_000),
     ));
     v.push(malformed(
         "payload-size-1-mib",
