@@ -81,6 +81,11 @@ NO_IDENTIFIER = '''    if selected is None:
             return reject("missing_identifier")  # V4
 '''
 
+VERIFY_CALL = '''    verified = hash_matches(secret, text, user_hash)  # V6, V7: only the identifier S2 selected
+'''
+IS_PRESENT = '''    return (isinstance(value, str) and value != "") or is_safe_integer(value)
+'''
+
 # In the order of `--list-mutants`.
 MUTANTS = [
     mutant("email-first", "email hashed before user_id when both are sent (S2)", "functional",
@@ -397,6 +402,130 @@ MUTANTS = [
     mutant("jwt-sign-wrong-header-alg", "the signer's header says HS512 over an HMAC-SHA256 signature (J1, J5)",
            "functional",
            ('JWT_HEADER = b\'{"alg":"HS256","typ":"JWT"}\'', 'JWT_HEADER = b\'{"alg":"HS512","typ":"JWT"}\'')),
+    # --- issue 15: classes of bugs the vectors did not pin down (docs/COVERAGE.md) ------------------------------
+    mutant("verify-lowercase-email", "the verifier (only) lower-cases an email before hashing; signing is right (S3, V6)",
+           "functional",
+           (VERIFY_CALL, '''    verified = hash_matches(secret, text.lower() if source == "email" else text, user_hash)
+''')),
+    mutant("verify-trim-email", "the verifier (only) trims an email before hashing (S3, V6)", "functional",
+           (VERIFY_CALL, '''    verified = hash_matches(secret, text.strip() if source == "email" else text, user_hash)
+''')),
+    mutant("verify-lowercase-identifier", "the verifier (only) lower-cases every identifier, user_id too (S3, V6)",
+           "functional",
+           (VERIFY_CALL, '''    verified = hash_matches(secret, text.lower(), user_hash)
+''')),
+    mutant("whitespace-only-absent", 'an identifier of only whitespace (" ", TAB, NBSP) counted as absent (P3, S2)',
+           "functional",
+           (IS_PRESENT, '''    return (isinstance(value, str) and value.strip() != "") or is_safe_integer(value)
+''')),
+    mutant("string-zero-absent", 'the string "0" counted as absent, like PHP empty() (P3, S2)', "functional",
+           (IS_PRESENT, '''    return (isinstance(value, str) and value not in ("", "0")) or is_safe_integer(value)
+''')),
+    mutant("null-string-absent", 'the strings "null" and "undefined" counted as absent (P3, S2)', "functional",
+           (IS_PRESENT, '''    return (isinstance(value, str) and value not in ("", "null", "undefined")) or is_safe_integer(value)
+''')),
+    mutant("structure-scan-not-string-aware", "the depth/ASCII pre-scan does not track strings: brackets and "
+           "non-ASCII text inside strings count (P1, P6)", "functional",
+           ('''        elif ch == '"':
+            in_string = True
+''', '''        elif ch == '"':
+            pass  # strings are not tracked
+''')),
+    mutant("structure-scan-ignores-escapes", 'the pre-scan ends a string at an escaped quote (\\") (P1, P6)',
+           "functional",
+           ('''            elif ch == "\\\\":
+                escaped = True
+''', '''            elif False:
+                escaped = True
+''')),
+    mutant("duplicate-scan-raw-text", "duplicate keys looked for by counting '\"user_id\"' and co. in the raw text, "
+           "not per object (P2)", "functional",
+           ('''    _check_structure(text)
+    try:
+        doc = json.loads(''', '''    _check_structure(text)
+    for key in ("app_id", "user_id", "email", "user_hash"):
+        if text.count(f'"{key}"') > 1:
+            raise Malformed("duplicate key")
+    try:
+        doc = json.loads(''')),
+    mutant("surrogates-top-level-only", "lone surrogates refused in top-level string values only, not in keys, "
+           "nested objects or arrays (P1)", "functional",
+           ('''        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+''', '''        elif isinstance(item, dict) and item is value:
+            stack.extend(item.values())
+''')),
+    mutant("identifier-limit-after-trim", "the 1,024-byte identifier limit measured after trimming (P6)", "functional",
+           ('''    size = len(value.encode("utf-8"))
+''', '''    size = len(value.strip().encode("utf-8"))
+''')),
+    mutant("identifier-limit-user-id-only", "the 1,024-byte identifier limit applied to user_id, not to email (P6)",
+           "functional",
+           ('''    if isinstance(email, str):
+        email = _identifier(email)
+''', '''    if isinstance(email, str):
+        pass  # no limit on the email
+''')),
+    mutant("identifier-limit-on-json-text", "the identifier limit measured on its JSON text (quotes and escapes "
+           "included), not the decoded bytes (P6)", "functional",
+           ('''    size = len(value.encode("utf-8"))
+''', '''    size = len(json.dumps(value))
+''')),
+    mutant("payload-size-in-characters", "the 64 KiB payload limit counted in characters after decoding (P6)",
+           "functional",
+           (PAYLOAD_SIZE, ''),
+           ('''        raise Malformed("not UTF-8") from None
+''', '''        raise Malformed("not UTF-8") from None
+    if len(text) > MAX_PAYLOAD_BYTES:
+        raise Malformed("payload larger than 64 KiB")
+''')),
+    mutant("depth-limit-off-by-one", "nesting depth 33 accepted: the limit is checked one level late (P6)",
+           "functional",
+           ('''            if depth > MAX_DEPTH:
+''', '''            if depth > MAX_DEPTH + 1:
+''')),
+    mutant("payload-size-off-by-one", "a payload of exactly 64 KiB refused (>= instead of >) (P6)", "functional",
+           ('''    if len(raw) > MAX_PAYLOAD_BYTES:
+''', '''    if len(raw) >= MAX_PAYLOAD_BYTES:
+''')),
+    mutant("lenient-hash-form-unenforced", "where enforcement is off, user_hash is stripped and a 'sha256=' "
+           "prefix dropped before it is checked (V6)", "functional",
+           (VERIFY_CALL, '''    if not enforced:
+        user_hash = user_hash.strip().removeprefix("sha256=")
+''' + VERIFY_CALL)),
+    mutant("jwt-email-claim-type-unchecked", "the email claim is taken whatever its type (J2)", "functional",
+           ('''    claimed_email = claim_text(claims, "email")
+''', '''    claimed_email = claims.get("email")
+''')),
+    mutant("jwt-typ-type-unchecked", "typ is checked only when it is a string: typ 1, null or [] accepted (J1)",
+           "functional",
+           ('''    if "typ" in header and not (isinstance(header["typ"], str) and header["typ"].upper() == "JWT"):
+''', '''    if isinstance(header.get("typ"), str) and header["typ"].upper() != "JWT":
+''')),
+    mutant("jwt-null-claims-as-absent", "a claim that is null (email, exp, nbf) treated as absent instead of a "
+           "wrong type (J2)", "functional",
+           ('''    if name not in claims:
+        return None
+''', '''    if claims.get(name) is None:
+        return None
+'''),
+           ('''        if name in claims and not (type(claims[name]) is int''',
+            '''        if claims.get(name) is not None and not (type(claims[name]) is int''')),
+    mutant("jwt-iat-type-checked", "iat required to be an integer when present: J2 ignores it (too strict)",
+           "functional",
+           ('''    claimed_email = claim_text(claims, "email")
+''', '''    claimed_email = claim_text(claims, "email")
+    if "iat" in claims and type(claims["iat"]) is not int:
+        raise JwtRefused("invalid_jwt")
+''')),
+    mutant("jwt-crit-only-as-array", "crit refused only when it is an array (RFC 7515's form); crit null, "
+           "\"x\" or {} accepted (J1)", "functional",
+           ('''    if "crit" in header:
+''', '''    if isinstance(header.get("crit"), list):
+''')),
 ]
 
 BY_NAME = {m.name: m for m in MUTANTS}
