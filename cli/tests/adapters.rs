@@ -495,7 +495,8 @@ fn kill_matrix_every_functional_mutant_fails_two_cases() {
     let runs = runs.into_inner().unwrap();
     let seconds = started.elapsed().as_secs_f64();
 
-    let (matrix, problems) = kill_matrix(&mutants, &runs, seconds);
+    let (matrix, mut problems) = kill_matrix(&mutants, &runs, seconds);
+    problems.extend(coverage_table_problems(&mutants, &runs));
     println!("{matrix}");
     // target/kill-matrix.txt, next to the binaries cargo built (target/<profile>/ivconform); written whole.
     let target = Path::new(bin()).parent().and_then(Path::parent).expect("the harness binary is in target/<profile>");
@@ -511,4 +512,59 @@ fn kill_matrix_every_functional_mutant_fails_two_cases() {
         problems.len(),
         problems.join("\n")
     );
+}
+
+/// docs/COVERAGE.md's table against the kill matrix: each row names a functional mutant of the zoo and vectors
+/// that mutant fails; every functional mutant has a row. So the coverage method's table cannot rot.
+fn coverage_table_problems(mutants: &[Mutant], runs: &BTreeMap<String, MutantRun>) -> Vec<String> {
+    let path = root().join("docs/COVERAGE.md");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let start = text.find("<!-- coverage-table").expect("docs/COVERAGE.md has the coverage-table marker");
+    let end = text.find("<!-- /coverage-table -->").expect("docs/COVERAGE.md closes the coverage table");
+    let mut problems = Vec::new();
+    let mut named = BTreeSet::new();
+    let rows =
+        text[start..end].lines().filter(|l| l.starts_with("| ") && !l.starts_with("| rule") && !l.starts_with("| ---"));
+    let mut count = 0;
+    for (n, row) in rows.enumerate() {
+        count += 1;
+        let cells: Vec<&str> = row.trim_matches('|').split(" | ").map(str::trim).collect();
+        let ticked = |cell: &str| -> Vec<String> { cell.split('`').skip(1).step_by(2).map(str::to_string).collect() };
+        let (Some(vectors), Some(mutant)) = (cells.get(3), cells.get(4).and_then(|c| ticked(c).into_iter().next()))
+        else {
+            problems.push(format!(
+                "docs/COVERAGE.md table row {}: not `| rule | decision | mistake | vectors | mutant |`: {row}",
+                n + 1
+            ));
+            continue;
+        };
+        let Some(m) = mutants.iter().find(|m| m.name == mutant) else {
+            problems.push(format!("docs/COVERAGE.md row {}: no mutant {mutant:?} in the zoo", n + 1));
+            continue;
+        };
+        if m.timing_only || m.conformant {
+            problems.push(format!("docs/COVERAGE.md row {}: {mutant} is not a functional mutant", n + 1));
+        }
+        named.insert(mutant.clone());
+        let failed: BTreeSet<&str> = runs[&mutant].failures.iter().map(|f| f.id.as_str()).collect();
+        let vectors = ticked(vectors);
+        if vectors.len() < 2 {
+            problems.push(format!("docs/COVERAGE.md row {}: {mutant}: fewer than two vectors listed", n + 1));
+        }
+        for v in vectors {
+            if !failed.contains(v.as_str()) {
+                problems.push(format!("docs/COVERAGE.md row {}: {mutant} does not fail {v} (any more?)", n + 1));
+            }
+        }
+    }
+    assert!(count > 0, "docs/COVERAGE.md's table has no rows");
+    for m in mutants.iter().filter(|m| !m.timing_only && !m.conformant) {
+        if !named.contains(&m.name) {
+            problems.push(format!(
+                "docs/COVERAGE.md: the functional mutant {} has no row (which cell does it prove?)",
+                m.name
+            ));
+        }
+    }
+    problems
 }

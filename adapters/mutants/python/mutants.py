@@ -526,6 +526,17 @@ MUTANTS = [
            ('''    if "crit" in header:
 ''', '''    if isinstance(header.get("crit"), list):
 ''')),
+    mutant("app-id-coerced", "a non-string app_id coerced with str() and looked up (P5)", "functional",
+           ('''    if not isinstance(app_id, str) or app_id == "":
+''', '''    app_id = app_id if app_id is None or isinstance(app_id, str) else str(app_id)
+    if not isinstance(app_id, str) or app_id == "":
+''')),
+    mutant("email-coerced", "a non-string email coerced with str() instead of refused (P3)", "functional",
+           ('''    elif email is not None:
+        raise Malformed("email must be a string")  # P3
+''', '''    elif email is not None:
+        email = str(email)  # coerced
+''')),
 ]
 
 BY_NAME = {m.name: m for m in MUTANTS}
