@@ -52,6 +52,14 @@ pub enum CaseOutcome {
         /// Why.
         reason: String,
     },
+    /// Not run: the implementation declared (`limits` in `hello`, or `--declare-*`) that its API cannot
+    /// express what the case needs. Never counted as a pass.
+    NotApplicable {
+        /// The declaration, quoted (`secret text only`, `identifier user_id only`, and its note).
+        declaration: String,
+        /// Why the case needs what was declared away.
+        reason: String,
+    },
     /// Failed as the expectations file says it would.
     ExpectedFailure {
         /// The failure that was expected.
@@ -77,6 +85,7 @@ impl CaseOutcome {
             CaseOutcome::Crash { .. } => "crash",
             CaseOutcome::Timeout { .. } => "timeout",
             CaseOutcome::Skipped { .. } => "skipped",
+            CaseOutcome::NotApplicable { .. } => "not_applicable",
             CaseOutcome::ExpectedFailure { .. } => "expected_failure",
             CaseOutcome::UnexpectedPass { .. } => "unexpected_pass",
         }
@@ -162,6 +171,8 @@ struct Shared<'a> {
     /// When the last case finished (closing connections afterwards is not part of the run's time).
     finished: Mutex<Option<Instant>>,
     claimed: Vec<Capability>,
+    /// What the implementation declared its API cannot express.
+    limits: Option<ivconform_protocol::Limits>,
     scanner: &'a Scanner,
     expectations: &'a Expectations,
     deadline: Option<Instant>,
@@ -259,6 +270,9 @@ pub fn run(
     if let Some(p) = hello.protocol.as_mut() {
         *p = clean(scanner, p);
     }
+    if let Some(note) = hello.limits.as_mut().and_then(|l| l.note.as_mut()) {
+        *note = clean(scanner, note);
+    }
     let startup = start.elapsed();
     let shared = Shared {
         cases,
@@ -269,6 +283,7 @@ pub fn run(
         restarts: AtomicUsize::new(0),
         finished: Mutex::new(None),
         claimed: hello.capabilities.clone(),
+        limits: hello.limits.clone(),
         scanner,
         expectations,
         deadline: options.run_timeout.map(|d| start + d),
@@ -400,6 +415,11 @@ fn run_one(connector: &dyn Connector, shared: &Shared<'_>, index: usize, w: &mut
             },
             Duration::ZERO,
         );
+    }
+    if let Some(limits) = &shared.limits {
+        if let Some(reason) = crate::suite::limits::not_applicable(case, limits) {
+            return (CaseOutcome::NotApplicable { declaration: limits.describe(), reason }, Duration::ZERO);
+        }
     }
     if shared.deadline.is_some_and(|d| Instant::now() >= d) {
         return (

@@ -24,6 +24,19 @@ pub struct RunArgs {
     /// The implementation under test.
     #[command(flatten)]
     pub iut: IutArgs,
+    /// Test a one-shot signer: run `sh -c CMD` once per sign case, the request's fields as one JSON object on
+    /// stdin, the 64-hex hash, error:CLASS or nothing on stdout, exit 0 (docs/PROTOCOL.md, "One-shot
+    /// signers"). Only sign cases run.
+    #[arg(long, value_name = "CMD", group = "iut", help_heading = "Implementation under test")]
+    pub sign_exec: Option<String>,
+    /// With --sign-exec: the signer takes the secret only as text, so cases whose secret is not UTF-8 (or holds
+    /// a NUL) are not applicable (as `"limits": {"secret": "text"}` in a hello).
+    #[arg(long, help_heading = "Implementation under test")]
+    pub declare_secret_text: bool,
+    /// With --sign-exec: the signer hashes only this identifier, user_id or email, the one the application
+    /// picks; cases expecting the other, or testing the choice between them, are not applicable.
+    #[arg(long, value_name = "FIELD", value_parser = ["user_id", "email"], help_heading = "Implementation under test")]
+    pub declare_identifier: Option<String>,
 
     /// Run a Project Wycheproof MAC test file (HMACSHA256, e.g. hmac_sha256_test.json) against the
     /// implementation's hmac capability, instead of the golden vectors; with no FILE, the bundled copy of
@@ -49,6 +62,12 @@ pub struct RunArgs {
     /// Leave out cases whose id matches this glob (repeatable).
     #[arg(long = "exclude", value_name = "GLOB", help_heading = "Selecting cases")]
     pub exclude: Vec<String>,
+    /// Leave out cases exercising this rule, e.g. S2 (repeatable).
+    #[arg(long = "exclude-rule", value_name = "RULE", help_heading = "Selecting cases")]
+    pub exclude_rules: Vec<String>,
+    /// Leave out cases with this flag, e.g. PRECEDENCE (repeatable).
+    #[arg(long = "exclude-flag", value_name = "FLAG", help_heading = "Selecting cases")]
+    pub exclude_flags: Vec<String>,
     /// Print the selected cases and exit without running anything.
     #[arg(long, help_heading = "Selecting cases")]
     pub list: bool,
@@ -125,6 +144,7 @@ pub fn run(args: RunArgs) -> CommandResult {
         Ok(s) => s,
         Err(e) => return usage(e),
     };
+    let selection = selection.excluding(&args.exclude_rules, &args.exclude_flags).map_err(Failure::usage)?;
     let (all, hashes) = match &args.wycheproof {
         Some(file) => match file
             .as_deref()
@@ -160,7 +180,7 @@ pub fn run(args: RunArgs) -> CommandResult {
 
     // Reach the implementation.
     let default_jobs = if args.iut.url.is_some() || args.iut.reference == Some(ReferenceMode::Http) { 4 } else { 1 };
-    let (connector, _reference_guard) = match connect_iut(&args.iut, timeout) {
+    let (connector, _reference_guard) = match connect_run_iut(&args, timeout) {
         Ok(iut) => (iut.connector, iut.guard),
         Err(failure) => return Err(failure),
     };
@@ -240,4 +260,26 @@ pub fn run(args: RunArgs) -> CommandResult {
         }
     }
     Ok(ExitCode::from(if report.conformant() { exit::CONFORMANT } else { exit::NONCONFORMANT }))
+}
+
+/// The implementation `run` tests: a one-shot signer (`--sign-exec`, with its `--declare-*` limits), else what
+/// `--reference/--cmd/--url/--lib` name.
+fn connect_run_iut(args: &RunArgs, timeout: Duration) -> Result<super::iut::Iut, Failure> {
+    let declared = args.declare_secret_text || args.declare_identifier.is_some();
+    let Some(command) = &args.sign_exec else {
+        if declared {
+            // A full adapter declares its limits in its hello (docs/PROTOCOL.md, "Declared limits").
+            return Err(Failure::usage(
+                "--declare-secret-text and --declare-identifier go with --sign-exec; an adapter declares its limits in its hello ('limits')",
+            ));
+        }
+        return connect_iut(&args.iut, timeout);
+    };
+    let limits = ivconform_protocol::Limits {
+        secret_text: args.declare_secret_text,
+        identifier: args.declare_identifier.as_deref().and_then(ivconform_protocol::IdentifierLimit::parse),
+        note: None,
+    };
+    let connector = ivconform_harness::transport::exec::ExecConnector::new(command, timeout, Some(limits));
+    Ok(super::iut::Iut { connector: Box::new(connector), guard: None })
 }

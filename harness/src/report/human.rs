@@ -17,7 +17,8 @@ pub enum Verbosity {
     Verbose,
 }
 
-fn counts_line(c: &Counts) -> String {
+fn counts_line(c: &Counts, declared: &str) -> String {
+    let not_applicable = format!("not applicable (declared: {declared})");
     let mut parts = vec![format!("{} passed", c.pass)];
     for (n, what) in [
         (c.either, "either way (J2's leeway window: accepted or refused, both conformant, not graded)"),
@@ -26,6 +27,7 @@ fn counts_line(c: &Counts) -> String {
         (c.crash, "crashed"),
         (c.timeout, "timed out"),
         (c.skipped, "skipped"),
+        (c.not_applicable, not_applicable.as_str()),
         (c.expected_failure, "expected failures"),
         (c.unexpected_pass, "unexpected passes"),
     ] {
@@ -34,6 +36,19 @@ fn counts_line(c: &Counts) -> String {
         }
     }
     parts.join(", ")
+}
+
+/// The declarations the not-applicable cases quote, once each (`secret text only; note: ...`).
+fn declared(report: &Report<'_>) -> String {
+    let mut seen: Vec<&str> = Vec::new();
+    for r in &report.run.results {
+        if let CaseOutcome::NotApplicable { declaration, .. } = &r.outcome {
+            if !seen.contains(&declaration.as_str()) {
+                seen.push(declaration);
+            }
+        }
+    }
+    seen.join(" / ")
 }
 
 /// Renders the report; `colour` turns ANSI styles on.
@@ -59,7 +74,7 @@ pub fn render(report: &Report<'_>, verbosity: Verbosity, colour: bool, timings: 
     let claimed: Vec<&str> = hello.capabilities.iter().map(|c| c.as_str()).collect();
     let _ = writeln!(out, "claims: {}", if claimed.is_empty() { "nothing".into() } else { claimed.join(", ") });
     let time = if timings { format!(" in {:.2} s", report.wall().as_secs_f64()) } else { String::new() };
-    let _ = writeln!(out, "{} cases: {}{time}", counts.total, counts_line(&counts));
+    let _ = writeln!(out, "{} cases: {}{time}", counts.total, counts_line(&counts, &declared(report)));
     // --fail-fast / --max-failures: say once why cases did not run.
     let stopped: Vec<&str> = report
         .run

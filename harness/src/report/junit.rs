@@ -50,6 +50,12 @@ pub fn render(report: &Report<'_>, timings: bool) -> String {
                     s.set_message(reason.clone());
                     s
                 }
+                CaseOutcome::NotApplicable { declaration, reason } => {
+                    let mut s = TestCaseStatus::skipped();
+                    s.set_message(format!("not applicable: declared {declaration} ({reason})"));
+                    s.set_type("not_applicable");
+                    s
+                }
                 CaseOutcome::ExpectedFailure { failure, reason } => {
                     let mut s = TestCaseStatus::skipped();
                     s.set_message(format!("expected failure ({}): {reason}", failure.kind()));

@@ -49,6 +49,8 @@ pub struct Counts {
     pub timeout: usize,
     /// Not run (capability not claimed).
     pub skipped: usize,
+    /// Not run: a declared limit of the implementation's API (never a pass).
+    pub not_applicable: usize,
     /// Known failures.
     pub expected_failure: usize,
     /// Known failures that passed.
@@ -67,6 +69,7 @@ impl Counts {
             CaseOutcome::Crash { .. } => self.crash += 1,
             CaseOutcome::Timeout { .. } => self.timeout += 1,
             CaseOutcome::Skipped { .. } => self.skipped += 1,
+            CaseOutcome::NotApplicable { .. } => self.not_applicable += 1,
             CaseOutcome::ExpectedFailure { .. } => self.expected_failure += 1,
             CaseOutcome::UnexpectedPass { .. } => self.unexpected_pass += 1,
         }
@@ -115,9 +118,13 @@ impl Report<'_> {
         self.problems().is_empty()
     }
 
-    /// How many cases ran (were sent to the implementation or failed trying): not skipped.
+    /// How many cases ran (were sent to the implementation or failed trying): not skipped, not applicable.
     pub fn executed(&self) -> usize {
-        self.run.results.iter().filter(|r| !matches!(r.outcome, CaseOutcome::Skipped { .. })).count()
+        self.run
+            .results
+            .iter()
+            .filter(|r| !matches!(r.outcome, CaseOutcome::Skipped { .. } | CaseOutcome::NotApplicable { .. }))
+            .count()
     }
 
     /// Why the run is not conformant, one line each; empty when it is. A run in which nothing was tested is
@@ -139,7 +146,7 @@ impl Report<'_> {
             out.push(format!("required but not claimed: {}", self.missing_required.join(", ")));
         }
         if self.executed() == 0 {
-            out.push("nothing was tested: every case was skipped".into());
+            out.push("nothing was tested: every case was skipped or not applicable".into());
         }
         out
     }

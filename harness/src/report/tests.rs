@@ -106,6 +106,7 @@ fn mixed_counts() -> Counts {
         crash: 1,
         timeout: 1,
         skipped: 3,
+        not_applicable: 0,
         expected_failure: 1,
         unexpected_pass: 1,
     }

@@ -131,9 +131,13 @@ fn grade_sign(
         ),
         (None, Some(e)) => format!("error {e}"),
         (Some(h), Some(e)) => format!("both user_hash {h} and error {e}"),
-        (None, None) => "neither user_hash nor error".into(),
+        (None, None) => "no hash produced (user_hash null, no error class)".into(),
     };
     match expected {
+        SignExpected::Error { error: want } if user_hash.is_none() && error.is_none() => {
+            // "No hash produced" is a refusal of unknown class: not a pass of any refusal case.
+            fail(format!("error {want}"), actual, format!("refused without a class; expected {want}"))
+        }
         SignExpected::Error { error: want } => {
             if error == Some(want.as_str()) && user_hash.is_none() {
                 return Grade::Pass;
@@ -150,6 +154,9 @@ fn grade_sign(
         SignExpected::Hash { identifier_source, identifier, message_hex, user_hash: want } => {
             let want_source = identifier_source.as_str();
             let expected = format!("user_hash {want} (identifier {want_source} {identifier:?}, bytes {message_hex})");
+            if error.is_none() && user_hash.is_none() {
+                return fail(expected, actual, format!("no hash produced, but this case has one: {}", case_hint(case)));
+            }
             if error.is_some() || user_hash.is_none() {
                 return fail(expected, actual, case_hint(case));
             }

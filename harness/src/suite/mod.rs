@@ -2,6 +2,7 @@
 
 pub mod expectations;
 pub mod grade;
+pub mod limits;
 pub mod plan;
 pub mod select;
 pub mod wycheproof;

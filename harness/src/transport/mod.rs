@@ -5,6 +5,7 @@
 //! or the wrong sequence number (protocol error), or answering too much (the read is capped at
 //! [`ivconform_protocol::MAX_RESPONSE_BYTES`]). Nothing an IUT does may take the harness down.
 
+pub mod exec;
 #[cfg(test)]
 pub mod fake;
 pub mod ffi;

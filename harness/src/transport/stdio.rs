@@ -156,7 +156,8 @@ impl Connector for StdioConnector {
     }
 }
 
-fn drain_stderr(mut pipe: impl Read, sink: &Mutex<Vec<u8>>) {
+/// Copies `pipe` into `sink` until EOF, keeping only the newest [`MAX_STDERR_BYTES`].
+pub(crate) fn drain_stderr(mut pipe: impl Read, sink: &Mutex<Vec<u8>>) {
     let mut buf = [0u8; 8192];
     while let Ok(n) = pipe.read(&mut buf) {
         if n == 0 {
