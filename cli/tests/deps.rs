@@ -321,12 +321,12 @@ fn every_tool_header_and_library_the_suite_uses_is_in_ci_deps() {
 
 #[test]
 fn the_deps_scan_catches_a_new_tool() {
-    // What the scan would report for a test that started using php: not covered by .ci/deps.txt.
+    // What the scan would report for a test that started using deno: not covered by .ci/deps.txt.
     let (commands, _) = deps();
-    assert!(!commands.contains_key("php") && !not_a_tool("php"));
+    assert!(!commands.contains_key("deno") && !not_a_tool("deno"));
     let re = Regex::new(r#""--cmd",\s*"([^"\s]+)"#).unwrap();
-    let caught = re.captures(r#"ivconform(&["run", "--cmd", "php adapter.php"])"#).unwrap();
-    assert_eq!(&caught[1], "php");
+    let caught = re.captures(r#"ivconform(&["run", "--cmd", "deno adapter.ts"])"#).unwrap();
+    assert_eq!(&caught[1], "deno");
 }
 
 #[test]

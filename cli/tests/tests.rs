@@ -17,6 +17,7 @@ mod fuzz;
 mod hostile;
 mod install;
 mod jwt_libs;
+mod kits;
 mod props;
 mod reports;
 mod servers;

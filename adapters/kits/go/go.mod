@@ -1,0 +1,3 @@
+module ivconform/kit
+
+go 1.19
