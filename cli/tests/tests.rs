@@ -13,6 +13,7 @@ mod deps;
 mod diagnose;
 mod ffi;
 mod ffi_transport;
+mod field;
 mod fuzz;
 mod hostile;
 mod install;

@@ -25,7 +25,17 @@ import os
 import socket
 import sys
 
-__all__ = ["serve", "handle"]
+__all__ = ["serve", "handle", "ABSENT"]
+
+
+class _Absent:
+    """What `sign` gets for a key the request did not send, with serve(absent=ABSENT) (default: None)."""
+
+    def __repr__(self) -> str:
+        return "ABSENT"
+
+
+ABSENT = _Absent()
 
 MAX_REQUEST_BYTES = 16 * 1024 * 1024  # requests carry up to a few MiB (the 1 MiB payload case, in hex)
 
@@ -54,7 +64,8 @@ def _answer(request: dict, options: dict) -> dict:
     if kind == "sign" and sign is not None:
         secret = bytes.fromhex(request["secret_hex"])
         try:
-            result = sign(secret, request.get("user_id"), request.get("email"))
+            absent = options.get("absent")
+            result = sign(secret, request.get("user_id", absent), request.get("email", absent))
         except Exception as e:  # a crash of the signer is its answer, not the kit's
             return {"type": "error", "message": _describe(e, secret)}
         if result is None:
@@ -148,16 +159,17 @@ def _serve_http(address: str, options: dict) -> None:
 
 
 def serve(sign=None, verify=None, *, name: str = "ivconform-kit", version: str = "0", language: str = "python",
-          limits: dict | None = None, argv: list[str] | None = None) -> None:
+          limits: dict | None = None, absent=None, argv: list[str] | None = None) -> None:
     """Run the protocol loop with these callbacks: over stdio, or over HTTP when argv has `--http HOST:PORT`.
 
     `limits` is declared in `hello` (docs/PROTOCOL.md): {"secret": "text"} when the API takes the secret only as
     text, {"identifier": "user_id"} (or "email") when it hashes one identifier the application chooses, and
-    an optional "note" quoted in reports. Over HTTP the callbacks run on several threads at once."""
+    an optional "note" quoted in reports. `absent` is what `sign` gets for a key not sent (None, like null;
+    pass ABSENT to tell the two apart). Over HTTP the callbacks run on several threads at once."""
     if sign is None and verify is None:
         raise ValueError("serve needs sign=, verify= or both")
     options = {"sign": sign, "verify": verify, "name": name, "version": version, "language": language,
-               "limits": limits}
+               "limits": limits, "absent": absent}
     args = list(sys.argv[1:] if argv is None else argv)
     if args[:1] == ["--http"] and len(args) == 2:
         _serve_http(args[1], options)
