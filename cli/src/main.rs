@@ -13,14 +13,22 @@
 mod cli;
 mod command;
 mod exit;
+mod progress;
 mod value;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 use cli::Command;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let cli = cli::Cli::parse();
+    // clap's own help and errors take the --color given (read before parsing), the reports take `cli.color`.
+    let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let matches = cli::Cli::command().color(cli::clap_color(&argv)).get_matches_from(argv);
+    let cli = match cli::Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
+    cli::set_color(cli.color);
     // Children run in process groups of their own; a signal to ivconform kills them all before it exits.
     if let Err(e) = ivconform_harness::process::install_signal_cleanup() {
         eprintln!("ivconform: cannot watch for signals ({e}); an interrupted run may leave processes behind");
@@ -36,6 +44,8 @@ fn main() -> ExitCode {
         Command::TimingControl(args) => ("timing-control", command::timing::control(args)),
         Command::Bench(args) => ("bench", command::bench::bench(args)),
         Command::Vectors(args) => ("vectors", command::vectors::vectors(args)),
+        Command::Completions(args) => ("completions", command::shell::completions(args)),
+        Command::Man(args) => ("man", command::shell::man(args)),
         Command::FfiBench(args) => ("ffi-bench", Ok(ivconform_perf::bench::ffi_child::child(&args))),
         Command::FfiHost { lib } => (
             "ffi-host",

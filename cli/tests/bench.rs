@@ -154,7 +154,8 @@ fn the_plot_is_an_svg_that_parses_as_xml() {
     assert_eq!(root.tag_name().namespace(), Some("http://www.w3.org/2000/svg"));
     let bars = root.descendants().filter(|n| n.has_tag_name("rect")).count();
     assert!(bars > 5, "expected histogram bars, found {bars} rects");
-    let texts: Vec<&str> = root.descendants().filter(|n| n.has_tag_name("text")).filter_map(|n| n.text()).collect();
+    let texts: Vec<&str> =
+        root.descendants().filter(|n| n.has_tag_name("text")).filter_map(|n| n.text()).map(str::trim).collect();
     for needle in ["sign", "verify"] {
         assert!(texts.iter().any(|t| t.starts_with(needle)), "no {needle} panel in {texts:?}");
     }
@@ -168,4 +169,45 @@ fn usage_errors_exit_2() {
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     let out = ivconform(&["bench", "--duration", "1"]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+}
+
+#[test]
+fn rounds_are_interleaved_and_the_ratio_and_the_change_have_intervals() {
+    let base = temp("rounds-baseline.json");
+    let common = ["--reference", "inproc", "--op", "sign", "--duration", "0.6", "--warmup", "0.05", "--rounds", "6"];
+    let mut args = vec!["bench", "--quiet"];
+    args.extend_from_slice(&common);
+    args.extend_from_slice(&["--save-baseline", base.to_str().unwrap()]);
+    let out = ivconform(&args);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let saved: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&base).unwrap()).unwrap();
+    assert_eq!(saved["rounds"], 6, "{saved}");
+    let op = &saved["ops"][0];
+    let rounds = op["rounds"].as_array().unwrap();
+    assert_eq!(rounds.len(), 6, "{op}");
+    // The median ratio, recomputed here from the rounds, and an interval around it.
+    let mut ratios: Vec<f64> = rounds
+        .iter()
+        .map(|r| r["iut_ops_per_sec"].as_f64().unwrap() / r["reference_ops_per_sec"].as_f64().unwrap())
+        .collect();
+    ratios.sort_by(f64::total_cmp);
+    let median = (ratios[2] + ratios[3]) / 2.0;
+    let ratio = op["ratio_to_reference"].as_f64().unwrap();
+    assert!((ratio - median).abs() < 1e-9 * median.max(1.0), "{ratio} vs the rounds' median {median}");
+    let (lo, hi) = (op["ratio_interval"]["low"].as_f64().unwrap(), op["ratio_interval"]["high"].as_f64().unwrap());
+    assert!(lo <= ratio && ratio <= hi && lo >= ratios[0] && hi <= ratios[5], "[{lo}, {hi}] around {ratio}: {ratios:?}");
+    assert_eq!(op["ratio_interval"]["resamples"], 2000);
+
+    // Against that baseline: the change is reported with its interval, and a regression needs all of it.
+    let mut args = vec!["bench", "--quiet", "--json", "-"];
+    args.extend_from_slice(&common);
+    args.extend_from_slice(&["--baseline", base.to_str().unwrap(), "--max-regression", "50"]);
+    let out = ivconform(&args);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+    let c = &json["baseline"]["comparisons"][0];
+    let [lo, hi] = [c["change_interval_pct"][0].as_f64().unwrap(), c["change_interval_pct"][1].as_f64().unwrap()];
+    assert!(lo <= hi, "{c}");
+    assert_eq!(c["regressed"].as_bool(), Some(hi < -50.0), "{c}");
+    assert_eq!(out.status.code(), Some(if hi < -50.0 { 1 } else { 0 }), "{}", text(&out));
+    let _ = std::fs::remove_file(&base);
 }

@@ -22,4 +22,5 @@ mod kits;
 mod props;
 mod reports;
 mod servers;
+mod style;
 mod timing;

@@ -8,6 +8,7 @@
 #![deny(unsafe_code)]
 
 pub mod bench;
+pub mod plot;
 // The timing suite calls raw C entry points and reads the time-stamp counter (SAFETY notes at each site).
 #[allow(unsafe_code)]
 pub mod timing;

@@ -6,12 +6,11 @@ use crate::exit::{self, usage, CommandResult, Failure};
 use ivconform_perf::bench::drive::{over_connector, Limit};
 use ivconform_perf::bench::ffi_child::over_ffi;
 use ivconform_perf::bench::pipeline::{over_stdio, Launch};
-use ivconform_perf::bench::svg::{self, short_ns, Panel, Series};
 use ivconform_perf::bench::workload::Op;
 use ivconform_perf::bench::{baseline, BenchReport, OpReport, Stats, FORMAT};
+use ivconform_perf::plot::{self, short_ns, BenchPanel, Side};
 
 use clap::Args;
-use ivconform_harness::transport::http::HttpConnector;
 use ivconform_harness::transport::stdio::StdioConnector;
 use ivconform_harness::transport::Connector;
 use std::path::PathBuf;
@@ -29,18 +28,24 @@ pub struct BenchArgs {
     /// Operation to measure (repeatable): sign, verify [default: both].
     #[arg(long = "op", value_enum, value_name = "OP", help_heading = "Measuring")]
     pub ops: Vec<Op>,
-    /// Seconds to measure each operation (for the IUT and again for the calibration).
+    /// Seconds to measure each operation (for the IUT and again for the calibration), split over --rounds.
     #[arg(long, value_name = "SECS", default_value = "3", value_parser = crate::value::seconds, help_heading = "Measuring")]
     pub duration: Duration,
-    /// Measure exactly this many calls per operation instead of a time.
-    #[arg(long, value_name = "N", help_heading = "Measuring")]
+    /// Interleaved rounds per operation: each round measures the reference and the IUT for a slice of
+    /// --duration (or --cases), alternating which goes first; the ratio is the rounds' median, with a
+    /// bootstrap interval.
+    #[arg(long, value_name = "N", default_value_t = 10, help_heading = "Measuring")]
+    pub rounds: usize,
+    /// Measure exactly this many calls per operation (over all rounds) instead of a time. The old name
+    /// --count still works.
+    #[arg(long = "cases", alias = "count", value_name = "N", help_heading = "Measuring")]
     pub count: Option<u64>,
-    /// Unrecorded warm-up before each measurement, in seconds.
+    /// Unrecorded warm-up before each side's first round, in seconds (a quarter of it before later rounds).
     #[arg(long, value_name = "SECS", default_value = "0.5", value_parser = crate::value::seconds_or_zero, help_heading = "Measuring")]
     pub warmup: Duration,
     /// Parallel connections: threads for stdio, HTTP and in-process (a child process each for stdio), child
-    /// processes for FFI [default: 4 for HTTP, 1 otherwise].
-    #[arg(long, value_name = "N", help_heading = "Measuring")]
+    /// processes for FFI [default: 4 for HTTP, 1 otherwise]. The old name --connections still works.
+    #[arg(long = "jobs", alias = "connections", value_name = "N", help_heading = "Measuring")]
     pub connections: Option<usize>,
     /// stdio only: requests in flight per connection (written in bursts, answered in order), to measure an
     /// implementation's throughput rather than its round-trip time; 1 sends one request at a time.
@@ -60,15 +65,20 @@ pub struct BenchArgs {
     #[arg(long, value_name = "FILE", help_heading = "Reports and baselines")]
     pub save_baseline: Option<PathBuf>,
     /// Compare with a saved baseline; exit 1 when an operation's throughput (as a ratio to the reference
-    /// measured in the same invocation) fell by more than --max-regression percent.
+    /// measured in the same invocation) fell by more than --max-regression percent: when the whole 95 %
+    /// bootstrap interval of the change is below -PCT, not just its middle.
     #[arg(long, value_name = "FILE", help_heading = "Reports and baselines")]
     pub baseline: Option<PathBuf>,
     /// Largest allowed slowdown against the baseline, in percent.
     #[arg(long, value_name = "PCT", default_value_t = 10.0, help_heading = "Reports and baselines")]
     pub max_regression: f64,
-    /// Draw the latency histograms (IUT and reference, per operation) to this SVG file.
+    /// Draw the latency distributions (IUT and reference, per operation, with their percentiles) to this SVG
+    /// file.
     #[arg(long, value_name = "FILE", help_heading = "Reports and baselines")]
     pub plot: Option<PathBuf>,
+    /// No progress display on stderr (the report is unchanged).
+    #[arg(short, long, help_heading = "Reports and baselines")]
+    pub quiet: bool,
 }
 
 /// Where calls go: a connector (stdio, HTTP, in-process) or a library driven in children.
@@ -142,9 +152,10 @@ fn human(report: &BenchReport) -> String {
         None => format!("{:.1} s", report.limit.seconds),
     };
     s.push_str(&format!(
-        "ivconform bench: {}\n  {} connection(s), {limit} per run after {:.1} s warm-up{}\n\n",
+        "ivconform bench: {}\n  {} connection(s), {limit} per side in {} interleaved round(s), {:.1} s warm-up{}\n\n",
         report.iut,
         report.connections,
+        report.rounds,
         report.limit.warmup,
         report.calibration.as_ref().map_or(String::new(), |c| format!("; calibration: {c}"))
     ));
@@ -169,11 +180,13 @@ fn human(report: &BenchReport) -> String {
             ));
         }
         if let Some(r) = o.ratio_to_reference {
+            let interval = o.ratio_interval.map(|i| format!(" [{:.3}, {:.3}]", i.low, i.high)).unwrap_or_default();
             s.push_str(&format!(
-                "{:<7} {:<10} {:>12.3}   (IUT throughput / reference throughput)\n",
+                "{:<7} {:<10} {:>12.3}{interval}   (IUT / reference throughput: median of {} rounds, 95 % interval)\n",
                 o.op.as_str(),
                 "ratio",
-                r
+                r,
+                o.rounds.len()
             ));
         }
         if let Some(e) = &o.iut.first_error {
@@ -186,8 +199,9 @@ fn human(report: &BenchReport) -> String {
     if let Some(v) = &report.baseline {
         s.push_str(&format!("\nbaseline {} (max regression {:.1}%):\n", v.file, v.max_regression_pct));
         for c in &v.comparisons {
+            let interval = c.change_interval_pct.map(|[lo, hi]| format!(" [{lo:+.1}%, {hi:+.1}%]")).unwrap_or_default();
             s.push_str(&format!(
-                "  {:<7} {:<19} {:>12.4} -> {:>12.4}  {:>+7.1}%  {}\n",
+                "  {:<7} {:<19} {:>12.4} -> {:>12.4}  {:>+7.1}%{interval}  {}\n",
                 c.op.as_str(),
                 c.metric,
                 c.baseline,
@@ -209,9 +223,18 @@ pub fn bench(args: BenchArgs) -> CommandResult {
     if !(args.max_regression.is_finite() && args.max_regression >= 0.0) {
         return usage(format!("--max-regression must be a percentage of zero or more, not {}", args.max_regression));
     }
-    if args.count == Some(0) || args.connections == Some(0) || args.pipeline == 0 {
-        return usage("--count, --connections and --pipeline must be at least 1");
+    if args.count == Some(0) || args.connections == Some(0) || args.pipeline == 0 || args.rounds == 0 {
+        return usage("--cases, --jobs, --pipeline and --rounds must be at least 1");
     }
+    if args.rounds > 1000 {
+        return usage("--rounds must be at most 1000");
+    }
+    super::iut::check_wait(&args.iut)?;
+    crate::cli::check_outputs(&[
+        ("--json", args.json.as_deref()),
+        ("--save-baseline", args.save_baseline.as_deref()),
+        ("--plot", args.plot.as_deref()),
+    ])?;
     let stdio = args.iut.cmd.is_some() || args.iut.reference == Some(ReferenceMode::Stdio);
     if args.pipeline > 1 && !stdio {
         return usage("--pipeline applies to stdio implementations (--cmd, --reference stdio); use --connections for HTTP and FFI");
@@ -239,10 +262,8 @@ pub fn bench(args: BenchArgs) -> CommandResult {
         };
         (Ok(target), ReferenceMode::Stdio, 1)
     } else if let Some(url) = &args.iut.url {
-        match HttpConnector::new(url, timeout) {
-            Ok(c) => (Ok(BenchTarget::Connector { connector: Box::new(c), _guard: None }), ReferenceMode::Http, 4),
-            Err(e) => return usage(e),
-        }
+        let c = super::iut::http_connector(&args.iut, url, timeout)?;
+        (Ok(BenchTarget::Connector { connector: Box::new(c), _guard: None }), ReferenceMode::Http, 4)
     } else if let Some(lib) = &args.iut.lib {
         if !lib.is_file() {
             return usage(format!("--lib {}: no such file", lib.display()));
@@ -278,6 +299,8 @@ pub fn bench(args: BenchArgs) -> CommandResult {
     } else {
         Op::ALL.into_iter().filter(|o| args.ops.contains(o)).collect()
     };
+    // Fewer calls than rounds: one call per round.
+    let rounds = args.rounds.min(args.count.map_or(usize::MAX, |n| n as usize)).max(1);
 
     let mut report = BenchReport {
         format: FORMAT.into(),
@@ -285,30 +308,54 @@ pub fn bench(args: BenchArgs) -> CommandResult {
         calibration: calibration.as_ref().map(BenchTarget::describe),
         connections,
         limit,
+        rounds,
         ops: Vec::new(),
         baseline: None,
     };
+    let sides = if calibration.is_some() { 2 } else { 1 };
+    let slices = (ops.len() * rounds * sides) as u64;
+    let bar = crate::progress::Progress::new("bench", Some(slices), "slices", args.quiet);
     for op in ops {
-        // The reference first, then the IUT, back to back, so both see the same machine.
-        let reference = match &calibration {
-            Some(c) => match c.measure(op, &limit, connections) {
-                Ok(s) => Some(s),
-                Err(e) => {
-                    return Err(Failure::unreachable(format!("the calibration reference could not be reached: {e}")));
+        // Interleaved rounds (see ivconform_perf::bench): the reference and the IUT each measure a slice, the
+        // side that goes first alternating, so both see the same machine over the same stretch of time.
+        let (mut mine, mut theirs) = (Vec::with_capacity(rounds), Vec::with_capacity(rounds));
+        for round in 0..rounds {
+            let slice = Limit {
+                seconds: limit.seconds / rounds as f64,
+                count: limit.count.map(|n| n / rounds as u64 + u64::from((round as u64) < n % rounds as u64)),
+                warmup: if round == 0 { limit.warmup } else { limit.warmup / 4.0 },
+            };
+            bar.set_message(format!("{}: round {}/{rounds}", op.as_str(), round + 1));
+            let reference_first = round % 2 == 0;
+            for side in 0..2 {
+                let is_reference = (side == 0) == reference_first;
+                if is_reference {
+                    let Some(c) = &calibration else { continue };
+                    match c.measure(op, &slice, connections) {
+                        Ok(s) => theirs.push(s),
+                        Err(e) => {
+                            return Err(Failure::unreachable(format!(
+                                "the calibration reference could not be reached: {e}"
+                            )));
+                        }
+                    }
+                } else {
+                    match iut.measure(op, &slice, connections) {
+                        Ok(s) => mine.push(s),
+                        Err(e) => {
+                            return Err(Failure::unreachable(format!(
+                                "the implementation could not be started or reached: {e}"
+                            )));
+                        }
+                    }
                 }
-            },
-            None => None,
-        };
-        let stats = match iut.measure(op, &limit, connections) {
-            Ok(s) => s,
-            Err(e) => {
-                return Err(Failure::unreachable(format!("the implementation could not be started or reached: {e}")));
+                bar.inc(1);
             }
-        };
-        let ratio_to_reference =
-            reference.as_ref().filter(|r| r.ops_per_sec > 0.0).map(|r| stats.ops_per_sec / r.ops_per_sec);
-        report.ops.push(OpReport { op, iut: stats, reference, ratio_to_reference });
+        }
+        let reference = calibration.as_ref().map(|_| theirs.as_slice());
+        report.ops.push(OpReport::from_rounds(op, &mine, reference));
     }
+    bar.finish();
     if let (Some(path), Some(b)) = (&args.baseline, &baseline_report) {
         report.baseline = Some(baseline::compare(path, b, &report, args.max_regression));
     }
@@ -329,34 +376,34 @@ pub fn bench(args: BenchArgs) -> CommandResult {
         }
     }
     if let Some(path) = &args.plot {
-        let panels: Vec<Panel<'_>> = report
+        let panels: Vec<BenchPanel<'_>> = report
             .ops
             .iter()
             .map(|o| {
-                let mut series =
-                    vec![Series { label: format!("IUT: {}", report.iut), latency: &o.iut.histogram, color: "#1f77b4" }];
+                let mut sides = vec![Side {
+                    label: format!("IUT: {}", report.iut),
+                    latency: &o.iut.histogram,
+                    ops_per_sec: o.iut.ops_per_sec,
+                }];
                 if let Some(r) = &o.reference {
-                    series.push(Series {
+                    sides.push(Side {
                         label: "reference (calibration)".into(),
                         latency: &r.histogram,
-                        color: "#ff7f0e",
+                        ops_per_sec: r.ops_per_sec,
                     });
                 }
-                Panel {
-                    title: format!(
-                        "{}: {:.0} calls/s, p50 {}, p90 {}, p99 {}, max {}",
-                        o.op.as_str(),
-                        o.iut.ops_per_sec,
-                        ns(o.iut.latency_ns.p50),
-                        ns(o.iut.latency_ns.p90),
-                        ns(o.iut.latency_ns.p99),
-                        ns(o.iut.latency_ns.max)
-                    ),
-                    series,
-                }
+                let ratio = match (o.ratio_to_reference, o.ratio_interval) {
+                    (Some(r), Some(i)) => format!(", {r:.3} × the reference [{:.3}, {:.3}]", i.low, i.high),
+                    (Some(r), None) => format!(", {r:.3} × the reference"),
+                    _ => String::new(),
+                };
+                BenchPanel { title: format!("{}: {:.0} calls/s{ratio}", o.op.as_str(), o.iut.ops_per_sec), sides }
             })
             .collect();
-        let text = svg::render(&format!("ivconform bench: {}", report.iut), &panels);
+        let text = match plot::bench_svg(&format!("ivconform bench: {}", report.iut), &panels) {
+            Ok(t) => t,
+            Err(e) => return usage(e),
+        };
         if let Err(e) = std::fs::write(path, text) {
             return usage(format!("cannot write {}: {e}", path.display()));
         }

@@ -61,6 +61,69 @@ pub struct IutArgs {
     /// Load this shared library (include/ivconform.h) in a disposable child process.
     #[arg(long, value_name = "PATH", group = "iut", help_heading = "Implementation under test")]
     pub lib: Option<PathBuf>,
+    /// With --url: wait up to SECS for the server to come up (retrying the connection and hello every
+    /// 0.2 s), for a server started just before ivconform.
+    #[arg(long, value_name = "SECS", value_parser = crate::value::seconds, help_heading = "Implementation under test")]
+    pub wait: Option<Duration>,
+}
+
+/// `--url URL --wait SECS`: retries connecting and saying hello until the server answers (any answer: a
+/// server that answers wrongly is up, and the command reports what it says) or `wait` has passed.
+pub fn wait_for_server(connector: &dyn Connector, url: &str, wait: Duration) -> Result<(), Failure> {
+    use ivconform_harness::transport::CallError;
+    let started = std::time::Instant::now();
+    let hello = ivconform_protocol::Request::Hello {
+        seq: 0,
+        protocol: ivconform_protocol::PROTOCOL.into(),
+        suite_version: ivconform_vectors::SUITE_VERSION.into(),
+    };
+    let mut said = false;
+    loop {
+        let error = match connector.connect() {
+            Ok(mut t) => {
+                let answer = t.call(&hello);
+                t.close();
+                match answer {
+                    Err(e @ (CallError::Unreachable(_) | CallError::Crash(_))) => e,
+                    _ => {
+                        if said {
+                            eprintln!("ivconform: {url} is up after {:.1} s", started.elapsed().as_secs_f64());
+                        }
+                        return Ok(());
+                    }
+                }
+            }
+            Err(e) => e,
+        };
+        if started.elapsed() >= wait {
+            return Err(Failure::unreachable(format!(
+                "--url {url}: not up after --wait {} s (last attempt: {error})",
+                wait.as_secs_f64()
+            )));
+        }
+        if !said {
+            eprintln!("ivconform: waiting up to {} s for {url} ({error})", wait.as_secs_f64());
+            said = true;
+        }
+        std::thread::sleep(Duration::from_millis(200).min(wait.saturating_sub(started.elapsed())));
+    }
+}
+
+/// `--wait` is for `--url` only.
+pub fn check_wait(iut: &IutArgs) -> Result<(), Failure> {
+    if iut.wait.is_some() && iut.url.is_none() {
+        return Err(Failure::usage("--wait waits for a server: it needs --url URL"));
+    }
+    Ok(())
+}
+
+/// The HTTP connector for `--url`, after `--wait` when given.
+pub fn http_connector(iut: &IutArgs, url: &str, timeout: Duration) -> Result<HttpConnector, Failure> {
+    let connector = HttpConnector::new(url, timeout).map_err(Failure::usage)?;
+    if let Some(wait) = iut.wait {
+        wait_for_server(&connector, url, wait)?;
+    }
+    Ok(connector)
 }
 
 /// A connector for the IUT the flags name, and whatever must outlive it (a reference server child).
@@ -73,11 +136,12 @@ pub struct Iut {
 
 /// Builds the IUT's connector from `--reference/--cmd/--url/--lib`; or why it cannot be reached.
 pub fn connect_iut(iut: &IutArgs, timeout: Duration) -> Result<Iut, Failure> {
+    check_wait(iut)?;
     let plain = |connector: Box<dyn Connector>| Ok(Iut { connector, guard: None });
     if let Some(cmd) = &iut.cmd {
         plain(Box::new(StdioConnector::shell(cmd, timeout)))
     } else if let Some(url) = &iut.url {
-        HttpConnector::new(url, timeout).map_err(Failure::usage).and_then(|c| plain(Box::new(c)))
+        http_connector(iut, url, timeout).and_then(|c| plain(Box::new(c)))
     } else if let Some(lib) = &iut.lib {
         if !lib.is_file() {
             return Err(Failure::usage(format!("--lib {}: no such file", lib.display())));

@@ -7,5 +7,6 @@ pub mod iut;
 pub mod props;
 pub mod run;
 pub mod serve;
+pub mod shell;
 pub mod timing;
 pub mod vectors;

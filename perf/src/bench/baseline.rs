@@ -3,6 +3,11 @@
 //! The figure compared is each operation's throughput *ratio to the reference* measured over the same
 //! transport in the same invocation, so a uniformly slower or busier machine (a CI runner) does not read as
 //! a regression; only when either run has no calibration is absolute throughput compared (and said so).
+//!
+//! The change is judged with its uncertainty: both runs' interleaved rounds are resampled
+//! ([`super::bootstrap::ratio_of_medians_interval`]) and an operation regressed only when the *whole* 95 %
+//! interval of the change is below `-max_regression` percent. A baseline saved before rounds existed has one
+//! figure; then only this run's rounds are resampled.
 
 use super::workload::Op;
 use super::{BenchReport, FORMAT};
@@ -20,8 +25,11 @@ pub struct Comparison {
     pub baseline: f64,
     /// This run's figure.
     pub current: f64,
-    /// Change in percent (negative: slower).
+    /// Change in percent (negative: slower), medians against medians.
     pub change_pct: f64,
+    /// The 95 % bootstrap interval of the change, in percent (`[low, high]`), when rounds allow one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub change_interval_pct: Option<[f64; 2]>,
     /// Slower by more than the allowed regression.
     pub regressed: bool,
 }
@@ -93,13 +101,24 @@ pub fn compare(
             }
         };
         let change_pct = if base > 0.0 { (cur / base - 1.0) * 100.0 } else { 0.0 };
-        let regressed = (base > 0.0 && change_pct < -max_regression_pct) || (now.iut.ok == 0 && then.iut.ok > 0);
+        let (cur_rounds, base_rounds) = (now.round_values(metric), then.round_values(metric));
+        let base_rounds = if base_rounds.is_empty() { vec![base] } else { base_rounds };
+        let interval = if cur_rounds.is_empty() {
+            None
+        } else {
+            super::bootstrap::ratio_of_medians_interval(&cur_rounds, &base_rounds)
+                .map(|i| [(i.low - 1.0) * 100.0, (i.high - 1.0) * 100.0])
+        };
+        // Past the threshold only when the whole interval is (the point estimate when there is none).
+        let upper = interval.map_or(change_pct, |[_, high]| high);
+        let regressed = (base > 0.0 && upper < -max_regression_pct) || (now.iut.ok == 0 && then.iut.ok > 0);
         comparisons.push(Comparison {
             op: now.op,
             metric: metric.into(),
             baseline: base,
             current: cur,
             change_pct,
+            change_interval_pct: interval,
             regressed,
         });
     }
