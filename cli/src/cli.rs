@@ -161,6 +161,24 @@ pub enum Command {
     ///   ivconform bench --url http://127.0.0.1:8080/ --jobs 8 --json -
     #[command(verbatim_doc_comment)]
     Bench(crate::command::bench::BenchArgs),
+    /// Render saved runs as one self-contained HTML file; several runs compare the implementations.
+    ///
+    /// Examples:
+    ///   ivconform report run.json --html report.html
+    ///   ivconform report python.json node.json c.json --html matrix.html
+    #[command(verbatim_doc_comment)]
+    Report(crate::command::report::ReportArgs),
+    /// The human report of a saved run (`run --json FILE`); exit 0 if it was conformant, 1 if not.
+    Summary(crate::command::report::SummaryArgs),
+    /// Compare two saved runs: new failures, fixes, changed outcomes, added and removed cases.
+    ///
+    /// Exit codes: 0 no regression, 1 a regression (a new failure or security finding, or the verdict went
+    /// from conformant to nonconformant), 2 a file that is missing or not a run report.
+    ///
+    /// Examples:
+    ///   ivconform diff main.json branch.json
+    #[command(verbatim_doc_comment)]
+    Diff(crate::command::report::DiffArgs),
     /// The golden vectors bundled into this binary: `vectors export DIR` writes them out (with their schemas).
     Vectors(crate::command::vectors::VectorsArgs),
     /// Print a shell completion script for bash, zsh, fish, elvish or powershell.

@@ -31,6 +31,12 @@ pub enum CaseOutcome {
         actual: String,
         /// The likely mistake.
         hint: String,
+        /// The rule the grader says the answer broke (reports tally the failure under it).
+        #[serde(skip)]
+        rule: Option<ivconform_core::Rule>,
+        /// The answer as a structured value (`{"kind":"hash","value":...}`), sanitised, for the JSON report.
+        #[serde(skip)]
+        answer: Option<serde_json::Value>,
     },
     /// Protocol violation: garbage, wrong shape or seq, an answer over the size cap.
     Error {
@@ -155,7 +161,15 @@ pub struct RunResult {
     pub restarts: usize,
     /// Time to start the first connection and shake hands (part of `wall`).
     pub startup: Duration,
+    /// When the run started (wall clock), for reports.
+    pub started_at: std::time::SystemTime,
+    /// The last lines the implementation wrote to stderr (sanitised, secrets redacted, at most
+    /// [`STDERR_TAIL`] bytes), for reports.
+    pub stderr_tail: String,
 }
+
+/// How much of the implementation's stderr a run keeps for reports (its tail).
+pub const STDERR_TAIL: usize = 4096;
 
 /// Why a run could not start: the IUT could not be started or reached, or its `hello` was unusable.
 #[derive(Debug, Clone)]
@@ -183,6 +197,16 @@ struct Shared<'a> {
     returned: Mutex<Vec<String>>,
     /// Values the selected cases' requests send: not a leak on stderr either.
     sent: SentValues,
+    /// The tail of everything the implementation wrote to stderr (for reports).
+    stderr_log: Mutex<Vec<u8>>,
+}
+
+/// Keeps the last [`STDERR_TAIL`] bytes the implementation wrote to stderr.
+fn keep_stderr(shared: &Shared<'_>, text: &str) {
+    let mut log = shared.stderr_log.lock().unwrap_or_else(|e| e.into_inner());
+    log.extend_from_slice(text.as_bytes());
+    let excess = log.len().saturating_sub(STDERR_TAIL);
+    log.drain(..excess);
 }
 
 /// What one worker remembers about its connection.
@@ -209,9 +233,13 @@ fn clean(scanner: &Scanner, text: &str) -> String {
 fn clean_outcome(scanner: &Scanner, outcome: CaseOutcome) -> CaseOutcome {
     let c = |t: String| clean(scanner, &t);
     match outcome {
-        CaseOutcome::Fail { expected, actual, hint } => {
-            CaseOutcome::Fail { expected, actual: c(actual), hint: c(hint) }
-        }
+        CaseOutcome::Fail { expected, actual, hint, rule, answer } => CaseOutcome::Fail {
+            expected,
+            actual: c(actual),
+            hint: c(hint),
+            rule,
+            answer: answer.map(|a| crate::report::values::map_strings(a, &c)),
+        },
         CaseOutcome::Error { reason } => CaseOutcome::Error { reason: c(reason) },
         CaseOutcome::Crash { reason } => CaseOutcome::Crash { reason: c(reason) },
         CaseOutcome::Timeout { reason } => CaseOutcome::Timeout { reason: c(reason) },
@@ -261,6 +289,7 @@ pub fn run(
     options: &RunOptions,
 ) -> Result<RunResult, StartError> {
     let start = Instant::now();
+    let started_at = std::time::SystemTime::now();
     let seq = AtomicU64::new(1);
     let (first, mut hello) = open(connector, &seq)
         .map_err(|e| StartError(format!("{}: {}", connector.describe(), clean(scanner, &e.to_string()))))?;
@@ -291,6 +320,7 @@ pub fn run(
         bad: AtomicUsize::new(0),
         returned: Mutex::new(Vec::new()),
         sent: SentValues::of(cases),
+        stderr_log: Mutex::new(Vec::new()),
     };
     let jobs = options.jobs.max(1).min(cases.len().max(1));
     std::thread::scope(|scope| {
@@ -312,6 +342,8 @@ pub fn run(
     let mut findings = shared.findings.into_inner().unwrap_or_else(|e| e.into_inner());
     findings.sort();
     findings.dedup();
+    let log = shared.stderr_log.into_inner().unwrap_or_else(|e| e.into_inner());
+    let stderr_tail = clean_lines(scanner, &String::from_utf8_lossy(&log));
     Ok(RunResult {
         hello,
         results,
@@ -319,6 +351,8 @@ pub fn run(
         wall: finished.duration_since(start),
         restarts: shared.restarts.load(Ordering::SeqCst),
         startup,
+        started_at,
+        stderr_tail,
     })
 }
 
@@ -365,6 +399,7 @@ fn after_call(shared: &Shared<'_>, w: &mut Worker, t: &mut dyn Transport, curren
     let mut current_extra: Option<String> = None;
     let stderr = t.take_stderr();
     if !stderr.is_empty() {
+        keep_stderr(shared, &stderr);
         let mut chunk = std::mem::take(&mut w.stderr_tail);
         chunk.extend_from_slice(stderr.as_bytes());
         let returned = shared.returned.lock().unwrap_or_else(|e| e.into_inner()).clone();
@@ -495,7 +530,13 @@ fn run_one(connector: &dyn Connector, shared: &Shared<'_>, index: usize, w: &mut
             match grade(case, &exchange.response) {
                 Grade::Pass => CaseOutcome::Pass,
                 Grade::Either { actual } => CaseOutcome::Either { actual },
-                Grade::Fail { expected, actual, hint } => CaseOutcome::Fail { expected, actual, hint },
+                Grade::Fail { expected, actual, hint, rule } => CaseOutcome::Fail {
+                    expected,
+                    actual,
+                    hint,
+                    rule,
+                    answer: Some(crate::report::values::actual(&exchange.response)),
+                },
             }
         }
         Err(e) => {
@@ -516,6 +557,7 @@ fn run_one(connector: &dyn Connector, shared: &Shared<'_>, index: usize, w: &mut
     };
     // The stderr read before the call's connection could be closed.
     if !stderr.is_empty() {
+        keep_stderr(shared, &stderr);
         let mut chunk = std::mem::take(&mut w.stderr_tail);
         chunk.extend_from_slice(stderr.as_bytes());
         let returned = shared.returned.lock().unwrap_or_else(|e| e.into_inner()).clone();
@@ -541,6 +583,12 @@ fn run_one(connector: &dyn Connector, shared: &Shared<'_>, index: usize, w: &mut
         shared.findings.lock().unwrap_or_else(|e| e.into_inner()).extend(findings);
     }
     (clean_outcome(shared.scanner, outcome), duration)
+}
+
+/// IUT text of several lines made fit for a report: each line cleaned (secrets redacted, escapes), joined
+/// with newlines, so a tail of stderr stays readable but can still start no line of its own.
+fn clean_lines(scanner: &Scanner, text: &str) -> String {
+    text.lines().map(|l| format!("| {}", clean(scanner, l))).collect::<Vec<_>>().join("\n")
 }
 
 fn last_line(text: &str) -> String {

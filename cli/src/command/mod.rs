@@ -5,6 +5,7 @@ pub mod diagnose;
 pub mod fuzz;
 pub mod iut;
 pub mod props;
+pub mod report;
 pub mod run;
 pub mod serve;
 pub mod shell;

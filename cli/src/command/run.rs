@@ -98,9 +98,14 @@ pub struct RunArgs {
     /// Write a JUnit XML report (one test suite per vector group).
     #[arg(long, value_name = "FILE", help_heading = "Reports")]
     pub junit: Option<PathBuf>,
-    /// Write a JSON report (outcomes with expected and actual, timings, the IUT's hello).
+    /// Write a JSON report (docs/report.schema.json: run metadata, the IUT's hello, outcomes with structured
+    /// expected and actual values and the rule each failure broke). `-` writes it to stdout (as `--junit -`
+    /// does the JUnit XML), and the human report then goes to stderr.
     #[arg(long, value_name = "FILE", help_heading = "Reports")]
     pub json: Option<PathBuf>,
+    /// Write a self-contained HTML report (rule and flag tables, failures grouped by cause).
+    #[arg(long, value_name = "FILE", help_heading = "Reports")]
+    pub html: Option<PathBuf>,
     /// Print only the failures and the verdict.
     #[arg(short, long, conflicts_with = "verbose", help_heading = "Reports")]
     pub quiet: bool,
@@ -115,6 +120,11 @@ pub struct RunArgs {
 /// Runs the command.
 pub fn run(args: RunArgs) -> CommandResult {
     let (timeout, run_timeout) = (args.timeout, args.run_timeout);
+    let to_stdout = super::report::stdout_claimed(&[
+        ("--junit", args.junit.as_deref()),
+        ("--json", args.json.as_deref()),
+        ("--html", args.html.as_deref()),
+    ])?;
     if args.max_failures == Some(0) {
         return usage("--max-failures must be at least 1");
     }
@@ -248,15 +258,21 @@ pub fn run(args: RunArgs) -> CommandResult {
     } else {
         human::Verbosity::Normal
     };
-    print!("{}", human::render(&report, verbosity, std::io::stdout().is_terminal(), timings));
-    for (path, text) in [
-        (&args.junit, args.junit.as_ref().map(|_| junit::render(&report, timings))),
-        (&args.json, args.json.as_ref().map(|_| json::render(&report, timings))),
-    ] {
+    // One document for every format; with a report on stdout (`-`), the human report goes to stderr.
+    let doc = ivconform_harness::report::doc::RunDoc::of(&report, timings);
+    if to_stdout {
+        eprint!("{}", human::render_doc(&doc, verbosity, false, timings));
+    } else {
+        print!("{}", human::render_doc(&doc, verbosity, std::io::stdout().is_terminal(), timings));
+    }
+    let outputs = [
+        ("--junit", &args.junit, args.junit.as_ref().map(|_| junit::render(&report, timings))),
+        ("--json", &args.json, args.json.as_ref().map(|_| json::render_doc(&doc))),
+        ("--html", &args.html, args.html.as_ref().map(|_| ivconform_harness::report::html::render(&[doc.clone()]))),
+    ];
+    for (flag, path, text) in outputs {
         if let (Some(path), Some(text)) = (path, text) {
-            if let Err(e) = std::fs::write(path, text) {
-                return usage(format!("cannot write {}: {e}", path.display()));
-            }
+            super::report::write_output(flag, path, &text)?;
         }
     }
     Ok(ExitCode::from(if report.conformant() { exit::CONFORMANT } else { exit::NONCONFORMANT }))

@@ -131,7 +131,7 @@ impl<'a> Session<'a> {
         let request = probe.case.request.clone().with_seq(self.next_seq());
         match t.call(&request) {
             Ok(exchange) => match grade(&probe.case, &exchange.response) {
-                Grade::Fail { expected, actual, hint } => Err(Box::new(Disagreement::answered(
+                Grade::Fail { expected, actual, hint, .. } => Err(Box::new(Disagreement::answered(
                     &probe.case.expect,
                     &exchange.response,
                     expected,

@@ -1,8 +1,13 @@
-//! Reports of a run: for people ([`human`]), for CI systems ([`junit`]) and for tools ([`json`]).
+//! Reports of a run: for people ([`human`], [`html`]), for CI systems ([`junit`]) and for tools ([`json`],
+//! the document of [`doc`], whose schema is docs/report.schema.json); [`diff`] compares two saved runs.
 
+pub mod diff;
+pub mod doc;
+pub mod html;
 pub mod human;
 pub mod json;
 pub mod junit;
+pub mod values;
 
 #[cfg(test)]
 mod tests;
@@ -31,7 +36,8 @@ pub struct Report<'a> {
 }
 
 /// Counts of each outcome kind.
-#[derive(Debug, Default, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct Counts {
     /// Total cases.
     pub total: usize,

@@ -163,28 +163,31 @@ fn human_report_lists_counts_failures_and_verdict() {
     assert_eq!(line(&out, "claims:"), "claims: hmac, sign, verify");
     assert_eq!(
         line(&out, "15 cases:"),
-        "15 cases: 5 passed, 2 failed, 1 errors, 1 crashed, 1 timed out, 3 skipped, 1 expected failures, \
-         1 unexpected passes"
+        "15 cases: 5 passed, 2 failed, 1 error, 1 crashed, 1 timed out, 3 skipped, 1 expected failure, \
+         1 unexpected pass"
     );
-    // S1: 3 hmac + 3 sign cases, bad: the crash and the two failures. J1: only skipped jwt cases.
-    assert!(line(&out, "S1 ").contains("   6 cases  3 bad"), "{out}");
-    assert!(line(&out, "J1 ").contains("   3 cases  ok"), "{out}");
-    assert!(line(&out, "V6 ").contains("   3 cases  2 bad"), "{out}");
-    assert!(line(&out, "RFC4231 ").contains("   3 cases  1 bad"), "{out}");
-    assert!(line(&out, "PARSER ").contains("   2 cases  1 bad"), "{out}");
+    // A bad case counts under the rule it broke: S1 (3 hmac + 3 sign cases) has the crash and the two
+    // failures; the error and the timeout are verify cases whose first rule is V2. Rules with nothing broken
+    // share a line: J1 has only skipped jwt cases, V6 only the error and the timeout tallied under V2.
+    assert!(line(&out, "S1 ").contains("  6 cases  3 broken "), "{out}");
+    assert!(line(&out, "V2 ").contains("  3 cases  2 broken "), "{out}");
+    let fine = line(&out, "S2 ");
+    assert!(fine.contains("J1 3") && fine.contains("V6 3"), "{out}");
+    assert!(line(&out, "RFC4231 ").contains("  3 cases  1 bad"), "{out}");
+    assert!(line(&out, "PARSER ").contains("  2 cases  1 bad"), "{out}");
 
-    assert!(out.contains("\nFailures (6):\n"), "{out}");
-    assert_eq!(
-        line(&out, "FAIL sign-both-identifiers-user-id-wins"),
-        "FAIL sign-both-identifiers-user-id-wins  [S1 S2] PRECEDENCE FUNCTIONALITY"
-    );
-    let after = &out[out.find("FAIL sign-only-user-id").expect("the second failure is listed")..];
-    let lines: Vec<&str> = after.lines().take(4).collect();
-    assert!(lines[1].starts_with("      expected: user_hash ") && lines[2].starts_with("      actual:   user_hash "));
-    assert_eq!(lines[3], "      hint:     S1: user_hash must be lowercase hex");
+    // The two identical failures are one group; each other bad case is its own.
+    assert!(out.contains("\nFailures (6, 5 causes):\n"), "{out}");
+    let group = &out[out.find("FAIL 2 cases — S1: user_hash must be lowercase hex").expect("grouped")..];
+    let lines: Vec<&str> = group.lines().take(5).collect();
+    assert_eq!(lines[1], "      cases:    sign-both-identifiers-user-id-wins, sign-only-user-id");
+    assert_eq!(lines[2], "      e.g. sign-both-identifiers-user-id-wins  [S1 S2] PRECEDENCE FUNCTIONALITY");
+    assert!(lines[3].starts_with("      expected: user_hash ") && lines[4].starts_with("      actual:   user_hash "));
     let crash = &out[out.find("CRASH rfc4231-case-2").expect("the crash is listed")..];
     assert_eq!(crash.lines().nth(1), Some(format!("      {CRASH}").as_str()));
-    assert!(out.contains("ERROR verify-prod-web-user-id-valid"));
+    // An error keeps its case's comment.
+    let error = &out[out.find("ERROR verify-prod-web-user-id-valid").expect("the error is listed")..];
+    assert!(error.lines().nth(2).unwrap().starts_with("      case:     ws_prod on web"), "{error}");
     let timeout = &out[out.find("TIMEOUT verify-prod-web-email-valid").expect("the timeout is listed")..];
     assert_eq!(timeout.lines().nth(1), Some("      no answer within 0.5 s"));
     let up = &out[out.find("UNEXPECTED_PASS payload-pretty-printed").expect("the stale pass is listed")..];
@@ -213,10 +216,10 @@ fn quiet_human_report_keeps_only_failures_and_verdict() {
     let report = f.report(&[]);
     let quiet = human::render(&report, Verbosity::Quiet, false, false);
     let normal = human::render(&report, Verbosity::Normal, false, false);
-    for gone in ["By rule:", "By flag:", "Expected failures", "XFAIL"] {
+    for gone in ["By rule (", "By flag:", "Expected failures", "XFAIL"] {
         assert!(normal.contains(gone) && !quiet.contains(gone), "{gone}: {quiet}");
     }
-    for kept in ["15 cases: 5 passed", "Failures (6):", "hint:     S1: user_hash must be lowercase hex", CRASH] {
+    for kept in ["15 cases: 5 passed", "Failures (6, 5 causes):", "FAIL 2 cases — S1: user_hash must be lowercase hex", CRASH] {
         assert!(quiet.contains(kept), "{kept}: {quiet}");
     }
     assert!(quiet.trim_end().lines().last().unwrap().starts_with("Verdict: NONCONFORMANT ("), "{quiet}");
@@ -280,8 +283,11 @@ fn human_verdict_follows_failures_stale_entries_and_findings() {
 fn json_report_has_cases_counts_and_summary() {
     let f = mixed();
     let doc: Value = serde_json::from_str(&json::render(&f.report(&["old-*"]), false)).expect("valid JSON");
-    assert_eq!(doc["suite_version"], ivconform_vectors::SUITE_VERSION);
-    assert_eq!(doc["suite"], "golden vectors test");
+    assert_eq!(doc["schema"], "ivconform-report/1");
+    assert_eq!(doc["command"], "run");
+    assert_eq!(doc["meta"]["ivconform_version"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(doc["meta"]["vectors"]["label"], "golden vectors test");
+    assert_eq!(doc["meta"]["started_at"], Value::Null, "no start time without timings");
     assert_eq!(doc["implementation"]["transport"], "fake: in-memory test IUT");
     assert_eq!(doc["implementation"]["hello"]["name"], reference::NAME);
     assert_eq!(doc["implementation"]["hello"]["capabilities"], serde_json::json!(["hmac", "sign", "verify"]));
@@ -339,10 +345,13 @@ fn json_report_has_cases_counts_and_summary() {
     );
     assert_eq!(cases[1]["reason"], CRASH);
     assert_eq!(cases[3]["hint"], "S1: user_hash must be lowercase hex");
-    let (expected, actual) = (cases[3]["expected"].as_str().unwrap(), cases[3]["actual"].as_str().unwrap());
-    let want = expected.split_whitespace().nth(1).unwrap();
+    assert_eq!(cases[3]["broke"], "S1");
+    let (expected, actual) = (&cases[3]["expected"], &cases[3]["actual"]);
+    assert_eq!((&expected["kind"], &actual["kind"]), (&Value::from("hash"), &Value::from("hash")));
+    let want = expected["value"].as_str().unwrap();
     assert_eq!(want.len(), 64);
-    assert!(actual.contains(&want.to_ascii_uppercase()), "{actual}");
+    assert_eq!(actual["value"].as_str().unwrap(), want.to_ascii_uppercase());
+    assert!(cases[3]["summary"].as_str().unwrap().starts_with(&format!("expected user_hash {want}")));
     assert_eq!(cases[5]["failure"]["outcome"], "fail");
     assert_eq!(cases[5]["failure"]["hint"], "S1: user_hash must be lowercase hex");
     assert_eq!(cases[5]["reason"], "upper-case hex (https://tracker.example/1)");
@@ -469,3 +478,4 @@ fn junit_report_omits_groups_that_did_not_run() {
         assert!(!t.children().any(|n| n.is_element() && !n.has_tag_name("properties")), "passes carry no status");
     }
 }
+

@@ -81,7 +81,7 @@ fn uppercase_user_hash_fails_the_sign_hash_cases() {
     for (case, r) in cases.iter().zip(&result.results) {
         if expects_hash(case) {
             failed += 1;
-            let CaseOutcome::Fail { expected, actual, hint } = &r.outcome else {
+            let CaseOutcome::Fail { expected, actual, hint, .. } = &r.outcome else {
                 panic!("{}: expected a failure, got {:?}", case.id, r.outcome)
             };
             let Expect::Sign(SignExpected::Hash { user_hash, .. }) = &case.expect else { unreachable!() };

@@ -6,6 +6,7 @@
 
 use super::plan::{Expect, PlannedCase};
 use ivconform_core::hex::encode_lower;
+use ivconform_core::Rule;
 use ivconform_protocol::{Request, Response};
 use ivconform_vectors::{As, Flag, JwtSignExpected, SignExpected, VerifyExpected};
 
@@ -28,11 +29,26 @@ pub enum Grade {
         actual: String,
         /// A one-line hint naming the likely mistake.
         hint: String,
+        /// The rule the answer broke: the one the hint names (`S1: ...`), else the case's first rule.
+        rule: Option<Rule>,
     },
 }
 
 fn fail(expected: impl Into<String>, actual: impl Into<String>, hint: impl Into<String>) -> Grade {
-    Grade::Fail { expected: expected.into(), actual: actual.into(), hint: hint.into() }
+    Grade::Fail { expected: expected.into(), actual: actual.into(), hint: hint.into(), rule: None }
+}
+
+/// The rule a failing answer broke: the first rule id the hint starts with (`S1:`, `S3/S4:`, `J2 leeway
+/// window:`), preferring one the case is tagged with, else the case's first rule (the vector's primary rule).
+pub fn broken_rule(case: &PlannedCase, hint: &str) -> Option<Rule> {
+    let head = hint.split([':', ' ', '(']).next().unwrap_or_default();
+    let named: Vec<Rule> = head.split('/').filter_map(|id| id.parse::<Rule>().ok()).collect();
+    named
+        .iter()
+        .find(|r| case.rules.contains(r))
+        .or(named.first())
+        .copied()
+        .or_else(|| case.rules.first().copied())
 }
 
 /// The generic hint: the case's comment and the rules it exercises.
@@ -41,13 +57,27 @@ fn case_hint(case: &PlannedCase) -> String {
     format!("{} ({})", case.comment, rules.join("; "))
 }
 
-/// Grades `response` for `case`.
+/// Grades `response` for `case`; a failure names the rule it broke ([`broken_rule`]).
 pub fn grade(case: &PlannedCase, response: &Response) -> Grade {
+    match grade_answer(case, response) {
+        Grade::Fail { expected, actual, hint, rule: None } => {
+            let rule = broken_rule(case, &hint);
+            Grade::Fail { expected, actual, hint, rule }
+        }
+        other => other,
+    }
+}
+
+fn grade_answer(case: &PlannedCase, response: &Response) -> Grade {
     if let Response::Error { message, .. } = response {
         return fail(
             expected_text(&case.expect),
             format!("error response: {message}"),
-            format!("the implementation claims '{}' but refused this request", case.capability.as_str()),
+            format!(
+                "the implementation claims '{}' but answered this case with an error; the case: {}",
+                case.capability.as_str(),
+                case_hint(case)
+            ),
         );
     }
     match (&case.expect, response) {
@@ -176,6 +206,8 @@ fn grade_sign(
             }
             let hint = if got.eq_ignore_ascii_case(want) {
                 "S1: user_hash must be lowercase hex".to_string()
+            } else if let Some(named) = diagnosed(case, got) {
+                named
             } else if got.len() != 64 {
                 format!("S1: user_hash is 64 hex characters, this one has {}", got.len())
             } else {
@@ -184,6 +216,63 @@ fn grade_sign(
             fail(expected, actual, hint)
         }
     }
+}
+
+/// D1 on a wrong `user_hash`: the diagnosis (`ivconform diagnose`'s search) over the case's secret and
+/// identifiers, and over the secret hex-decoded (S5), naming the mistake that reproduces the hash, with the
+/// rule it breaks; `None` when no mistake it knows does.
+fn diagnosed(case: &PlannedCase, got: &str) -> Option<String> {
+    use ivconform_core::config::{AppConfig, PlatformConfig};
+    use ivconform_core::diagnose::{diagnose, Diagnosis, Mistake};
+    use ivconform_core::{Config, Identifiers, Platform, Secret, UserId};
+    let Request::Sign { secret_hex, user_id, email, .. } = &case.request else { return None };
+    let secret = ivconform_core::hex::decode(secret_hex)?;
+    let user_id = match user_id {
+        None | Some(serde_json::Value::Null) => None,
+        Some(serde_json::Value::String(s)) => Some(UserId::Text(s.clone())),
+        Some(v) => Some(v.as_i64().and_then(UserId::integer)?),
+    };
+    let email = match email {
+        None | Some(serde_json::Value::Null) => None,
+        Some(serde_json::Value::String(s)) => Some(s.clone()),
+        Some(_) => return None,
+    };
+    let ids = Identifiers { user_id, email };
+    let app = |secret: Vec<u8>| AppConfig {
+        platforms: [(Platform::Web, PlatformConfig { secret: Some(Secret::new(secret)), ..Default::default() })]
+            .into_iter()
+            .collect(),
+        ..Default::default()
+    };
+    let mut config = Config { apps: [("app".to_string(), app(secret.clone()))].into_iter().collect() };
+    // S5's classic: a secret that looks like hex, decoded to bytes before use.
+    if let Some(decoded) = std::str::from_utf8(&secret).ok().and_then(ivconform_core::hex::decode) {
+        config.apps.insert("hex-decoded".into(), app(decoded));
+    }
+    let Diagnosis::Explained { mistakes, matched } = diagnose(&config, "app", Platform::Web, &ids, got, &[]) else {
+        return None;
+    };
+    let rule = |m: &Mistake| match m {
+        Mistake::EmailHashed | Mistake::EmptyIdentifier => "S2",
+        Mistake::Trimmed | Mistake::LowerCased | Mistake::Normalised { .. } | Mistake::HtmlEscaped => "S3",
+        Mistake::IntegerAsFloat => "S4",
+        Mistake::OtherWorkspaceSecret { .. } | Mistake::OtherPlatformSecret { .. } | Mistake::ApiKey { .. } => "S5",
+        _ => "S1",
+    };
+    let words: Vec<String> = mistakes
+        .iter()
+        .map(|m| match m {
+            Mistake::OtherWorkspaceSecret { .. } => {
+                "the secret was hex-decoded before use; its raw bytes are the key.".to_string()
+            }
+            Mistake::EmptyIdentifier => {
+                "this is HMAC of the empty string: the identifier was missing when the hash was computed.".to_string()
+            }
+            m => m.explain(Platform::Web, "app"),
+        })
+        .collect();
+    let matched = matched.replace("web secret of app", "the secret").replace("web secret of hex-decoded", "the secret hex-decoded");
+    Some(format!("{}: {} (D1 diagnosis: the hash is {matched})", rule(&mistakes[0]), words.join(" ")))
 }
 
 fn expected_text(expect: &Expect) -> String {
