@@ -201,3 +201,24 @@ fn kit_declares_limits_and_answers_no_hash() {
     assert_eq!(lines[0]["capabilities"], serde_json::json!(["sign"]));
     assert_eq!(lines[1], serde_json::json!({"seq": 2, "type": "sign", "user_hash": null}));
 }
+
+#[test]
+fn python_kit_serves_a_verifier_the_template_verify_passes_every_verify_and_payload_case() {
+    // The kit's verify path end to end: the Python template's own `verify` behind the kit.
+    require_tool("python3", "python3");
+    let script = "import sys; sys.path[:0] = ['adapters/kits/python', 'adapters/python']; \
+        import ivconform_kit, ivconform_adapter as t; ivconform_kit.serve(verify=t.verify, name='kit-verify')";
+    let report = scratch("kits-verify").join("report.json");
+    let out = Command::new(bin())
+        .args(["run", "--cmd", &format!("python3 -c \"{script}\""), "--group", "verify", "--group", "payload"])
+        .args(["--quiet", "--no-timings", "--run-timeout", "300", "--json"])
+        .arg(&report)
+        .current_dir(root())
+        .stdin(Stdio::null())
+        .output()
+        .expect("the harness starts");
+    assert_eq!(out.status.code(), Some(0), "the kit's verify path: not conformant:\n{}", log(&out));
+    let doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let expected = cases_in("verify") + cases_in("payload");
+    assert_eq!(doc["summary"]["pass"].as_u64(), Some(expected), "{}", doc["summary"]);
+}
