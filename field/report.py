@@ -58,7 +58,7 @@ IMPLEMENTATIONS = [
         ],
         "probe_text": "The package's template renders `user_id` with Django's autoescape inside a JavaScript "
                       "string, so the page sends `O&#x27;Brien` while the hash is of `O'Brien`: identity "
-                      "verification fails for that user (ivconform diagnose names this). `user_id` 0 is left off "
+                      "verification fails for that user. `user_id` 0 is left off "
                       "the page (`{% if user_id %}`) and the email's hash is sent instead.",
         "probe_quote": [("django_intercom/templates/intercom/intercom_tag.html",
                          "{% if user_id %}'user_id': '{{ user_id }}',{% endif %}")],
