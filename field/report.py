@@ -211,7 +211,9 @@ def main() -> None:
         "behind a thin adapter in [`field/`](../field/) that calls the package's own code through an adapter kit "
         "([`adapters/kits/`](../adapters/kits/)); the Python packages are pinned in "
         f"[`field/requirements.txt`](../field/requirements.txt). Golden vectors {suite}, group `sign`. What an API "
-        "cannot express is declared (`limits` in `hello`) and those cases are not applicable, never passed.",
+        "cannot express is declared (`limits` in `hello`) and those cases are not applicable, never passed. "
+        "`field/run` also writes the runs side by side as an HTML matrix (`ivconform report`) to "
+        "`field/.out/matrix.html` (not committed: it shows the local paths).",
         "",
         "| implementation | passed | failed | not applicable | declared |",
         "| --- | --- | --- | --- | --- |",
