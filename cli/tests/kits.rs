@@ -222,3 +222,37 @@ fn python_kit_serves_a_verifier_the_template_verify_passes_every_verify_and_payl
     let expected = cases_in("verify") + cases_in("payload");
     assert_eq!(doc["summary"]["pass"].as_u64(), Some(expected), "{}", doc["summary"]);
 }
+
+#[test]
+fn node_kit_keeps_a_user_id_beyond_2_pow_53_exact() {
+    // JSON.parse rounds 9007199254740993 to ...992; the kit reads the digits from the raw request text.
+    require_tool("node", "nodejs");
+    let kit = kits().join("node/ivconform_kit.mjs");
+    let script = format!(
+        "import('{}').then(k => k.serve({{ sign: (s, u, e) => typeof u + ':' + String(u) + ':' + e }}))",
+        kit.display()
+    );
+    let mut child = Command::new("node")
+        .args(["-e", &script])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("node starts");
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(
+            b"{\"seq\":1,\"type\":\"sign\",\"secret_hex\":\"6b\",\"email\":\"a\\\"user_id\\\":1\",\"user_id\":9007199254740993}\n\
+              {\"seq\":2,\"type\":\"sign\",\"secret_hex\":\"6b\",\"user_id\":5678}\n{\"seq\":3,\"type\":\"bye\"}\n",
+        )
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let lines: Vec<serde_json::Value> =
+        String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 3, "{}", log(&out));
+    assert_eq!(lines[0]["user_hash"], "bigint:9007199254740993:a\"user_id\":1", "{}", log(&out));
+    assert_eq!(lines[1]["user_hash"], "number:5678:null");
+}
