@@ -256,9 +256,10 @@ fn shrink_flags_have_one_name_in_props_and_fuzz() {
         let bad = Command::new(bin()).args([cmd, "--reference", "--shrink-time", "0"]).output().unwrap();
         assert_eq!(bad.status.code(), Some(2), "{}", text(&bad));
     }
-    // --cases and --iterations count different things, and each help says so, naming the other.
+    // One flag, --cases, for how many inputs (issue 16); what it counts differs, and each help says so,
+    // naming the other.
     let props_help = text(&Command::new(bin()).args(["props", "--help"]).output().unwrap());
-    assert!(props_help.contains("compare fuzz --iterations"), "{props_help}");
+    assert!(props_help.contains("compare fuzz --cases"), "{props_help}");
     let fuzz_help = text(&Command::new(bin()).args(["fuzz", "--help"]).output().unwrap());
     assert!(fuzz_help.contains("compare props --cases"), "{fuzz_help}");
 }

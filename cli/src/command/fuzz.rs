@@ -6,7 +6,6 @@ use super::iut::{connect_iut, iut_flags};
 use crate::exit::{self, usage, CommandResult, Failure};
 
 use clap::Args;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use ivconform_core::payload::BootPayload;
 use ivconform_differential::disagreement::{expected_class, Disagreement, ShrinkEnd, ShrinkLimits, ShrinkReport};
 use ivconform_differential::fuzz::corpus::{self, Seed};
@@ -34,9 +33,9 @@ pub struct FuzzArgs {
     /// disagreement, which is then shrunk within what is left).
     #[arg(long, value_name = "SECS", default_value = "60", value_parser = crate::value::seconds)]
     pub duration: Duration,
-    /// Payloads to send in all, before any shrinking (one request each; compare props --cases, which
-    /// counts inputs per property).
-    #[arg(long, value_name = "N")]
+    /// Payloads to send in all, before any shrinking (one request each; compare props --cases, which counts
+    /// inputs per property). The old name --iterations still works.
+    #[arg(long = "cases", alias = "iterations", value_name = "N")]
     pub iterations: Option<u64>,
     /// Seed of the generator: the same seed and IUT replay the same payloads.
     #[arg(long, value_name = "N", default_value_t = 0)]
@@ -61,6 +60,9 @@ pub struct FuzzArgs {
     /// Directory of golden vectors to seed from [default: the vectors bundled into this binary].
     #[arg(long, value_name = "DIR")]
     pub vectors: Option<PathBuf>,
+    /// No progress display on stderr (the report is unchanged).
+    #[arg(short, long)]
+    pub quiet: bool,
 }
 
 /// What the reference decided, for the outcome tally.
@@ -107,6 +109,9 @@ fn mentions_jwt(payload: &[u8]) -> bool {
 
 /// Runs the command.
 pub fn fuzz(args: FuzzArgs) -> CommandResult {
+    if args.replay.is_none() {
+        crate::cli::check_output_dir("--out", &args.out)?;
+    }
     let replayed = match &args.replay {
         Some(path) => match finding::load(path) {
             Ok(p) => Some(p),
@@ -188,11 +193,11 @@ fn campaign(args: &FuzzArgs, session: &Session<'_>, vector_seeds: &[Seed], iut: 
         args.iterations.map(|n| format!(" or {n} payloads")).unwrap_or_default(),
         vector_seeds.len()
     );
-    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
-    bar.set_style(
-        ProgressStyle::with_template("{spinner} {elapsed_precise} {pos} payloads ({per_sec}) {msg}")
-            .expect("a valid template"),
-    );
+    // Toward --cases when given, else toward --duration (the payload count as the note).
+    let bar = match args.iterations {
+        Some(n) => crate::progress::Progress::new("fuzz", Some(n), "payloads", args.quiet),
+        None => crate::progress::Progress::timed("fuzz", Some(args.duration), args.quiet),
+    };
     let mut tally: BTreeMap<String, u64> = BTreeMap::new();
     let mut sent: u64 = 0;
     // JWT mode is optional (capability verify_jwt): an implementation without it treats a token as a custom
@@ -233,11 +238,14 @@ fn campaign(args: &FuzzArgs, session: &Session<'_>, vector_seeds: &[Seed], iut: 
         sent += 1;
         *tally.entry(decision_of(&probe)).or_default() += 1;
         bar.inc(1);
+        if args.iterations.is_none() && sent % 64 == 1 {
+            bar.set_message(format!("{sent} payloads"));
+        }
         if let Err(d) = session.ask(&probe) {
             break Some((seed, payload, d));
         }
     };
-    bar.finish_and_clear();
+    bar.finish();
     let took = started.elapsed().as_secs_f64();
     println!("{sent} payloads in {took:.1} s ({:.0}/s); the reference's decisions:", sent as f64 / took.max(1e-9));
     for (decision, n) in &tally {

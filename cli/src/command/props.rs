@@ -18,7 +18,7 @@ pub struct PropsArgs {
     #[command(flatten)]
     pub iut: IutArgs,
     /// Random inputs per property, before any shrinking (one input is one or more requests; compare fuzz
-    /// --iterations, which counts payloads for the whole run).
+    /// --cases, which counts payloads for the whole run).
     #[arg(long, value_name = "N", default_value_t = 256)]
     pub cases: u32,
     /// Seed of the random inputs: the same seed, cases and properties replay the same run.
@@ -42,6 +42,9 @@ pub struct PropsArgs {
     /// how many of its cases it ran, and properties not started are not run.
     #[arg(long, value_name = "SECS", default_value = "600", value_parser = crate::value::seconds)]
     pub duration: Duration,
+    /// No progress display on stderr (the report is unchanged).
+    #[arg(short, long)]
+    pub quiet: bool,
 }
 
 /// Runs the command.
@@ -84,12 +87,16 @@ pub fn props(args: PropsArgs) -> CommandResult {
     };
     let mut failures = Vec::new();
     let (mut cases_run, mut cut_short) = (0u32, 0usize);
+    let total = selected.len() as u64 * u64::from(args.cases);
+    let bar = crate::progress::Progress::new("props", Some(total), "cases", args.quiet);
     for property in &selected {
         let started = Instant::now();
+        bar.set_message(property.name);
         let verdict = run_property(&session, property, args.seed, &budget);
+        bar.inc(u64::from(args.cases));
         let took = started.elapsed().as_secs_f64();
         let name = property.name;
-        match &verdict {
+        bar.suspend(|| match &verdict {
             PropertyResult::Pass { cases, planned } if cases == planned => {
                 println!("  pass     {name:<18} {cases} cases, {took:.1} s  ({})", property.about)
             }
@@ -106,13 +113,14 @@ pub fn props(args: PropsArgs) -> CommandResult {
             }
             PropertyResult::Skipped { reason } => println!("  skipped  {name:<18} {reason}"),
             PropertyResult::Fail(_) => println!("  FAIL     {name:<18} {took:.1} s  ({})", property.about),
-        }
+        });
         match verdict {
             PropertyResult::Pass { cases, .. } => cases_run += cases,
             PropertyResult::Fail(f) => failures.push((name, f)),
             PropertyResult::Skipped { .. } => {}
         }
     }
+    bar.finish();
     session.close();
     for (name, f) in &failures {
         println!();

@@ -5,7 +5,6 @@ use crate::exit::{self, usage, CommandResult, Failure};
 
 use super::iut::{IutArgs, ReferenceMode};
 use clap::Args;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use ivconform_harness::leak::Scanner;
 use ivconform_harness::report::{human, json, junit, Report};
 use ivconform_harness::runner::{self, RunOptions};
@@ -13,7 +12,6 @@ use ivconform_harness::suite::expectations::Expectations;
 use ivconform_harness::suite::plan::{expected_hashes, plan};
 use ivconform_harness::suite::select::Selection;
 use ivconform_protocol::Capability;
-use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -50,11 +48,11 @@ pub struct RunArgs {
     /// Run only cases whose id matches this glob (repeatable).
     #[arg(long = "case", value_name = "GLOB", help_heading = "Selecting cases")]
     pub cases: Vec<String>,
-    /// Run only this group: hmac_sha256, sign, payload, verify, jwt (repeatable; wycheproof with --wycheproof).
-    #[arg(long = "group", value_name = "GROUP", help_heading = "Selecting cases")]
+    /// Run only this group (the help lists every group: `crate::cli::group_help`).
+    #[arg(long = "group", value_name = "GROUP", help = crate::cli::group_help(), help_heading = "Selecting cases")]
     pub groups: Vec<String>,
-    /// Run only cases exercising this rule, e.g. S2, P6, V7 (repeatable).
-    #[arg(long = "rule", value_name = "RULE", help_heading = "Selecting cases")]
+    /// Run only cases exercising this rule (the help lists every rule: `crate::cli::rule_help`).
+    #[arg(long = "rule", value_name = "RULE", help = crate::cli::rule_help(), help_heading = "Selecting cases")]
     pub rules: Vec<String>,
     /// Run only cases with this flag, e.g. PRECEDENCE, AUTH_BYPASS (repeatable).
     #[arg(long = "flag", value_name = "FLAG", help_heading = "Selecting cases")]
@@ -120,6 +118,12 @@ pub struct RunArgs {
 /// Runs the command.
 pub fn run(args: RunArgs) -> CommandResult {
     let (timeout, run_timeout) = (args.timeout, args.run_timeout);
+    // Every output path, before anything runs (a typo must not cost a whole run).
+    crate::cli::check_outputs(&[
+        ("--junit", args.junit.as_deref()),
+        ("--json", args.json.as_deref()),
+        ("--html", args.html.as_deref()),
+    ])?;
     let to_stdout = super::report::stdout_claimed(&[
         ("--junit", args.junit.as_deref()),
         ("--json", args.json.as_deref()),
@@ -195,16 +199,7 @@ pub fn run(args: RunArgs) -> CommandResult {
         Err(failure) => return Err(failure),
     };
 
-    let interactive = std::io::stderr().is_terminal() && !args.quiet;
-    let bar = ProgressBar::with_draw_target(
-        Some(cases.len() as u64),
-        if interactive { ProgressDrawTarget::stderr() } else { ProgressDrawTarget::hidden() },
-    );
-    bar.set_style(
-        ProgressStyle::with_template("{spinner} [{bar:40}] {pos}/{len} {msg}")
-            .expect("valid template")
-            .progress_chars("=> "),
-    );
+    let bar = Arc::new(crate::progress::Progress::new("run", Some(cases.len() as u64), "cases", args.quiet));
     let bar_cb = bar.clone();
     let options = RunOptions {
         jobs: args.jobs.unwrap_or(default_jobs),
@@ -219,7 +214,10 @@ pub fn run(args: RunArgs) -> CommandResult {
     };
     let scanner = Scanner::new(&all, hashes);
     let result = runner::run(connector.as_ref(), &cases, &scanner, &expectations, &options);
-    bar.finish_and_clear();
+    drop(options);
+    if let Ok(bar) = Arc::try_unwrap(bar) {
+        bar.finish();
+    }
     let result = match result {
         Ok(r) => r,
         Err(e) => {
@@ -263,7 +261,7 @@ pub fn run(args: RunArgs) -> CommandResult {
     if to_stdout {
         eprint!("{}", human::render_doc(&doc, verbosity, false, timings));
     } else {
-        print!("{}", human::render_doc(&doc, verbosity, std::io::stdout().is_terminal(), timings));
+        print!("{}", human::render_doc(&doc, verbosity, crate::cli::color_stdout(), timings));
     }
     let outputs = [
         ("--junit", &args.junit, args.junit.as_ref().map(|_| junit::render(&report, timings))),

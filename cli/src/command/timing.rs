@@ -39,6 +39,13 @@ pub struct TimingArgs {
     /// Write the whole result (verdict, controls, statistics per class pair) as JSON.
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
+    /// Draw the implementation's two classes' timing distributions (per class pair) and the verdict to
+    /// this SVG file.
+    #[arg(long, value_name = "FILE")]
+    pub plot: Option<PathBuf>,
+    /// No progress display on stderr (the report is unchanged).
+    #[arg(short, long)]
+    pub quiet: bool,
 }
 
 /// `ivconform timing-control` (hidden): serve the delayed control IUT.
@@ -58,6 +65,10 @@ pub struct TimingControlArgs {
 
 /// Runs the command.
 pub fn timing(args: TimingArgs) -> CommandResult {
+    super::iut::check_wait(&args.iut)?;
+    crate::cli::check_outputs(&[("--json", args.json.as_deref()), ("--plot", args.plot.as_deref())])?;
+    let bar = crate::progress::Progress::timed("timing", None, args.quiet);
+    bar.set_message(format!("{} samples of the implementation and each control", args.samples));
     if args.samples < 1_000 {
         return usage("--samples must be at least 1000 (both class pairs share them)");
     }
@@ -172,7 +183,14 @@ pub fn timing(args: TimingArgs) -> CommandResult {
             problems: vec![problem],
         },
     };
+    bar.finish();
     print!("{}", report.human());
+    if let Some(path) = &args.plot {
+        let svg = ivconform_perf::plot::timing_svg(&report, &ivconform_perf::timing::PAIRS).map_err(Failure::usage)?;
+        if let Err(e) = std::fs::write(path, svg) {
+            return usage(format!("cannot write {}: {e}", path.display()));
+        }
+    }
     if let Some(path) = &args.json {
         let text = serde_json::to_string_pretty(&report).expect("reports serialise");
         if let Err(e) = std::fs::write(path, text + "\n") {
