@@ -195,7 +195,10 @@ fn rounds_are_interleaved_and_the_ratio_and_the_change_have_intervals() {
     let ratio = op["ratio_to_reference"].as_f64().unwrap();
     assert!((ratio - median).abs() < 1e-9 * median.max(1.0), "{ratio} vs the rounds' median {median}");
     let (lo, hi) = (op["ratio_interval"]["low"].as_f64().unwrap(), op["ratio_interval"]["high"].as_f64().unwrap());
-    assert!(lo <= ratio && ratio <= hi && lo >= ratios[0] && hi <= ratios[5], "[{lo}, {hi}] around {ratio}: {ratios:?}");
+    assert!(
+        lo <= ratio && ratio <= hi && lo >= ratios[0] && hi <= ratios[5],
+        "[{lo}, {hi}] around {ratio}: {ratios:?}"
+    );
     assert_eq!(op["ratio_interval"]["resamples"], 2000);
 
     // Against that baseline: the change is reported with its interval, and a regression needs all of it.
@@ -210,4 +213,28 @@ fn rounds_are_interleaved_and_the_ratio_and_the_change_have_intervals() {
     assert_eq!(c["regressed"].as_bool(), Some(hi < -50.0), "{c}");
     assert_eq!(out.status.code(), Some(if hi < -50.0 { 1 } else { 0 }), "{}", text(&out));
     let _ = std::fs::remove_file(&base);
+}
+
+#[test]
+fn the_timing_plot_shows_both_classes_and_the_verdict() {
+    let plot = temp("timing.svg");
+    let out =
+        ivconform(&["timing", "--reference", "ffi", "--samples", "20000", "--quiet", "--plot", plot.to_str().unwrap()]);
+    // Pass, Fail or Inconclusive on a loaded machine: the picture is drawn whatever the verdict.
+    assert!(matches!(out.status.code(), Some(0 | 1 | 4)), "{}", text(&out));
+    let verdict = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .find_map(|l| l.strip_prefix("Verdict: ").and_then(|v| v.split(':').next()).map(str::to_string))
+        .expect("a verdict line");
+    let svg = std::fs::read_to_string(&plot).unwrap();
+    let doc = roxmltree::Document::parse(&svg).expect("the timing plot is well-formed XML");
+    let texts: Vec<&str> =
+        doc.descendants().filter(|n| n.has_tag_name("text")).filter_map(|n| n.text()).map(str::trim).collect();
+    assert!(texts.contains(&format!("Verdict: {verdict}").as_str()), "the report's verdict {verdict} in {texts:?}");
+    for needle in ["pair 1:", "pair 2:", "class A", "class B"] {
+        assert!(texts.iter().any(|t| t.starts_with(needle)), "no {needle} in {texts:?}");
+    }
+    // Two classes per pair, nine deciles each: at least 36 markers.
+    assert!(doc.descendants().filter(|n| n.has_tag_name("circle")).count() >= 36);
+    let _ = std::fs::remove_file(&plot);
 }
