@@ -52,7 +52,7 @@ func describe(err error, secret []byte) string {
 	if len(text) > 300 {
 		text = text[:300]
 	}
-	if len(secret) > 0 && (strings.Contains(text, hex.EncodeToString(secret)) || strings.Contains(text, string(secret))) {
+	if len(secret) >= 4 && (strings.Contains(text, hex.EncodeToString(secret)) || strings.Contains(text, string(secret))) {
 		return fmt.Sprintf("%T (message withheld: it shows the secret)", err)
 	}
 	return text

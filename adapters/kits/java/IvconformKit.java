@@ -106,7 +106,7 @@ public final class IvconformKit {
     private static String describe(Throwable e, byte[] secret) {
         String text = (e.getClass().getName() + ": " + e.getMessage());
         text = text.substring(0, Math.min(300, text.length()));
-        if (secret != null && secret.length > 0
+        if (secret != null && secret.length >= 4
                 && (text.contains(HexFormat.of().formatHex(secret))
                         || text.contains(new String(secret, StandardCharsets.ISO_8859_1))
                         || text.contains(new String(secret, StandardCharsets.UTF_8)))) {

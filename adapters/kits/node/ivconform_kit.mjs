@@ -51,7 +51,7 @@ function topLevelInteger(text, key) {
 
 function describe(error, secret) {
   const text = `${error?.name ?? "Error"}: ${error?.message ?? String(error)}`.slice(0, 300);
-  if (secret && secret.length && (text.includes(secret.toString("hex")) || text.includes(secret.toString("latin1")))) {
+  if (secret && secret.length >= 4 && (text.includes(secret.toString("hex")) || text.includes(secret.toString("latin1")))) {
     return `${error?.name ?? "Error"} (message withheld: it shows the secret)`;
   }
   return text;

@@ -22,7 +22,7 @@ const IVCONFORM_MAX_LINE_BYTES = 16 * 1024 * 1024;
 function ivconform_describe(Throwable $e, ?string $secret): string
 {
     $text = substr(get_class($e) . ': ' . $e->getMessage(), 0, 300);
-    if ($secret !== null && $secret !== '' && (str_contains($text, bin2hex($secret)) || str_contains($text, $secret))) {
+    if ($secret !== null && strlen($secret) >= 4 && (str_contains($text, bin2hex($secret)) || str_contains($text, $secret))) {
         return get_class($e) . ' (message withheld: it shows the secret)';
     }
     return $text; // json_encode substitutes invalid UTF-8

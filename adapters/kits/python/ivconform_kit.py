@@ -41,9 +41,10 @@ MAX_REQUEST_BYTES = 16 * 1024 * 1024  # requests carry up to a few MiB (the 1 Mi
 
 
 def _describe(error: BaseException, secret: bytes | None) -> str:
-    """`Type: message` of a callback's exception, without the message when it shows the secret."""
+    """`Type: message` of a callback's exception, without the message when it shows the secret (of 4+ bytes:
+    a shorter one matches any text)."""
     text = f"{type(error).__name__}: {error}"[:300]
-    if secret and any(s in text for s in (secret.hex(), secret.decode("latin-1"), repr(secret))):
+    if secret and len(secret) >= 4 and any(s in text for s in (secret.hex(), secret.decode("latin-1"), repr(secret))):
         return f"{type(error).__name__} (message withheld: it shows the secret)"
     return text
 

@@ -21,7 +21,7 @@ module IvconformKit
 
   def self.describe(error, secret)
     text = "#{error.class}: #{error.message}"[0, 300].scrub("?")
-    if secret && !secret.empty? && (text.include?(secret.unpack1("H*")) || text.b.include?(secret.b))
+    if secret && secret.bytesize >= 4 && (text.include?(secret.unpack1("H*")) || text.b.include?(secret.b))
       return "#{error.class} (message withheld: it shows the secret)"
     end
     text
