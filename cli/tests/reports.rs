@@ -10,16 +10,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// The selection of the small fixed run: two signing cases the uppercase proxy fails, three it passes.
-const SMALL: [&str; 8] = [
-    "--case",
-    "sign-only-*",
-    "--case",
-    "rfc4231-case-2",
-    "--case",
-    "verify-prod-web-visitor",
-    "--case",
-    "payload-bom",
-];
+const SMALL: [&str; 8] =
+    ["--case", "sign-only-*", "--case", "rfc4231-case-2", "--case", "verify-prod-web-visitor", "--case", "payload-bom"];
 
 /// The report's text with what differs between machines and runs (the command line's paths, the host)
 /// replaced by placeholders; everything else, key order included, as written.
@@ -82,7 +74,8 @@ fn run_json(args: &[&str]) -> (Value, std::process::Output) {
     all.extend_from_slice(args);
     all.extend_from_slice(&["--json", "-"]);
     let out = ivconform(&all);
-    let doc = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", text(&out)));
+    let doc =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", text(&out)));
     (doc, out)
 }
 
@@ -94,7 +87,11 @@ fn json_reports_validate_against_the_published_schema() {
     let v = schema();
     let (pass, out) = run_json(&["--reference", "--group", "sign"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("Verdict: CONFORMANT"), "human report on stderr: {}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("Verdict: CONFORMANT"),
+        "human report on stderr: {}",
+        text(&out)
+    );
     assert_eq!(violations(&v, &pass), Vec::<String>::new());
     assert_eq!(pass["schema"], "ivconform-report/1");
     assert_eq!(pass["command"], "run");
@@ -160,7 +157,8 @@ fn two_reports_cannot_share_stdout() {
 
 /// Saved runs of the reference and of two mutants (uppercase hex, trimmed identifiers), in `dir`.
 fn three_runs(dir: &Path) -> Vec<PathBuf> {
-    let mutant = |m: &str| format!("python3 {} --mutant {m}", root().join("adapters/mutants/python/mutants.py").display());
+    let mutant =
+        |m: &str| format!("python3 {} --mutant {m}", root().join("adapters/mutants/python/mutants.py").display());
     let mut paths = Vec::new();
     for (name, iut) in [
         ("reference", vec!["--reference".to_string()]),
@@ -234,7 +232,10 @@ fn html_matrix_of_three_runs_diff_and_summary() {
     let out = ivconform(&["diff", reference, upper]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     let said = String::from_utf8_lossy(&out.stdout);
-    assert!(said.contains("New failures (") && said.contains("sign-only-user-id") && said.contains("REGRESSION"), "{said}");
+    assert!(
+        said.contains("New failures (") && said.contains("sign-only-user-id") && said.contains("REGRESSION"),
+        "{said}"
+    );
     let out = ivconform(&["diff", upper, reference]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert!(String::from_utf8_lossy(&out.stdout).contains("Fixed ("), "{}", text(&out));
@@ -288,7 +289,8 @@ fn diff_and_summary_refuse_bad_input() {
 #[test]
 fn uppercase_hex_breaks_s1_alone_on_one_page() {
     let mutants = root().join("adapters/mutants/python/mutants.py");
-    let out = ivconform(&["run", "--no-timings", "--cmd", &format!("python3 {} --mutant uppercase-hex", mutants.display())]);
+    let out =
+        ivconform(&["run", "--no-timings", "--cmd", &format!("python3 {} --mutant uppercase-hex", mutants.display())]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     let report = String::from_utf8_lossy(&out.stdout).into_owned();
     let broken: Vec<&str> = report.lines().filter(|l| l.contains(" broken ")).collect();

@@ -17,7 +17,10 @@ pub fn stdout_claimed(outputs: &[(&str, Option<&Path>)]) -> Result<bool, Failure
     let dashes: Vec<&str> =
         outputs.iter().filter(|(_, p)| p.is_some_and(|p| p.as_os_str() == "-")).map(|(f, _)| *f).collect();
     if dashes.len() > 1 {
-        return Err(Failure::usage(format!("{} all say `-` (stdout): only one report can go to stdout", dashes.join(", "))));
+        return Err(Failure::usage(format!(
+            "{} all say `-` (stdout): only one report can go to stdout",
+            dashes.join(", ")
+        )));
     }
     Ok(!dashes.is_empty())
 }

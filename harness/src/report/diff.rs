@@ -59,7 +59,12 @@ pub fn diff(old: &RunDoc, new: &RunDoc) -> Diff {
             None => {
                 d.added.push(c.id.clone());
                 if c.is_bad() {
-                    d.new_failures.push(Change { id: c.id.clone(), old: "absent".into(), new: c.outcome.clone(), why: why(c) });
+                    d.new_failures.push(Change {
+                        id: c.id.clone(),
+                        old: "absent".into(),
+                        new: c.outcome.clone(),
+                        why: why(c),
+                    });
                 }
             }
             Some(o) if o.outcome != c.outcome => {
@@ -114,7 +119,8 @@ pub fn render(d: &Diff, old: &RunDoc, new: &RunDoc) -> String {
     section(&mut out, "New failures", &d.new_failures);
     section(&mut out, "Fixed", &d.fixes);
     section(&mut out, "Changed outcomes", &d.changed);
-    for (title, ids) in [("Added cases", &d.added), ("Removed cases", &d.removed), ("New security findings", &d.new_findings)]
+    for (title, ids) in
+        [("Added cases", &d.added), ("Removed cases", &d.removed), ("New security findings", &d.new_findings)]
     {
         if !ids.is_empty() {
             let _ = writeln!(out, "\n{title} ({}):", ids.len());

@@ -341,10 +341,11 @@ fn outcome_doc(outcome: &CaseOutcome, base: CaseDoc) -> CaseDoc {
         other => {
             // Every other outcome carries its reason; serde's tagged form has it under "reason".
             let v = serde_json::to_value(other).unwrap_or_default();
-            d.reason = v.get("reason").and_then(Value::as_str).map(|r| match v.get("declaration").and_then(Value::as_str) {
-                Some(declared) => format!("declared {declared}: {r}"),
-                None => r.to_string(),
-            });
+            d.reason =
+                v.get("reason").and_then(Value::as_str).map(|r| match v.get("declaration").and_then(Value::as_str) {
+                    Some(declared) => format!("declared {declared}: {r}"),
+                    None => r.to_string(),
+                });
             if other.is_bad() {
                 d.broke = d.rules.first().cloned();
             }

@@ -270,12 +270,22 @@ fn single(out: &mut String, run: &RunDoc) {
     if !run.security_findings.is_empty() {
         out.push_str("<h2>Security findings</h2>\n<ul>\n");
         for f in &run.security_findings {
-            let _ = writeln!(out, "<li><span class=\"bad\">LEAK</span> <code>{}</code>: {} appears in the {}</li>", text(&f.case), text(&f.what), text(&f.channel));
+            let _ = writeln!(
+                out,
+                "<li><span class=\"bad\">LEAK</span> <code>{}</code>: {} appears in the {}</li>",
+                text(&f.case),
+                text(&f.what),
+                text(&f.channel)
+            );
         }
         out.push_str("</ul>\n");
     }
     if !run.stderr_tail.is_empty() {
-        let _ = writeln!(out, "<details><summary>The implementation's stderr (tail)</summary><pre>{}</pre></details>", escape(&run.stderr_tail));
+        let _ = writeln!(
+            out,
+            "<details><summary>The implementation's stderr (tail)</summary><pre>{}</pre></details>",
+            escape(&run.stderr_tail)
+        );
     }
     out.push_str("<h2>Every case</h2>\n<details><summary>");
     let _ = write!(out, "{} (click to open)</summary>\n<table id=\"cases\"><tr><th>case</th><th>outcome</th><th>rules</th><th>flags</th></tr>\n", plural(run.cases.len(), "case", "cases"));
@@ -385,7 +395,11 @@ fn matrix(out: &mut String, runs: &[RunDoc]) {
         row(out, id);
     }
     out.push_str("</table>\n");
-    let _ = writeln!(out, "<details><summary>All {} (click to open)</summary><table class=\"matrix\" id=\"all-cases\">", plural(order.len(), "case", "cases"));
+    let _ = writeln!(
+        out,
+        "<details><summary>All {} (click to open)</summary><table class=\"matrix\" id=\"all-cases\">",
+        plural(order.len(), "case", "cases")
+    );
     header(out, "case");
     for id in &order {
         row(out, id);

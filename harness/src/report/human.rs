@@ -244,7 +244,10 @@ fn tables(out: &mut String, doc: &RunDoc, verbosity: Verbosity, st: &Styles) {
             st.green.apply_to(format!("{:<10}", "ok")).to_string()
         };
         let context = if t.tagged_bad > 0 {
-            format!(" (also tagged on {} that broke another rule)", plural(t.tagged_bad, "failing case", "failing cases"))
+            format!(
+                " (also tagged on {} that broke another rule)",
+                plural(t.tagged_bad, "failing case", "failing cases")
+            )
         } else {
             String::new()
         };
@@ -292,8 +295,11 @@ fn tables(out: &mut String, doc: &RunDoc, verbosity: Verbosity, st: &Styles) {
     }
 }
 
-/// What makes failures "the same": outcome kind, blamed rule, and the hint or reason.
-fn cause(c: &CaseDoc) -> (String, String, String) {
+/// What makes failures "the same": outcome kind, blamed rule, and the cause ([`CaseDoc::cause`]).
+type Cause = (String, String, String);
+
+/// The [`Cause`] of a bad case.
+fn cause(c: &CaseDoc) -> Cause {
     (c.outcome.clone(), c.blamed().unwrap_or_default().to_string(), c.cause())
 }
 
@@ -304,7 +310,7 @@ fn failures(out: &mut String, doc: &RunDoc, verbosity: Verbosity, st: &Styles) {
         return;
     }
     // Groups in order of first appearance, the largest first.
-    let mut groups: Vec<((String, String, String), Vec<&CaseDoc>)> = Vec::new();
+    let mut groups: Vec<(Cause, Vec<&CaseDoc>)> = Vec::new();
     for c in &bad {
         let key = cause(c);
         match groups.iter_mut().find(|(k, _)| *k == key) {
@@ -313,12 +319,7 @@ fn failures(out: &mut String, doc: &RunDoc, verbosity: Verbosity, st: &Styles) {
         }
     }
     groups.sort_by_key(|(_, cases)| std::cmp::Reverse(cases.len()));
-    let _ = writeln!(
-        out,
-        "\nFailures ({}, {}):",
-        bad.len(),
-        plural(groups.len(), "cause", "causes")
-    );
+    let _ = writeln!(out, "\nFailures ({}, {}):", bad.len(), plural(groups.len(), "cause", "causes"));
     for ((kind, rule, why), cases) in &groups {
         let first = cases[0];
         let label = st.red.apply_to(kind.to_uppercase());
