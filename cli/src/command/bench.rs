@@ -140,6 +140,16 @@ fn reference_target(mode: ReferenceMode, timeout: Duration, pipeline: usize) -> 
     Ok(BenchTarget::Connector { connector, _guard: Some(iut) })
 }
 
+/// A throughput ratio: three decimals, or three significant digits below 0.01 (`0.000312`), so a very slow
+/// implementation does not read as 0.000.
+fn ratio(r: f64) -> String {
+    if r != 0.0 && r.abs() < 0.01 {
+        format!("{r:.2e}")
+    } else {
+        format!("{r:.3}")
+    }
+}
+
 /// A latency for tables: `812 ns`, `81.2 µs`, `1.23 ms`.
 fn ns(v: u64) -> String {
     short_ns(v as f64)
@@ -180,12 +190,13 @@ fn human(report: &BenchReport) -> String {
             ));
         }
         if let Some(r) = o.ratio_to_reference {
-            let interval = o.ratio_interval.map(|i| format!(" [{:.3}, {:.3}]", i.low, i.high)).unwrap_or_default();
+            let interval =
+                o.ratio_interval.map(|i| format!(" [{}, {}]", ratio(i.low), ratio(i.high))).unwrap_or_default();
             s.push_str(&format!(
-                "{:<7} {:<10} {:>12.3}{interval}   (IUT / reference throughput: median of {} rounds, 95 % interval)\n",
+                "{:<7} {:<10} {:>12}{interval}   (IUT / reference throughput: median of {} rounds, 95 % interval)\n",
                 o.op.as_str(),
                 "ratio",
-                r,
+                ratio(r),
                 o.rounds.len()
             ));
         }
@@ -220,6 +231,7 @@ fn human(report: &BenchReport) -> String {
 
 /// Runs the command.
 pub fn bench(args: BenchArgs) -> CommandResult {
+    let started = std::time::SystemTime::now();
     if !(args.max_regression.is_finite() && args.max_regression >= 0.0) {
         return usage(format!("--max-regression must be a percentage of zero or more, not {}", args.max_regression));
     }
@@ -363,12 +375,12 @@ pub fn bench(args: BenchArgs) -> CommandResult {
     // Outputs.
     match args.json.as_deref() {
         Some(p) if p.as_os_str() == "-" => {
-            println!("{}", serde_json::to_string_pretty(&report).expect("reports serialise"));
+            print!("{}", super::report::enveloped("bench", started, &report));
         }
         other => {
             print!("{}", human(&report));
             if let Some(path) = other {
-                let text = serde_json::to_string_pretty(&report).expect("reports serialise") + "\n";
+                let text = super::report::enveloped("bench", started, &report);
                 if let Err(e) = std::fs::write(path, text) {
                     return usage(format!("cannot write {}: {e}", path.display()));
                 }
@@ -393,8 +405,10 @@ pub fn bench(args: BenchArgs) -> CommandResult {
                     });
                 }
                 let ratio = match (o.ratio_to_reference, o.ratio_interval) {
-                    (Some(r), Some(i)) => format!(", {r:.3} × the reference [{:.3}, {:.3}]", i.low, i.high),
-                    (Some(r), None) => format!(", {r:.3} × the reference"),
+                    (Some(r), Some(i)) => {
+                        format!(", {} × the reference [{}, {}]", ratio(r), ratio(i.low), ratio(i.high))
+                    }
+                    (Some(r), None) => format!(", {} × the reference", ratio(r)),
                     _ => String::new(),
                 };
                 BenchPanel { title: format!("{}: {:.0} calls/s{ratio}", o.op.as_str(), o.iut.ops_per_sec), sides }
