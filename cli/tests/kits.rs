@@ -1,4 +1,4 @@
-//! The adapter kits of `adapters/kits/` (issue 17): each kit's five-line example signer, run with its own
+//! The adapter kits of `adapters/kits/` (issue 17): each kit's short example signer, run with its own
 //! toolchain (Debian packages of `.ci/deps.txt`), must pass every case of `vectors/sign.json` through
 //! `ivconform run --cmd ... --group sign` (exit 0, every sign case a pass, nothing else), and over HTTP too for
 //! the kits that serve it (Python, Node, Go, Java). A missing toolchain fails the test with its apt line.
