@@ -90,9 +90,12 @@ fn latency_span(sides: &[Side<'_>]) -> Option<(f64, f64)> {
     Some((lo / 1.15, hi.max(lo * 2.0)))
 }
 
+/// One bar: its left and right edges (ns) and its height (% of the side's calls).
+type Bar = (f64, f64, f64);
+
 /// A side's latencies as bars: each histogram bucket (about 3 % wide, the same edges for every side) inside
 /// `[lo, hi)` with its percentage of the side's calls; and the percentage of calls outside the span.
-fn bars(h: &Histogram, lo: f64, hi: f64) -> (Vec<(f64, f64, f64)>, f64) {
+fn bars(h: &Histogram, lo: f64, hi: f64) -> (Vec<Bar>, f64) {
     let total = h.count().max(1) as f64;
     let mut out = Vec::new();
     let mut outside = 0u64;
@@ -150,7 +153,7 @@ fn bench_panel(panel: &BenchPanel<'_>, area: &Area<'_>) -> Result<(), String> {
         text(area, &fit(&panel.title, 110), (16, 8), 15, &BLACK)?;
         return text(area, "no latencies were recorded", (16, 40), 14, &BLACK);
     };
-    let binned: Vec<(Vec<(f64, f64, f64)>, f64)> = panel.sides.iter().map(|s| bars(s.latency, lo, hi)).collect();
+    let binned: Vec<(Vec<Bar>, f64)> = panel.sides.iter().map(|s| bars(s.latency, lo, hi)).collect();
     let ymax = binned.iter().flat_map(|(b, _)| b.iter().map(|x| x.2)).fold(0.0, f64::max).max(1e-3) * 1.12;
     let mut chart = ChartBuilder::on(&chart_area)
         .caption(fit(&panel.title, 110), (FONT, 16))
