@@ -359,3 +359,24 @@ fn junit_has_times_properties_and_stderr() {
         assert_eq!(jwt.attribute("skipped"), Some("0"), "the proxy claims verify_jwt");
     }
 }
+
+/// `timing` and `bench` write their reports in the same envelope, and they validate against the schema.
+#[test]
+fn timing_and_bench_reports_share_the_envelope() {
+    let v = schema();
+    let dir = scratch("reports-envelope");
+    let timing = dir.join("timing.json");
+    let out = ivconform(&["timing", "--reference", "inproc", "--samples", "2000", "--json", timing.to_str().unwrap()]);
+    assert!(matches!(out.status.code(), Some(0 | 1 | 4)), "{}", text(&out));
+    let bench = ivconform(&["bench", "--reference", "inproc", "--duration", "0.2", "--json", "-"]);
+    assert_eq!(bench.status.code(), Some(0), "{}", text(&bench));
+    for (command, doc) in [
+        ("timing", serde_json::from_str::<Value>(&std::fs::read_to_string(&timing).unwrap()).unwrap()),
+        ("bench", serde_json::from_slice::<Value>(&bench.stdout).unwrap()),
+    ] {
+        assert_eq!(doc["schema"], "ivconform-report/1", "{command}");
+        assert_eq!(doc["command"], command);
+        assert!(doc["meta"]["started_at"].is_string(), "{command}: {}", doc["meta"]);
+        assert_eq!(violations(&v, &doc), Vec::<String>::new(), "{command}");
+    }
+}

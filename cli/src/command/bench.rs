@@ -231,6 +231,7 @@ fn human(report: &BenchReport) -> String {
 
 /// Runs the command.
 pub fn bench(args: BenchArgs) -> CommandResult {
+    let started = std::time::SystemTime::now();
     if !(args.max_regression.is_finite() && args.max_regression >= 0.0) {
         return usage(format!("--max-regression must be a percentage of zero or more, not {}", args.max_regression));
     }
@@ -374,12 +375,12 @@ pub fn bench(args: BenchArgs) -> CommandResult {
     // Outputs.
     match args.json.as_deref() {
         Some(p) if p.as_os_str() == "-" => {
-            println!("{}", serde_json::to_string_pretty(&report).expect("reports serialise"));
+            print!("{}", super::report::enveloped("bench", started, &report));
         }
         other => {
             print!("{}", human(&report));
             if let Some(path) = other {
-                let text = serde_json::to_string_pretty(&report).expect("reports serialise") + "\n";
+                let text = super::report::enveloped("bench", started, &report);
                 if let Err(e) = std::fs::write(path, text) {
                     return usage(format!("cannot write {}: {e}", path.display()));
                 }

@@ -112,3 +112,14 @@ pub fn diff(args: DiffArgs) -> CommandResult {
     print!("{}", diff::render(&d, &old, &new));
     Ok(ExitCode::from(if d.regression() { exit::NONCONFORMANT } else { exit::CONFORMANT }))
 }
+
+/// Another command's JSON report in the common envelope (docs/report.schema.json): `{"schema":
+/// "ivconform-report/1", "command": COMMAND, "meta": {...}, ...the report's own fields}`, pretty, with a final
+/// newline. `started` is when the command started; the wall time is measured from it.
+pub fn enveloped(command: &str, started: std::time::SystemTime, body: &impl serde::Serialize) -> String {
+    use ivconform_harness::report::{doc, json};
+    let wall = started.elapsed().unwrap_or_default().as_secs_f64();
+    let durations = doc::Durations { wall_seconds: wall, ..Default::default() };
+    let meta = doc::Meta::new(None, started, durations, true);
+    json::render_envelope(command, &meta, serde_json::to_value(body).unwrap_or_default())
+}

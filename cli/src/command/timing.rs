@@ -65,6 +65,7 @@ pub struct TimingControlArgs {
 
 /// Runs the command.
 pub fn timing(args: TimingArgs) -> CommandResult {
+    let started = std::time::SystemTime::now();
     super::iut::check_wait(&args.iut)?;
     crate::cli::check_outputs(&[("--json", args.json.as_deref()), ("--plot", args.plot.as_deref())])?;
     let bar = crate::progress::Progress::timed("timing", None, args.quiet);
@@ -192,10 +193,7 @@ pub fn timing(args: TimingArgs) -> CommandResult {
         }
     }
     if let Some(path) = &args.json {
-        let text = serde_json::to_string_pretty(&report).expect("reports serialise");
-        if let Err(e) = std::fs::write(path, text + "\n") {
-            return usage(format!("cannot write {}: {e}", path.display()));
-        }
+        super::report::write_output("--json", path, &super::report::enveloped("timing", started, &report))?;
     }
     Ok(ExitCode::from(match report.verdict {
         TimingVerdict::Pass => exit::CONFORMANT,
