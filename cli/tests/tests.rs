@@ -22,5 +22,6 @@ mod kits;
 mod props;
 mod reports;
 mod servers;
+mod sign_exec;
 mod style;
 mod timing;

@@ -52,6 +52,12 @@ pub enum Mistake {
     },
     /// The identifier was HTML-escaped before hashing.
     HtmlEscaped,
+    /// The page sent the identifier HTML-escaped (`O&#x27;Brien`) while the hash is of the raw text
+    /// (`O'Brien`): it escaped the identifier when printing it into the page, after hashing.
+    SentHtmlEscaped {
+        /// The raw identifier the hash is of.
+        raw: String,
+    },
     /// The integer user_id was printed as a float (`123.0`).
     IntegerAsFloat,
     /// Key and message were swapped in the HMAC call.
@@ -83,7 +89,8 @@ impl Mistake {
             Mistake::Trimmed => "the identifier was trimmed before hashing; hash it exactly as you send it, or trim it before sending too.".into(),
             Mistake::LowerCased => "the identifier was lower-cased before hashing; hash exactly the string you send (no case folding).".into(),
             Mistake::Normalised { form } => format!("the identifier was {form}-normalised before hashing; hash the exact UTF-8 bytes you send."),
-            Mistake::HtmlEscaped => "the identifier was HTML-escaped before hashing; hash the raw string (escape only when printing it into HTML).".into(),
+            Mistake::HtmlEscaped => "the identifier was HTML-escaped before hashing (D1, S3); hash the raw string (escape only when printing it into HTML).".into(),
+            Mistake::SentHtmlEscaped { raw } => format!("the identifier sent is HTML-escaped, but the hash is of the raw text {raw:?} (D1, S3): the page escaped it when printing it into the snippet, after hashing; send the raw identifier (print it into the script as a JSON string, e.g. Django's json_script or JSON.stringify, not HTML-escaped)."),
             Mistake::IntegerAsFloat => "the integer user_id was printed as a float (e.g. 123.0) before hashing; hash its plain decimal form.".into(),
             Mistake::Swapped => "key and message are swapped: the secret must be the HMAC key and the identifier the message.".into(),
             Mistake::Base64 => "the tag is base64-encoded; send it as 64 lowercase hex characters.".into(),
@@ -240,7 +247,13 @@ pub fn diagnose(
     add(text.trim().to_lowercase(), "trimmed, lower-cased identifier", vec![Mistake::Trimmed, Mistake::LowerCased]);
     add(text.nfc().collect(), "NFC identifier", vec![Mistake::Normalised { form: "NFC" }]);
     add(text.nfd().collect(), "NFD identifier", vec![Mistake::Normalised { form: "NFD" }]);
-    add(html_escape(&text), "HTML-escaped identifier", vec![Mistake::HtmlEscaped]);
+    for escaped in html_escapes(&text) {
+        add(escaped, "HTML-escaped identifier", vec![Mistake::HtmlEscaped]);
+    }
+    if let Some(raw) = html_unescape(&text) {
+        let mistake = Mistake::SentHtmlEscaped { raw: raw.clone() };
+        add(raw, "HTML-unescaped identifier (the raw text of the one sent)", vec![mistake]);
+    }
     add(String::new(), "empty string", vec![Mistake::EmptyIdentifier]);
     for p in previous {
         add(p.clone(), "previous identifier", vec![Mistake::StaleIdentifier { previous: p.clone() }]);
@@ -291,8 +304,66 @@ pub fn diagnose(
     })
 }
 
-fn html_escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
+/// `s` HTML-escaped the ways template engines do: `&`, `<`, `>` always, the quotes as `&quot;`/`&#34;` and
+/// `&#39;`/`&#x27;` (Jinja2/MarkupSafe: `&#34;` `&#39;`; Django, Python's `html.escape`: `&quot;` `&#x27;`; PHP:
+/// `&quot;` `&#039;`), and with the quotes left alone (`html.escape(s, quote=False)`). Distinct forms only.
+fn html_escapes(s: &str) -> Vec<String> {
+    let base = s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+    let mut out = Vec::new();
+    for dq in ["&quot;", "&#34;", "\""] {
+        for sq in ["&#39;", "&#x27;", "&#039;", "'"] {
+            let e = base.replace('"', dq).replace('\'', sq);
+            if !out.contains(&e) {
+                out.push(e);
+            }
+        }
+    }
+    out
+}
+
+/// `s` with its HTML character references decoded (`&amp;` `&lt;` `&gt;` `&quot;` `&apos;` and numeric ones,
+/// `&#39;` `&#x27;` `&#34;`): the raw text a page escaped; `None` when `s` has no reference to decode.
+fn html_unescape(s: &str) -> Option<String> {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    let mut decoded = false;
+    while let Some(at) = rest.find('&') {
+        out.push_str(&rest[..at]);
+        let tail = &rest[at..];
+        let reference = tail.find(';').filter(|&end| end <= 10).and_then(|end| {
+            let name = &tail[1..end];
+            let c = match name {
+                "amp" => Some('&'),
+                "lt" => Some('<'),
+                "gt" => Some('>'),
+                "quot" => Some('"'),
+                "apos" => Some('\''),
+                _ => match name.strip_prefix('#') {
+                    Some(hex) if hex.starts_with(['x', 'X']) => {
+                        u32::from_str_radix(&hex[1..], 16).ok().and_then(char::from_u32)
+                    }
+                    Some(dec) if !dec.is_empty() && dec.bytes().all(|b| b.is_ascii_digit()) => {
+                        dec.parse().ok().and_then(char::from_u32)
+                    }
+                    _ => None,
+                },
+            };
+            c.map(|c| (c, end))
+        });
+        match reference {
+            Some((c, end)) => {
+                out.push(c);
+                rest = &tail[end + 1..];
+                decoded = true;
+            }
+            None => {
+                out.push('&');
+                rest = &tail[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    decoded.then_some(out)
 }
 
 /// Decodes standard or URL-safe base64 (padding optional) of exactly 32 bytes.
@@ -456,5 +527,77 @@ pub fn diagnose_jwt(
             JwtDiagnosis::Refused(checked.expect_err("matched an error above"))
         }
         Err(e) => JwtDiagnosis::Refused(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Hashes under `prod-web-secret-0001`, computed with Python's `hmac` (not this crate):
+    /// `hmac.new(b"prod-web-secret-0001", MSG.encode(), hashlib.sha256).hexdigest()`.
+    const O_BRIEN: &str = "71a3a1348df91a8d0dc336aa609c82022ade28be42097752d9403a44ac950d38"; // O'Brien
+    const O_BRIEN_X27: &str = "6e79681d8114c4d677bea8f1d8b3ddadba37891b9b8c5542399583c35721649b"; // O&#x27;Brien
+    const O_BRIEN_39: &str = "8432cb072bb8fcdfd5c6a363c144922eac3db5eb635c6ac75a4e0c0a26cb9841"; // O&#39;Brien
+    const TOM: &str = "ea596a3ef94bcf29639199393a37abf719025d27bce5423728292d293d066ca0"; // Tom & Jerry
+    const TOM_AMP: &str = "69a9e1c0abaa8aa97208fcbc3df28f32ca180e28fd08573cdafdc5fa0b8fe88f"; // Tom &amp; Jerry
+    const BOLD: &str = "916e3bb7f277af7ecce3121ded90668a3d276a106bff5584b382b1699040a86f"; // <b>
+    const SAY_HI: &str = "9e206222dd7f4705c5af18f3861653bb92565ae72146a297a316fbcc673b03c5"; // say "hi"
+    const A_34_B: &str = "9c30cfffa18eca4b7069f175ef31bb15abeae7f48af772f38984e5956b30162c"; // a&#34;b
+    const A_QUOT_B: &str = "ff0beb84bc44debe30abcb2e04a06fbcba1e10d3ce304974bebc922c41000080"; // a&quot;b
+
+    fn check(user_id: &str, hash: &str) -> Diagnosis {
+        let config =
+            Config::from_toml_str("[apps.ws_prod]\nweb = { secret = \"prod-web-secret-0001\", enforced = true }\n")
+                .unwrap();
+        let sent = Identifiers { user_id: Some(UserId::Text(user_id.into())), email: None };
+        diagnose(&config, "ws_prod", Platform::Web, &sent, hash, &[])
+    }
+
+    #[test]
+    fn an_identifier_sent_html_escaped_with_the_hash_of_the_raw_text_is_named() {
+        for (sent, hash, raw) in [
+            ("O&#x27;Brien", O_BRIEN, "O'Brien"),
+            ("O&#39;Brien", O_BRIEN, "O'Brien"),
+            ("Tom &amp; Jerry", TOM, "Tom & Jerry"),
+            ("&lt;b&gt;", BOLD, "<b>"),
+            ("say &quot;hi&quot;", SAY_HI, "say \"hi\""),
+            ("say &#34;hi&#34;", SAY_HI, "say \"hi\""),
+        ] {
+            match check(sent, hash) {
+                Diagnosis::Explained { mistakes, matched } => {
+                    assert_eq!(mistakes, vec![Mistake::SentHtmlEscaped { raw: raw.into() }], "{sent}");
+                    assert!(matched.contains("HTML-unescaped"), "{sent}: {matched}");
+                    let fix = mistakes[0].explain(Platform::Web, "ws_prod");
+                    assert!(fix.contains("D1") && fix.contains(&format!("{raw:?}")), "{fix}");
+                }
+                other => panic!("{sent}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn the_hash_of_the_escaped_text_of_a_raw_identifier_is_named() {
+        for (sent, hash) in [
+            ("O'Brien", O_BRIEN_X27),
+            ("O'Brien", O_BRIEN_39),
+            ("Tom & Jerry", TOM_AMP),
+            ("a\"b", A_34_B),
+            ("a\"b", A_QUOT_B),
+        ] {
+            let Diagnosis::Explained { mistakes, .. } = check(sent, hash) else { panic!("{sent} {hash}") };
+            assert_eq!(mistakes, vec![Mistake::HtmlEscaped], "{sent} {hash}");
+        }
+    }
+
+    #[test]
+    fn entity_text_hashed_as_sent_is_valid() {
+        // The identifier really is the text "O&#x27;Brien" (sent and hashed alike): nothing to explain.
+        assert_eq!(check("O&#x27;Brien", O_BRIEN_X27), Diagnosis::Valid { source: Source::UserId });
+        assert_eq!(check("O'Brien", O_BRIEN), Diagnosis::Valid { source: Source::UserId });
+        // A stray ampersand is not a reference.
+        assert_eq!(html_unescape("a & b &c; &#xZZ; &#;"), None);
+        assert_eq!(html_unescape("&amp;lt;").as_deref(), Some("&lt;"), "one level only");
+        assert_eq!(html_unescape("&#128512;&#x1F600;").as_deref(), Some("\u{1F600}\u{1F600}"));
     }
 }

@@ -198,9 +198,9 @@ impl Scanner {
     /// supposed to carry (a signer's hash, a token's signature, an HMAC tag).
     pub fn scan(&self, case: &PlannedCase, channel: &str, text: &[u8], allowed: &[&str]) -> Vec<LeakFinding> {
         self.findings(text, |found| {
-            let mut exempt: Vec<String> = sent_values(&case.request);
-            exempt.extend(allowed.iter().filter(|a| a.len() >= MIN_SENT_VALUE).map(|a| a.to_string()));
-            let spans = spans_of(found, &exempt);
+            let spans = spans_of(found, &sent_values(&case.request));
+            let allowed: Vec<&str> = allowed.iter().copied().filter(|a| a.len() >= MIN_SENT_VALUE).collect();
+            let answer = spans_of(found, &allowed);
             let describe = move |n: &Needle, form: Form| {
                 let what = if n.secret {
                     format!("{}{}", n.what, form.suffix())
@@ -211,7 +211,7 @@ impl Scanner {
                 };
                 LeakFinding { case: case.id.clone(), channel: channel.into(), what }
             };
-            (spans, describe)
+            (spans, answer, describe)
         })
     }
 
@@ -220,11 +220,11 @@ impl Scanner {
     /// answers carried), are exempt.
     pub fn scan_stderr(&self, text: &[u8], sent: &SentValues, returned: &[String]) -> Vec<LeakFinding> {
         self.findings(text, |found| {
-            let mut spans: Vec<(usize, usize)> =
+            let spans: Vec<(usize, usize)> =
                 sent.values.find_overlapping_iter(found).map(|m| (m.start(), m.end())).collect();
             let returned: Vec<&str> =
                 returned.iter().map(String::as_str).filter(|r| r.len() >= MIN_SENT_VALUE).collect();
-            spans.extend(spans_of(found, &returned));
+            let answer = spans_of(found, &returned);
             let describe = |n: &Needle, form: Form| {
                 let what = if n.secret {
                     format!("{}{}", n.what, form.suffix())
@@ -234,25 +234,29 @@ impl Scanner {
                 let owner = n.owners.iter().find(|o| sent.ids.contains(*o)).unwrap_or(&n.owners[0]);
                 LeakFinding { case: owner.clone(), channel: "stderr".into(), what }
             };
-            (spans, describe)
+            (spans, answer, describe)
         })
     }
 
-    /// The findings in `text`: `context` gives, once something matched, the exempt spans and how to describe
-    /// a finding; a match inside an exempt span is not one.
+    /// The findings in `text`: `context` gives, once something matched, the exempt spans (values the request
+    /// sent), the spans of values an answer carries (a signer's hash: they exempt expected MACs but never a
+    /// secret, so a "hash" that is the secret is still a leak) and how to describe a finding; a match inside an
+    /// exempt span is not one.
     fn findings<D: Fn(&Needle, Form) -> LeakFinding>(
         &self,
         text: &[u8],
-        context: impl FnOnce(&[u8]) -> (Vec<(usize, usize)>, D),
+        context: impl FnOnce(&[u8]) -> (Vec<(usize, usize)>, Vec<(usize, usize)>, D),
     ) -> Vec<LeakFinding> {
         let found = if text.is_empty() { Vec::new() } else { self.matches(text) };
         if found.is_empty() {
             return Vec::new();
         }
-        let (spans, describe) = context(text);
+        let (spans, answer, describe) = context(text);
         let out: BTreeSet<LeakFinding> = found
             .into_iter()
-            .filter(|&(_, _, start, end)| !inside(&spans, start, end))
+            .filter(|&(i, _, start, end)| {
+                !inside(&spans, start, end) && (self.needles[i].secret || !inside(&answer, start, end))
+            })
             .map(|(i, form, ..)| describe(&self.needles[i], form))
             .collect();
         out.into_iter().collect()
@@ -359,4 +363,32 @@ fn spans_of(text: &[u8], exempt: &[impl AsRef<str>]) -> Vec<(usize, usize)> {
 
 fn inside(spans: &[(usize, usize)], start: usize, end: usize) -> bool {
     spans.iter().any(|&(s, e)| s <= start && end <= e)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::transport::fake::{planned, scanner};
+
+    /// A value an answer carries exempts an expected hash (the signer's own), never a secret: a signer that
+    /// answers with its secret as the "hash" leaks it, on stdout and on stderr.
+    #[test]
+    fn an_answer_that_is_the_secret_is_still_a_leak() {
+        let scanner = scanner();
+        let case = planned().into_iter().find(|c| c.id == "sign-only-user-id").unwrap();
+        let secret = case.secrets[0].text.clone().expect("a text secret");
+        let found = scanner.scan(&case, "response", secret.as_bytes(), &[secret.as_str()]);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].channel, "response");
+        let returned = vec![secret.clone()];
+        let sent = crate::leak::SentValues::of(std::slice::from_ref(&case));
+        let found = scanner.scan_stderr(format!("debug {secret}").as_bytes(), &sent, &returned);
+        assert_eq!(found.len(), 1, "{found:?}");
+        // The case's own expected hash, returned as the answer, is not a leak.
+        let ivconform_protocol::Response::Sign { user_hash: Some(hash), .. } =
+            ivconform_protocol::reference::handle(&case.request)
+        else {
+            panic!()
+        };
+        assert!(scanner.scan(&case, "response", hash.as_bytes(), &[hash.as_str()]).is_empty());
+    }
 }

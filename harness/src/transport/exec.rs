@@ -252,6 +252,11 @@ impl Transport for ExecConn {
     fn take_received(&mut self) -> Vec<u8> {
         std::mem::take(&mut self.received)
     }
+
+    fn call_time_is_work(&self) -> bool {
+        // Every call starts a process (an interpreter, often): its time is start-up, not signing.
+        false
+    }
 }
 
 #[cfg(test)]

@@ -66,6 +66,12 @@ pub trait Transport: Send {
         Vec::new()
     }
 
+    /// False when a call's time is mostly starting a process (a one-shot signer, `--sign-exec`), so it says
+    /// nothing about the implementation's work: per-case time bounds do not apply to such a transport.
+    fn call_time_is_work(&self) -> bool {
+        true
+    }
+
     /// Says goodbye and releases the IUT (sends `bye` where that makes sense). Errors are ignored.
     fn close(&mut self) {}
 }

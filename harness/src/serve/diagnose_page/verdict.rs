@@ -295,6 +295,9 @@ fn cause(m: &Mistake, platform: Platform) -> String {
         Mistake::LowerCased => "the identifier was lower-cased before hashing".into(),
         Mistake::Normalised { form } => format!("the identifier was {form}-normalised before hashing"),
         Mistake::HtmlEscaped => "the identifier was HTML-escaped before hashing".into(),
+        Mistake::SentHtmlEscaped { raw } => {
+            format!("the identifier was sent HTML-escaped; the hash is of the raw {raw:?}")
+        }
         Mistake::IntegerAsFloat => "the integer user_id was hashed as a float".into(),
         Mistake::Swapped => "key and message are swapped".into(),
         Mistake::Base64 => "the tag is base64, not hex".into(),
