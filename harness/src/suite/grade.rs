@@ -254,7 +254,11 @@ fn diagnosed(case: &PlannedCase, got: &str) -> Option<String> {
     };
     let rule = |m: &Mistake| match m {
         Mistake::EmailHashed | Mistake::EmptyIdentifier => "S2",
-        Mistake::Trimmed | Mistake::LowerCased | Mistake::Normalised { .. } | Mistake::HtmlEscaped => "S3",
+        Mistake::Trimmed
+        | Mistake::LowerCased
+        | Mistake::Normalised { .. }
+        | Mistake::HtmlEscaped
+        | Mistake::SentHtmlEscaped { .. } => "S3",
         Mistake::IntegerAsFloat => "S4",
         Mistake::OtherWorkspaceSecret { .. } | Mistake::OtherPlatformSecret { .. } | Mistake::ApiKey { .. } => "S5",
         _ => "S1",
@@ -267,6 +271,9 @@ fn diagnosed(case: &PlannedCase, got: &str) -> Option<String> {
             }
             Mistake::EmptyIdentifier => {
                 "this is HMAC of the empty string: the identifier was missing when the hash was computed.".to_string()
+            }
+            Mistake::SentHtmlEscaped { raw } => {
+                format!("the identifier's HTML character references were decoded before hashing (this is the hash of {raw:?}); hash the exact text.")
             }
             m => m.explain(Platform::Web, "app"),
         })

@@ -255,4 +255,22 @@ mod tests {
         }
         assert!(refusals >= 7, "{refusals}");
     }
+
+    /// A signer that decodes the identifier's HTML character references before hashing is named (D1, S3).
+    #[test]
+    fn a_signer_that_unescapes_the_identifier_gets_the_s3_hint() {
+        use crate::suite::grade::{grade, Grade};
+        let case = planned().into_iter().find(|c| c.id == "sign-user-id-html-entity-text").unwrap();
+        // Python: hmac.new(secret, html.unescape("O&#39;Brien").encode(), hashlib.sha256).hexdigest()
+        let unescaped = "7318d612cc897c7475c493095fdb93b415b5ab9e1b723e139ab127ad291ce6fa";
+        let answer = ivconform_protocol::Response::Sign {
+            seq: 1,
+            user_hash: Some(unescaped.into()),
+            identifier_source: None,
+            identifier_hex: None,
+            error: None,
+        };
+        let Grade::Fail { hint, .. } = grade(&case, &answer) else { panic!("must fail") };
+        assert!(hint.starts_with("S3: ") && hint.contains("character references"), "{hint}");
+    }
 }
