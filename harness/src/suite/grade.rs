@@ -566,6 +566,58 @@ mod tests {
     use super::*;
     use ivconform_vectors::{default_dir, load_dir};
 
+    /// A wrong user_hash is run through the D1 diagnosis: the mistake is named with the rule it breaks,
+    /// and the failure is tallied under that rule.
+    #[test]
+    fn wrong_hashes_are_diagnosed_and_name_the_broken_rule() {
+        use ivconform_core::mac::hmac_sha256;
+        let suite = load_dir(&default_dir()).unwrap();
+        let cases = super::super::plan::plan(&suite);
+        let answer = |hash: String| Response::Sign {
+            seq: 1,
+            user_hash: Some(hash),
+            identifier_source: None,
+            identifier_hex: None,
+            error: None,
+        };
+        let sign_case = |id: &str| {
+            let case = cases.iter().find(|c| c.id == id).unwrap_or_else(|| panic!("no case {id}"));
+            let Request::Sign { secret_hex, user_id, email, .. } = &case.request else { panic!("{id}") };
+            let secret = ivconform_core::hex::decode(secret_hex).unwrap();
+            (case, secret, user_id.clone(), email.clone())
+        };
+        let hex = |t: ivconform_core::mac::Tag| encode_lower(&t);
+        // Both identifiers sent, the email hashed (no identifier_source to tell): S2.
+        let (case, secret, _, email) = sign_case("sign-both-identifiers-user-id-wins");
+        let email = email.unwrap();
+        let got = hex(hmac_sha256(&secret, email.as_str().unwrap().as_bytes()));
+        let Grade::Fail { hint, rule, .. } = grade(case, &answer(got)) else { panic!("must fail") };
+        assert!(hint.starts_with("S2: you hashed the email"), "{hint}");
+        assert_eq!(rule, Some(Rule::S2));
+        // The empty string hashed although an identifier was sent: S2, named as HMAC of the empty string.
+        let got = hex(hmac_sha256(&secret, b""));
+        let Grade::Fail { hint, rule, .. } = grade(case, &answer(got)) else { panic!("must fail") };
+        assert!(hint.contains("HMAC of the empty string"), "{hint}");
+        assert_eq!(rule, Some(Rule::S2));
+        // Key and message swapped: S1.
+        let got = hex(hmac_sha256(b"5678", &secret));
+        let Grade::Fail { hint, rule, .. } = grade(case, &answer(got)) else { panic!("must fail") };
+        assert!(hint.contains("swapped"), "{hint}");
+        assert_eq!(rule, Some(Rule::S1));
+        // A leading space trimmed away: S3.
+        let (case, secret, user_id, _) = sign_case("sign-user-id-leading-space");
+        let sent = user_id.unwrap();
+        let got = hex(hmac_sha256(&secret, sent.as_str().unwrap().trim().as_bytes()));
+        let Grade::Fail { hint, rule, .. } = grade(case, &answer(got)) else { panic!("must fail") };
+        assert!(hint.starts_with("S3: the identifier was trimmed"), "{hint}");
+        assert_eq!(rule, Some(Rule::S3));
+        // An unexplained wrong hash keeps the case's own hint, under the case's first rule.
+        let got = "ab".repeat(32);
+        let Grade::Fail { hint, rule, .. } = grade(case, &answer(got)) else { panic!("must fail") };
+        assert!(hint.contains(&case.comment), "{hint}");
+        assert_eq!(rule, case.rules.first().copied());
+    }
+
     /// The reference's own answers pass every case, and a tampered answer fails with the right hint.
     #[test]
     fn reference_answers_pass_and_tampering_fails() {
