@@ -43,12 +43,7 @@ fn fail(expected: impl Into<String>, actual: impl Into<String>, hint: impl Into<
 pub fn broken_rule(case: &PlannedCase, hint: &str) -> Option<Rule> {
     let head = hint.split([':', ' ', '(']).next().unwrap_or_default();
     let named: Vec<Rule> = head.split('/').filter_map(|id| id.parse::<Rule>().ok()).collect();
-    named
-        .iter()
-        .find(|r| case.rules.contains(r))
-        .or(named.first())
-        .copied()
-        .or_else(|| case.rules.first().copied())
+    named.iter().find(|r| case.rules.contains(r)).or(named.first()).copied().or_else(|| case.rules.first().copied())
 }
 
 /// The generic hint: the case's comment and the rules it exercises.
@@ -278,7 +273,9 @@ fn diagnosed(case: &PlannedCase, got: &str) -> Option<String> {
             m => m.explain(Platform::Web, "app"),
         })
         .collect();
-    let matched = matched.replace("web secret of app", "the secret").replace("web secret of hex-decoded", "the secret hex-decoded");
+    let matched = matched
+        .replace("web secret of app", "the secret")
+        .replace("web secret of hex-decoded", "the secret hex-decoded");
     Some(format!("{}: {} (D1 diagnosis: the hash is {matched})", rule(&mistakes[0]), words.join(" ")))
 }
 
