@@ -219,7 +219,9 @@ fn quiet_human_report_keeps_only_failures_and_verdict() {
     for gone in ["By rule (", "By flag:", "Expected failures", "XFAIL"] {
         assert!(normal.contains(gone) && !quiet.contains(gone), "{gone}: {quiet}");
     }
-    for kept in ["15 cases: 5 passed", "Failures (6, 5 causes):", "FAIL 2 cases — S1: user_hash must be lowercase hex", CRASH] {
+    for kept in
+        ["15 cases: 5 passed", "Failures (6, 5 causes):", "FAIL 2 cases — S1: user_hash must be lowercase hex", CRASH]
+    {
         assert!(quiet.contains(kept), "{kept}: {quiet}");
     }
     assert!(quiet.trim_end().lines().last().unwrap().starts_with("Verdict: NONCONFORMANT ("), "{quiet}");
@@ -478,4 +480,3 @@ fn junit_report_omits_groups_that_did_not_run() {
         assert!(!t.children().any(|n| n.is_element() && !n.has_tag_name("properties")), "passes carry no status");
     }
 }
-
