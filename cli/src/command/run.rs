@@ -266,7 +266,11 @@ pub fn run(args: RunArgs) -> CommandResult {
     let outputs = [
         ("--junit", &args.junit, args.junit.as_ref().map(|_| junit::render(&report, timings))),
         ("--json", &args.json, args.json.as_ref().map(|_| json::render_doc(&doc))),
-        ("--html", &args.html, args.html.as_ref().map(|_| ivconform_harness::report::html::render(std::slice::from_ref(&doc)))),
+        (
+            "--html",
+            &args.html,
+            args.html.as_ref().map(|_| ivconform_harness::report::html::render(std::slice::from_ref(&doc))),
+        ),
     ];
     for (flag, path, text) in outputs {
         if let (Some(path), Some(text)) = (path, text) {
