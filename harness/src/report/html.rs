@@ -171,15 +171,26 @@ fn single(out: &mut String, run: &RunDoc) {
     let _ = writeln!(out, "<h1>{}</h1>", text(&title));
     meta_line(out, run);
     let c = &run.summary.counts;
+    let mut parts = vec![format!("{} passed", c.pass)];
+    for (n, what) in [
+        (c.either, "either way (J2's leeway window, not graded)"),
+        (c.fail, "failed"),
+        (c.error + c.crash + c.timeout, "errors, crashes or timeouts"),
+        (c.skipped, "skipped"),
+        (c.not_applicable, "not applicable"),
+        (c.expected_failure, "expected failures"),
+        (c.unexpected_pass, "unexpected passes"),
+    ] {
+        if n > 0 {
+            parts.push(format!("{n} {what}"));
+        }
+    }
     let _ = writeln!(
         out,
-        "<p>{} &nbsp; <span id=\"counts\">{}: {} passed, {} failed, {} errors/crashes/timeouts, {} skipped</span></p>",
+        "<p>{} &nbsp; <span id=\"counts\">{}: {}</span></p>",
         verdict(run),
         plural(c.total, "case", "cases"),
-        c.pass,
-        c.fail,
-        c.error + c.crash + c.timeout,
-        c.skipped
+        text(&parts.join(", "))
     );
 
     out.push_str("<h2>By rule</h2>\n<table id=\"rules\"><tr><th>rule</th><th>cases</th><th>broken</th><th>what it says</th></tr>\n");
