@@ -22,5 +22,6 @@ pub mod report;
 pub mod runner;
 pub mod sanitize;
 pub mod serve;
+pub mod slow;
 pub mod suite;
 pub mod transport;

@@ -219,6 +219,10 @@ struct Worker {
     seqs: std::collections::HashMap<u64, usize>,
     /// The end of the previous stderr chunk, so a value split across two reads is still found.
     stderr_tail: Vec<u8>,
+    /// The fastest answer this worker has had: the transport's own cost, for the per-case time bound.
+    fastest: Option<Duration>,
+    /// A running average of this worker's answers (how slow the machine is today), for the same bound.
+    typical: Option<Duration>,
 }
 
 /// How much of the previous stderr chunk is scanned again with the next one.
@@ -363,6 +367,8 @@ fn worker(connector: &dyn Connector, shared: &Shared<'_>, conn: Option<Box<dyn T
         failed_restarts: 0,
         seqs: std::collections::HashMap::new(),
         stderr_tail: Vec::new(),
+        fastest: None,
+        typical: None,
     };
     loop {
         let index = shared.next.fetch_add(1, Ordering::SeqCst);
@@ -526,8 +532,48 @@ fn run_one(connector: &dyn Connector, shared: &Shared<'_>, index: usize, w: &mut
             let refs: Vec<&str> = allowed.iter().map(String::as_str).collect();
             findings.extend(shared.scanner.scan(case, "response", &raw, &refs));
             shared.returned.lock().unwrap_or_else(|e| e.into_inner()).extend(allowed);
-            w.conn = Some(t);
+            // The per-case time bound (crate::slow): over every bound, asked again, then judged.
+            let overhead = w.fastest.unwrap_or(Duration::ZERO);
+            let (mut slow, mut keep) = (None, true);
+            let typical = w.typical.unwrap_or(Duration::ZERO);
+            let reference = if t.call_time_is_work() && crate::slow::over_floor(duration, overhead) {
+                Some(crate::slow::reference_time(&case.request))
+            } else {
+                None
+            };
+            if let Some(reference) = reference.filter(|r| crate::slow::judge(duration, overhead, typical, *r).is_some())
+            {
+                // Asked again (after a pause, so a burst of load can pass) while it stays over every bound.
+                let mut fastest = duration;
+                for _ in 0..crate::slow::RETRIES {
+                    std::thread::sleep(fastest.min(crate::slow::PAUSE));
+                    let again = shared.seq.fetch_add(1, Ordering::SeqCst);
+                    w.seqs.insert(again, index);
+                    let started = Instant::now();
+                    let answer = t.call(&case.request.clone().with_seq(again));
+                    let _ = t.take_received();
+                    if answer.is_err() {
+                        // Out of step: the next case gets a fresh connection.
+                        t.close();
+                        keep = false;
+                        break;
+                    }
+                    fastest = fastest.min(started.elapsed());
+                    if crate::slow::judge(fastest, overhead, typical, reference).is_none() {
+                        break;
+                    }
+                }
+                slow = crate::slow::judge(fastest, overhead, typical, reference);
+            }
+            w.fastest = Some(w.fastest.map_or(duration, |f| f.min(duration)));
+            w.typical = Some(w.typical.map_or(duration, |t| (t * 7 + duration) / 8));
+            if keep {
+                w.conn = Some(t);
+            }
             match grade(case, &exchange.response) {
+                Grade::Pass | Grade::Either { .. } if slow.is_some() => {
+                    CaseOutcome::Timeout { reason: slow.unwrap_or_default() }
+                }
                 Grade::Pass => CaseOutcome::Pass,
                 Grade::Either { actual } => CaseOutcome::Either { actual },
                 Grade::Fail { expected, actual, hint, rule } => CaseOutcome::Fail {

@@ -6,7 +6,7 @@ use crate::exit::{self, usage, CommandResult, Failure};
 
 use super::iut::{IutArgs, ReferenceMode};
 use clap::Args;
-use ivconform_perf::timing::report::{decide, TimingReport, TimingVerdict};
+use ivconform_perf::timing::report::{decide, Sampling, TimingReport, TimingVerdict};
 use ivconform_perf::timing::{control as ctl, ffi, wire};
 use std::io::Write;
 use std::path::Path;
@@ -20,9 +20,15 @@ pub struct TimingArgs {
     /// The implementation under test.
     #[command(flatten)]
     pub iut: IutArgs,
-    /// Measurements of the IUT in total (both class pairs); each control gets as many.
+    /// Measurements of the IUT in total (both class pairs); each control gets as many. Over FFI the least
+    /// before a pass is called: sampling goes on in rounds until the controls and the verdict are clear, or
+    /// --max-samples or --max-time end it (the report says how many and why it stopped).
     #[arg(long, value_name = "N", default_value_t = 100_000)]
     pub samples: u64,
+    /// FFI: the most measurements of each target while the verdict is not clear [default: 10 x --samples;
+    /// --max-samples equal to --samples measures exactly that many].
+    #[arg(long, value_name = "N")]
+    pub max_samples: Option<u64>,
     /// Seed of the inputs and of the class order.
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub seed: u64,
@@ -39,6 +45,10 @@ pub struct TimingArgs {
     /// Write the whole result (verdict, controls, statistics per class pair) as JSON.
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
+    /// Most seconds the measurement may take (FFI: rounds of samples stop there, and the verdict is taken on
+    /// what was measured).
+    #[arg(long, value_name = "SECS", value_parser = crate::value::seconds)]
+    pub max_time: Option<Duration>,
     /// Draw the implementation's two classes' timing distributions (per class pair) and the verdict to
     /// this SVG file.
     #[arg(long, value_name = "FILE")]
@@ -70,6 +80,28 @@ pub fn timing(args: TimingArgs) -> CommandResult {
     crate::cli::check_outputs(&[("--json", args.json.as_deref()), ("--plot", args.plot.as_deref())])?;
     let bar = crate::progress::Progress::timed("timing", None, args.quiet);
     bar.set_message(format!("{} samples of the implementation and each control", args.samples));
+    let report = measure(&args);
+    bar.finish();
+    let report = report?;
+    print!("{}", report.human());
+    if let Some(path) = &args.plot {
+        let svg = ivconform_perf::plot::timing_svg(&report, &ivconform_perf::timing::PAIRS).map_err(Failure::usage)?;
+        if let Err(e) = std::fs::write(path, svg) {
+            return usage(format!("cannot write {}: {e}", path.display()));
+        }
+    }
+    if let Some(path) = &args.json {
+        super::report::write_output("--json", path, &super::report::enveloped("timing", started, &report))?;
+    }
+    Ok(ExitCode::from(match report.verdict {
+        TimingVerdict::Pass => exit::CONFORMANT,
+        TimingVerdict::Fail => exit::NONCONFORMANT,
+        TimingVerdict::Inconclusive => exit::INCONCLUSIVE,
+    }))
+}
+
+/// Measures what `args` names and decides (shared by `timing` and `check`); nothing is printed.
+pub fn measure(args: &TimingArgs) -> Result<TimingReport, Failure> {
     if args.samples < 1_000 {
         return usage("--samples must be at least 1000 (both class pairs share them)");
     }
@@ -104,11 +136,30 @@ pub fn timing(args: TimingArgs) -> CommandResult {
             _ => None,
         }
     };
+    let mut sampling = None;
     let (transport, timer, outcome) = match ffi_target {
         Some((lib, label)) => {
-            let plan = ffi::Plan { samples: args.samples, seed: args.seed, batch: 10_000 };
+            let maximum = args.max_samples.unwrap_or(args.samples.saturating_mul(10)).max(args.samples);
+            let plan = ffi::Plan {
+                samples: args.samples,
+                seed: args.seed,
+                batch: 10_000,
+                max_samples: maximum,
+                max_seconds: args.max_time.map_or(0.0, |d| d.as_secs_f64()),
+                threshold: args.threshold,
+            };
             match ffi::run(lib, &plan, args.threshold) {
-                Ok(run) => (label, run.timer, Ok((run.targets, run.seconds))),
+                Ok(run) => {
+                    sampling = Some(Sampling {
+                        measured: run.measured,
+                        minimum: args.samples,
+                        maximum,
+                        extra_rounds: run.extra_rounds,
+                        stopped: run.stopped,
+                        why: run.stopped.describe().to_string(),
+                    });
+                    (label, run.timer, Ok((run.targets, run.seconds)))
+                }
                 Err(e) => (label, "rdtsc (in the child)".into(), Err(e)),
             }
         }
@@ -165,6 +216,7 @@ pub fn timing(args: TimingArgs) -> CommandResult {
                 detectable_ns,
                 targets,
                 problems,
+                sampling,
             }
         }
         Err(problem) => TimingReport {
@@ -182,24 +234,10 @@ pub fn timing(args: TimingArgs) -> CommandResult {
             detectable_ns: None,
             targets: Vec::new(),
             problems: vec![problem],
+            sampling: None,
         },
     };
-    bar.finish();
-    print!("{}", report.human());
-    if let Some(path) = &args.plot {
-        let svg = ivconform_perf::plot::timing_svg(&report, &ivconform_perf::timing::PAIRS).map_err(Failure::usage)?;
-        if let Err(e) = std::fs::write(path, svg) {
-            return usage(format!("cannot write {}: {e}", path.display()));
-        }
-    }
-    if let Some(path) = &args.json {
-        super::report::write_output("--json", path, &super::report::enveloped("timing", started, &report))?;
-    }
-    Ok(ExitCode::from(match report.verdict {
-        TimingVerdict::Pass => exit::CONFORMANT,
-        TimingVerdict::Fail => exit::NONCONFORMANT,
-        TimingVerdict::Inconclusive => exit::INCONCLUSIVE,
-    }))
+    Ok(report)
 }
 
 /// `ivconform ffi-timing` (hidden): the measuring child.

@@ -19,14 +19,80 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// What the child is asked to measure.
+///
+/// **Sequential sampling.** `samples` is the least the child measures before it may call a run a pass; it
+/// then goes on in rounds (one batch each) until the verdict is clear or `max_samples` / `max_seconds` end it
+/// (see [`Stop`]). Clear means: the controls behave (the constant-time one is not flagged on either pair, the
+/// early-exit one is) and the implementation is either flagged (a leak: clear at any count, since a real
+/// effect's statistic only grows) or below half the threshold on both pairs once `samples` are in. A control
+/// flagged by a burst of load, or an implementation near the threshold, is not clear: more rounds dilute a
+/// transient (its statistic shrinks as 1/√n) and sharpen a real effect (it grows as √n).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Plan {
-    /// Measurements of each target (the IUT and each control), both pairs together.
+    /// Measurements of each target (the IUT and each control), both pairs together, before a pass may be
+    /// called.
     pub samples: u64,
     /// Seed of the inputs and class order.
     pub seed: u64,
     /// Measurements per batch (inputs generated together, targets measured in rotating order).
     pub batch: usize,
+    /// Most measurements of each target (0: `samples`, no sequential rounds).
+    #[serde(default)]
+    pub max_samples: u64,
+    /// Most seconds of measuring (0: no limit but `max_samples`).
+    #[serde(default)]
+    pub max_seconds: f64,
+    /// The |t| threshold the stopping rule uses (0: dudect's 10).
+    #[serde(default)]
+    pub threshold: f64,
+}
+
+/// Why the measuring stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stop {
+    /// The controls behaved and the implementation was clearly flagged or clearly below the threshold.
+    Clear,
+    /// `max_samples` were measured without a clear verdict.
+    MaxSamples,
+    /// `max_seconds` passed without a clear verdict.
+    TimeBudget,
+}
+
+impl Stop {
+    /// For reports.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Stop::Clear => "the controls and the verdict were clear",
+            Stop::MaxSamples => "the most samples allowed were measured before the verdict was clear",
+            Stop::TimeBudget => "the time allowed ended before the verdict was clear",
+        }
+    }
+}
+
+/// A clear verdict, as the stopping rule sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Clear {
+    /// The controls behaved and the implementation is below half the threshold with `minimum` samples in.
+    Pass,
+    /// The controls behaved and the implementation is flagged.
+    Leak,
+}
+
+/// Whether targets (the IUT first, the early-exit control, the constant control) give a clear verdict after
+/// `measured` samples of `minimum` (see [`Plan`]).
+pub fn clear(targets: &[Vec<Analysis>], threshold: f64, measured: u64, minimum: u64) -> Option<Clear> {
+    let assessed: Vec<Vec<super::stats::Assessment>> =
+        targets.iter().map(|pairs| pairs.iter().map(|a| a.assess(threshold, 1.0)).collect()).collect();
+    let [iut, early, constant] = [&assessed[0], &assessed[1], &assessed[2]];
+    let controls = constant.iter().all(|a| a.enough && !a.leak) && early[0].leak;
+    let flagged = iut.iter().all(|a| a.enough) && iut.iter().any(|a| a.leak);
+    let quiet = iut.iter().all(|a| a.enough && a.max_stat.abs() < threshold / 2.0);
+    match (controls, flagged, quiet && measured >= minimum) {
+        (true, true, _) => Some(Clear::Leak),
+        (true, false, true) => Some(Clear::Pass),
+        _ => None,
+    }
 }
 
 /// One target's statistics, as the child sends them.
@@ -50,6 +116,15 @@ pub enum ChildReport {
     Done {
         /// IUT first, then the controls.
         targets: Vec<ChildTarget>,
+        /// Measurements of each target.
+        #[serde(default)]
+        measured: u64,
+        /// Rounds (batches) measured after the first `samples`' worth.
+        #[serde(default)]
+        extra_rounds: u32,
+        /// Why it stopped.
+        #[serde(default = "stop_default")]
+        stopped: Stop,
         /// Nanoseconds per timer unit.
         ns_per_unit: f64,
         /// The timer used.
@@ -62,6 +137,10 @@ pub enum ChildReport {
         /// Why.
         message: String,
     },
+}
+
+fn stop_default() -> Stop {
+    Stop::MaxSamples
 }
 
 /// The timer: the time-stamp counter between load fences on x86-64 (cycle resolution), else the monotonic
@@ -184,9 +263,34 @@ fn run_child(plan: &Plan, lib: Option<&Path>) -> ChildReport {
     }
     let (start_instant, start_ticks) = (Instant::now(), ticks(origin));
     let mut unexpected = [0u64; 3];
-    let mut left = plan.samples;
+    let max_samples = plan.max_samples.max(plan.samples);
+    let threshold = if plan.threshold > 0.0 { plan.threshold } else { 10.0 };
+    let (mut measured, mut extra_rounds) = (0u64, 0u32);
     let mut round = 0usize;
-    while left > 0 {
+    // A leak is clear when two successive rounds say so (one round's flag could be a burst of load).
+    let mut leak_rounds = 0;
+    let stopped = loop {
+        let verdict = if measured > 0 { clear(&analyses, threshold, measured, plan.samples) } else { None };
+        leak_rounds = if verdict == Some(Clear::Leak) { leak_rounds + 1 } else { 0 };
+        if plan.max_samples == 0 {
+            // A fixed plan: exactly `samples`.
+            if measured >= plan.samples {
+                break if verdict.is_some() { Stop::Clear } else { Stop::MaxSamples };
+            }
+        } else if verdict == Some(Clear::Pass) || leak_rounds >= 2 {
+            break Stop::Clear;
+        }
+        if measured >= max_samples {
+            break Stop::MaxSamples;
+        }
+        if plan.max_seconds > 0.0 && measured > 0 && start_instant.elapsed().as_secs_f64() >= plan.max_seconds {
+            break Stop::TimeBudget;
+        }
+        if measured >= plan.samples {
+            extra_rounds += 1;
+        }
+        // The first `samples` in full batches (the last one short), then one batch a round.
+        let left = if measured < plan.samples { plan.samples - measured } else { max_samples - measured };
         let n = (left as usize).min(batch_size);
         let batch = generate(&mut rng, &key, n);
         for k in 0..3 {
@@ -200,9 +304,9 @@ fn run_child(plan: &Plan, lib: Option<&Path>) -> ChildReport {
                 analysis.push_batch(&mine);
             }
         }
-        left -= n as u64;
+        measured += n as u64;
         round += 1;
-    }
+    };
     let elapsed = start_instant.elapsed();
     let spent_ticks = ticks(origin).wrapping_sub(start_ticks) as f64;
     let ns_per_unit =
@@ -213,7 +317,15 @@ fn run_child(plan: &Plan, lib: Option<&Path>) -> ChildReport {
         .zip(unexpected)
         .map(|(((name, role, _), pairs), unexpected)| ChildTarget { name, role: role.into(), pairs, unexpected })
         .collect();
-    ChildReport::Done { targets, ns_per_unit, timer: TIMER.into(), seconds: elapsed.as_secs_f64() }
+    ChildReport::Done {
+        targets,
+        measured,
+        extra_rounds,
+        stopped,
+        ns_per_unit,
+        timer: TIMER.into(),
+        seconds: elapsed.as_secs_f64(),
+    }
 }
 
 /// `ivconform ffi-timing [--lib PATH]` (hidden): reads a plan on stdin, writes the report on stdout.
@@ -235,6 +347,12 @@ pub struct FfiRun {
     pub timer: String,
     /// Seconds the child measured for.
     pub seconds: f64,
+    /// Measurements of each target.
+    pub measured: u64,
+    /// Rounds measured after the first `samples`' worth, and why it stopped.
+    pub extra_rounds: u32,
+    /// Why the measuring stopped.
+    pub stopped: Stop,
 }
 
 /// Starts the child for `lib` (or the linked reference), sends the plan, waits and assesses.
@@ -264,8 +382,13 @@ pub fn run(lib: Option<PathBuf>, plan: &Plan, threshold: f64) -> Result<FfiRun, 
         let _ = (&mut stderr).take(64 * 1024).read_to_end(&mut text);
         String::from_utf8_lossy(&text).into_owned()
     });
-    // Generous: 50 µs per measurement of each of the three targets, plus a minute.
-    let deadline = Duration::from_secs(60) + Duration::from_micros(plan.samples.saturating_mul(150));
+    // Generous: 50 µs per measurement of each of the three targets, plus a minute (or the time allowed, plus
+    // half a minute, when that is shorter).
+    let most = plan.max_samples.max(plan.samples);
+    let mut deadline = Duration::from_secs(60) + Duration::from_micros(most.saturating_mul(150));
+    if plan.max_seconds > 0.0 {
+        deadline = deadline.min(Duration::from_secs_f64(plan.max_seconds + 30.0));
+    }
     let text = match rx.recv_timeout(deadline) {
         Ok(t) => t,
         Err(_) => {
@@ -286,7 +409,7 @@ pub fn run(lib: Option<PathBuf>, plan: &Plan, threshold: f64) -> Result<FfiRun, 
     };
     match report {
         ChildReport::Failed { message } => Err(message),
-        ChildReport::Done { targets, ns_per_unit, timer, seconds } => {
+        ChildReport::Done { targets, measured, extra_rounds, stopped, ns_per_unit, timer, seconds } => {
             let targets = targets
                 .into_iter()
                 .map(|t| Target {
@@ -306,7 +429,7 @@ pub fn run(lib: Option<PathBuf>, plan: &Plan, threshold: f64) -> Result<FfiRun, 
             } else {
                 timer
             };
-            Ok(FfiRun { targets, timer, seconds })
+            Ok(FfiRun { targets, timer, seconds, measured, extra_rounds, stopped })
         }
     }
 }

@@ -77,6 +77,25 @@ pub struct TimingReport {
     pub targets: Vec<Target>,
     /// Anything that went wrong besides the statistics.
     pub problems: Vec<String>,
+    /// Sequential sampling (FFI): how many samples were measured and why it stopped.
+    pub sampling: Option<Sampling>,
+}
+
+/// How a sequential (adaptive) measurement went.
+#[derive(Debug, Clone, Serialize)]
+pub struct Sampling {
+    /// Measurements of each target.
+    pub measured: u64,
+    /// The least before a pass may be called (`--samples`).
+    pub minimum: u64,
+    /// The most allowed (`--max-samples`).
+    pub maximum: u64,
+    /// Rounds measured after the minimum.
+    pub extra_rounds: u32,
+    /// Why it stopped: `clear`, `max_samples`, `time_budget`.
+    pub stopped: super::ffi::Stop,
+    /// The same, for people.
+    pub why: String,
 }
 
 /// Nanoseconds for people: `31.2 ns`, `1.25 µs`.
@@ -198,6 +217,15 @@ pub fn decide(
 }
 
 impl TimingReport {
+    /// The verdict as reports print it: `PASS`, `FAIL`, `INCONCLUSIVE`.
+    pub fn verdict_word(&self) -> &'static str {
+        match self.verdict {
+            TimingVerdict::Pass => "PASS",
+            TimingVerdict::Fail => "FAIL",
+            TimingVerdict::Inconclusive => "INCONCLUSIVE",
+        }
+    }
+
     /// The report for people.
     pub fn human(&self) -> String {
         let mut out = String::new();
@@ -243,6 +271,14 @@ impl TimingReport {
         }
         if let Some(d) = self.detectable_ns {
             let _ = writeln!(out, "  smallest effect this run could detect in the implementation: {}", fmt_ns(d));
+        }
+        if let Some(s) = &self.sampling {
+            let _ = writeln!(
+                out,
+                "  sampling: {} measurements of each target (at least {}, at most {}; {} rounds beyond the least): \
+                 stopped because {}",
+                s.measured, s.minimum, s.maximum, s.extra_rounds, s.why
+            );
         }
         for p in &self.problems {
             let _ = writeln!(out, "  problem: {p}");
