@@ -70,6 +70,22 @@ pub enum Command {
     ///   ivconform run --cmd ./adapter --vectors my-vectors/            # after `ivconform vectors export my-vectors`
     #[command(verbatim_doc_comment)]
     Run(crate::command::run::RunArgs),
+    /// The CI gate: golden vectors, then properties, a bounded fuzz and (for a C ABI library) timing.
+    ///
+    /// One verdict, one exit code, one report (human, --junit with a test suite per stage, --json) with a
+    /// section per stage, within a total time budget (--budget, 60 s by default: the vectors get up to half,
+    /// props, fuzz and timing share the rest; a stage that cannot finish in its share is cut and says so).
+    /// The same --seed replays the same check. Timing runs for --lib (through ivc_verify_raw) and for the
+    /// reference; over stdio/HTTP it is not applicable here (use `ivconform timing`).
+    /// Exit codes: 0 conformant, 1 a stage failed, 2 usage, 3 unreachable.
+    ///
+    /// Examples:
+    ///   ivconform check --reference
+    ///   ivconform check --cmd "python3 adapter.py" --junit junit.xml --json check.json
+    ///   ivconform check --url http://127.0.0.1:8080/ --budget 120s
+    ///   ivconform check --lib ./libmyimpl.so --seed 7
+    #[command(verbatim_doc_comment)]
+    Check(crate::command::check::CheckArgs),
     /// Serve the reference implementation as an IUT (over stdio or HTTP).
     ///
     /// Examples:

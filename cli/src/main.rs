@@ -35,6 +35,7 @@ fn main() -> ExitCode {
     }
     let (name, result) = match cli.command {
         Command::Run(args) => ("run", command::run::run(args)),
+        Command::Check(args) => ("check", command::check::check(args)),
         Command::Serve(args) => ("serve", command::serve::serve(args)),
         Command::Diagnose(args) => ("diagnose", command::diagnose::diagnose(args)),
         Command::Props(args) => ("props", command::props::props(args)),

@@ -8,6 +8,7 @@ mod util;
 mod adapters;
 mod bench;
 mod c_adapter;
+mod check;
 mod cli;
 mod deps;
 mod diagnose;

@@ -63,6 +63,9 @@ pub struct FuzzArgs {
     /// No progress display on stderr (the report is unchanged).
     #[arg(short, long)]
     pub quiet: bool,
+    /// What set the deadline, for reports (`check` names its budget); `--duration N s` when unset.
+    #[arg(skip)]
+    pub deadline_by: Option<String>,
 }
 
 /// What the reference decided, for the outcome tally.
@@ -107,6 +110,13 @@ fn mentions_jwt(payload: &[u8]) -> bool {
         }
 }
 
+/// Whether the seed's configuration sets JWT mode (J4, `jwt_enforced`) on any platform of any workspace:
+/// JWT mode's configuration and decisions, which an implementation that does not claim `verify_jwt` need
+/// not know (as `run` skips jwt.json for it).
+fn jwt_enforced(seed: &Seed) -> bool {
+    seed.config.apps.values().any(|app| app.platforms.values().any(|p| p.jwt_enforced))
+}
+
 /// Runs the command.
 pub fn fuzz(args: FuzzArgs) -> CommandResult {
     if args.replay.is_none() {
@@ -147,10 +157,54 @@ pub fn fuzz(args: FuzzArgs) -> CommandResult {
     }
     let code = match replayed {
         Some(probes) => replay(&session, &probes),
-        None => campaign(&args, &session, &seeds, &iut.connector.describe()),
+        None => campaign(&args, &session, &seeds, &iut.connector.describe()).code,
     };
     session.close();
     Ok(ExitCode::from(code))
+}
+
+/// What a fuzz campaign found, for `check`'s report.
+#[derive(Debug, Clone, Default)]
+pub struct FuzzSummary {
+    /// The exit code of the verdict (0 no disagreement, 1 a disagreement).
+    pub code: u8,
+    /// Payloads sent before the first disagreement (or in all).
+    pub sent: u64,
+    /// Seconds the campaign took, shrinking included.
+    pub seconds: f64,
+    /// The disagreement, shrunk: expected, actual, hint (and where it was saved).
+    pub finding: Option<String>,
+    /// Whether the time allowed ended the campaign before its payload count.
+    pub cut: bool,
+    /// Why nothing was sent (the implementation does not claim verify).
+    pub skipped: Option<String>,
+}
+
+/// A campaign against `connector` seeded from `seeds` (what `fuzz` runs without `--replay`), printing as it
+/// goes; an implementation that does not claim `verify` is skipped, said so.
+pub fn execute(
+    args: &FuzzArgs,
+    connector: &dyn ivconform_harness::transport::Connector,
+    seeds: &[Seed],
+) -> Result<FuzzSummary, Failure> {
+    let session = match Session::open(connector) {
+        Ok(s) => s,
+        Err(e) => {
+            return Err(Failure::unreachable(format!(
+                "the implementation could not be started or reached: {}: {e}",
+                connector.describe()
+            )));
+        }
+    };
+    if !session.hello.capabilities.contains(&Capability::Verify) {
+        session.close();
+        let reason = "the implementation does not claim the verify capability, which fuzzing drives".to_string();
+        println!("skipped: {reason}");
+        return Ok(FuzzSummary { skipped: Some(reason), ..FuzzSummary::default() });
+    }
+    let summary = campaign(args, &session, seeds, &connector.describe());
+    session.close();
+    Ok(summary)
 }
 
 fn replay(session: &Session<'_>, probes: &[Probe]) -> u8 {
@@ -176,7 +230,7 @@ fn replay(session: &Session<'_>, probes: &[Probe]) -> u8 {
     }
 }
 
-fn campaign(args: &FuzzArgs, session: &Session<'_>, vector_seeds: &[Seed], iut: &str) -> u8 {
+fn campaign(args: &FuzzArgs, session: &Session<'_>, vector_seeds: &[Seed], iut: &str) -> FuzzSummary {
     let dict = dictionary();
     let mut rng = FuzzRng::new(args.seed);
     let mut pool: Vec<Seed> = vector_seeds.to_vec();
@@ -230,7 +284,7 @@ fn campaign(args: &FuzzArgs, session: &Session<'_>, vector_seeds: &[Seed], iut: 
             refresh_hash(&mut rng, &s, &mut p);
             (s, p)
         };
-        if !jwt_claimed && mentions_jwt(&payload) {
+        if !jwt_claimed && (mentions_jwt(&payload) || jwt_enforced(&seed)) {
             skipped_jwt += 1;
             continue;
         }
@@ -252,14 +306,18 @@ fn campaign(args: &FuzzArgs, session: &Session<'_>, vector_seeds: &[Seed], iut: 
         println!("  {n:>9}  {decision}");
     }
     if skipped_jwt > 0 {
-        println!("  ({skipped_jwt} payloads with an intercom_user_jwt not sent: the implementation does not claim verify_jwt)");
+        println!(
+            "  ({skipped_jwt} payloads with an intercom_user_jwt, or judged where jwt_enforced is set, not sent: the \
+             implementation does not claim verify_jwt)"
+        );
     }
     let Some((seed, payload, first)) = found else {
         println!("\nNo disagreement: the implementation decided every payload as the reference did.");
-        return exit::CONFORMANT;
+        let cut = args.iterations.is_none_or(|n| sent < n);
+        return FuzzSummary { code: exit::CONFORMANT, sent, seconds: took, cut, ..FuzzSummary::default() };
     };
     println!("\nDISAGREEMENT after {sent} payloads ({} bytes); shrinking...", payload.len());
-    let budget = format!("--duration {} s", args.duration.as_secs_f64());
+    let budget = args.deadline_by.clone().unwrap_or_else(|| format!("--duration {} s", args.duration.as_secs_f64()));
     let limits = ShrinkLimits::starting_now(args.max_shrink_iters, args.shrink_time, deadline, &budget);
     let (small, detail, shrunk) = shrink_finding(session, &seed, &payload, *first, &limits);
     // The shrunk payload, asked once more when the shrink finished in time (an IUT that is not deterministic
@@ -282,8 +340,25 @@ fn campaign(args: &FuzzArgs, session: &Session<'_>, vector_seeds: &[Seed], iut: 
         original_len: payload.len(),
         shrink_checks: shrunk.checks as usize,
     };
-    report(args, &finding, &shrunk);
-    exit::NONCONFORMANT
+    let saved = report(args, &finding, &shrunk);
+    let what = format!(
+        "{} ({} bytes, from {}): expected {}; got {} ({}){}",
+        finding.probe.case.id,
+        payload_len(&finding.probe),
+        finding.original_len,
+        finding.expected,
+        finding.actual,
+        finding.hint,
+        saved.map(|s| format!("; saved as {s}")).unwrap_or_default()
+    );
+    FuzzSummary {
+        code: exit::NONCONFORMANT,
+        sent,
+        seconds: started.elapsed().as_secs_f64(),
+        finding: Some(what),
+        cut: shrunk.cut(),
+        skipped: None,
+    }
 }
 
 /// Shrinks a disagreement through payloads that disagree the same way (the same [`Kind`] of reference
@@ -366,7 +441,8 @@ fn payload_len(probe: &Probe) -> usize {
     }
 }
 
-fn report(args: &FuzzArgs, f: &FuzzFinding, shrunk: &ShrinkReport) {
+/// Prints the finding and saves it; where it was saved (the vector file), if it could be.
+fn report(args: &FuzzArgs, f: &FuzzFinding, shrunk: &ShrinkReport) -> Option<String> {
     let id = &f.probe.case.id;
     println!(
         "{} {id}: {} bytes (from {}, {} checks)",
@@ -387,7 +463,11 @@ fn report(args: &FuzzArgs, f: &FuzzFinding, shrunk: &ShrinkReport) {
         Ok(saved) => {
             println!("  saved: {} and {}", saved.payload.display(), saved.vector.display());
             println!("  replay: ivconform fuzz {} --replay {}", iut_flags(&args.iut), saved.vector.display());
+            Some(saved.vector.display().to_string())
         }
-        Err(e) => eprintln!("ivconform fuzz: could not save the finding in {}: {e}", args.out.display()),
+        Err(e) => {
+            eprintln!("ivconform fuzz: could not save the finding in {}: {e}", args.out.display());
+            None
+        }
     }
 }

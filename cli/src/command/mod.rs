@@ -1,6 +1,7 @@
 //! The subcommands: each module owns its arguments and returns a [`crate::exit::CommandResult`].
 
 pub mod bench;
+pub mod check;
 pub mod diagnose;
 pub mod fuzz;
 pub mod iut;

@@ -45,10 +45,35 @@ pub struct PropsArgs {
     /// No progress display on stderr (the report is unchanged).
     #[arg(short, long)]
     pub quiet: bool,
+    /// What set the deadline, for reports (`check` names its budget); `--duration N s` when unset.
+    #[arg(skip)]
+    pub deadline_by: Option<String>,
+}
+
+/// What a props run found, for `check`'s report: the verdict's exit code and line, and a line per property.
+#[derive(Debug, Clone)]
+pub struct PropsSummary {
+    /// The exit code of the verdict (0 held, 1 failed or nothing tested).
+    pub code: u8,
+    /// The verdict line (without `Verdict: `).
+    pub verdict: String,
+    /// Per property: its name, `pass`/`cut`/`not_run`/`skipped`/`fail` and what happened.
+    pub properties: Vec<(String, &'static str, String)>,
+    /// Whether the time budget stopped a property early.
+    pub cut: bool,
 }
 
 /// Runs the command.
 pub fn props(args: PropsArgs) -> CommandResult {
+    let iut = connect_iut(&args.iut, args.timeout)?;
+    execute(&args, iut.connector.as_ref()).map(|s| ExitCode::from(s.code))
+}
+
+/// Runs the selected properties against `connector` (the IUT `args.iut` names), printing as it goes.
+pub fn execute(
+    args: &PropsArgs,
+    connector: &dyn ivconform_harness::transport::Connector,
+) -> Result<PropsSummary, Failure> {
     if args.cases == 0 {
         return usage("--cases must be at least 1");
     }
@@ -58,19 +83,18 @@ pub fn props(args: PropsArgs) -> CommandResult {
     }
     let selected: Vec<_> =
         ALL.iter().filter(|p| args.properties.is_empty() || args.properties.iter().any(|n| n == p.name)).collect();
-    let iut = connect_iut(&args.iut, args.timeout)?;
-    let session = match Session::open(iut.connector.as_ref()) {
+    let session = match Session::open(connector) {
         Ok(s) => s,
         Err(e) => {
             return Err(Failure::unreachable(format!(
                 "the implementation could not be started or reached: {}: {e}",
-                iut.connector.describe()
+                connector.describe()
             )));
         }
     };
     println!(
         "ivconform props: {} ({} {}), seed {}, {} cases per property, at most {} s",
-        iut.connector.describe(),
+        connector.describe(),
         // The hello is the IUT's text: shown escaped, so it cannot start a line of its own.
         ivconform_harness::sanitize::iut_text(&session.hello.name),
         ivconform_harness::sanitize::iut_text(&session.hello.version),
@@ -83,36 +107,62 @@ pub fn props(args: PropsArgs) -> CommandResult {
         shrink_checks: args.max_shrink_iters,
         shrink_time: args.shrink_time,
         deadline: Instant::now() + args.duration,
-        deadline_by: format!("--duration {} s", args.duration.as_secs_f64()),
+        deadline_by: args
+            .deadline_by
+            .clone()
+            .unwrap_or_else(|| format!("--duration {} s", args.duration.as_secs_f64())),
     };
     let mut failures = Vec::new();
+    let mut lines: Vec<(String, &'static str, String)> = Vec::new();
     let (mut cases_run, mut cut_short) = (0u32, 0usize);
     let total = selected.len() as u64 * u64::from(args.cases);
     let bar = crate::progress::Progress::new("props", Some(total), "cases", args.quiet);
     for property in &selected {
         let started = Instant::now();
         bar.set_message(property.name);
-        let verdict = run_property(&session, property, args.seed, &budget);
+        // Past the deadline a property is not started at all (generating its inputs only to stop costs time).
+        let verdict = if Instant::now() >= budget.deadline {
+            PropertyResult::Pass { cases: 0, planned: args.cases }
+        } else {
+            run_property(&session, property, args.seed, &budget)
+        };
         bar.inc(u64::from(args.cases));
         let took = started.elapsed().as_secs_f64();
         let name = property.name;
         bar.suspend(|| match &verdict {
             PropertyResult::Pass { cases, planned } if cases == planned => {
+                lines.push((name.into(), "pass", format!("{cases} cases, {took:.1} s")));
                 println!("  pass     {name:<18} {cases} cases, {took:.1} s  ({})", property.about)
             }
             PropertyResult::Pass { cases: 0, .. } => {
                 cut_short += 1;
+                lines.push((name.into(), "not_run", format!("the time allowed by {} was spent", budget.deadline_by)));
                 println!("  not run  {name:<18} the time allowed by {} was spent", budget.deadline_by)
             }
             PropertyResult::Pass { cases, planned } => {
                 cut_short += 1;
+                lines.push((
+                    name.into(),
+                    "cut",
+                    format!("{cases} of {planned} cases held, {took:.1} s: stopped, the time allowed by {} was spent", budget.deadline_by),
+                ));
                 println!(
                     "  pass     {name:<18} {cases} of {planned} cases, {took:.1} s: stopped, the time allowed by {} was spent  ({})",
                     budget.deadline_by, property.about
                 )
             }
-            PropertyResult::Skipped { reason } => println!("  skipped  {name:<18} {reason}"),
-            PropertyResult::Fail(_) => println!("  FAIL     {name:<18} {took:.1} s  ({})", property.about),
+            PropertyResult::Skipped { reason } => {
+                lines.push((name.into(), "skipped", reason.clone()));
+                println!("  skipped  {name:<18} {reason}")
+            }
+            PropertyResult::Fail(f) => {
+                let what = match &f.detail {
+                    Some(d) => format!("expected {}; got {} ({})", d.expected, d.actual, d.hint),
+                    None => f.reason.clone(),
+                };
+                lines.push((name.into(), "fail", what));
+                println!("  FAIL     {name:<18} {took:.1} s  ({})", property.about)
+            }
         });
         match verdict {
             PropertyResult::Pass { cases, .. } => cases_run += cases,
@@ -165,22 +215,23 @@ pub fn props(args: PropsArgs) -> CommandResult {
         );
     }
     println!();
-    if !failures.is_empty() {
-        println!("Verdict: nonconformant: {} of {} properties failed.", failures.len(), selected.len());
-        Ok(ExitCode::from(exit::NONCONFORMANT))
+    let (code, verdict) = if !failures.is_empty() {
+        (exit::NONCONFORMANT, format!("nonconformant: {} of {} properties failed.", failures.len(), selected.len()))
     } else if cases_run == 0 {
-        println!("Verdict: nothing was tested: no property ran a case (see above).");
-        Ok(ExitCode::from(exit::NONCONFORMANT))
+        (exit::NONCONFORMANT, "nothing was tested: no property ran a case (see above).".to_string())
     } else if cut_short > 0 {
-        println!(
-            "Verdict: every case run held, but {cut_short} of {} properties stopped early ({} spent; seed {}).",
-            selected.len(),
-            budget.deadline_by,
-            args.seed
-        );
-        Ok(ExitCode::from(exit::CONFORMANT))
+        (
+            exit::CONFORMANT,
+            format!(
+                "every case run held, but {cut_short} of {} properties stopped early ({} spent; seed {}).",
+                selected.len(),
+                budget.deadline_by,
+                args.seed
+            ),
+        )
     } else {
-        println!("Verdict: every property held ({} properties, seed {}).", selected.len(), args.seed);
-        Ok(ExitCode::from(exit::CONFORMANT))
-    }
+        (exit::CONFORMANT, format!("every property held ({} properties, seed {}).", selected.len(), args.seed))
+    };
+    println!("Verdict: {verdict}");
+    Ok(PropsSummary { code, verdict, properties: lines, cut: cut_short > 0 })
 }

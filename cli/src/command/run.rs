@@ -1,7 +1,7 @@
 //! `ivconform run`: load, select, connect, run, report, exit with a CI-readable code.
 
 use super::iut::connect_iut;
-use crate::exit::{self, usage, CommandResult, Failure};
+use crate::exit::{self, CommandResult, Failure};
 
 use super::iut::{IutArgs, ReferenceMode};
 use clap::Args;
@@ -115,6 +115,80 @@ pub struct RunArgs {
     pub no_timings: bool,
 }
 
+/// The cases a run's selection and expectations flags name, loaded and planned (shared by `run` and `check`).
+pub struct Loaded {
+    /// The golden vectors (loaded with `--wycheproof` too: `check` seeds its fuzz stage from them).
+    pub suite: ivconform_vectors::Suite,
+    /// Where the golden vectors came from.
+    pub source: ivconform_vectors::VectorSource,
+    /// Every planned case of the suite that runs (for the leak scanner and stale expectations).
+    pub all: Vec<ivconform_harness::suite::plan::PlannedCase>,
+    /// The selected cases.
+    pub cases: Vec<ivconform_harness::suite::plan::PlannedCase>,
+    /// The expected values the leak scanner looks for.
+    pub hashes: Vec<(String, String)>,
+    /// The known deviations (`--expectations`).
+    pub expectations: Expectations,
+    /// Expectations entries that match no case, for the report.
+    pub stale: Vec<String>,
+    /// The `--require`d capabilities.
+    pub required: Vec<Capability>,
+}
+
+/// Loads the vectors (or the Wycheproof file), the expectations and the selection; a usage failure when one
+/// of them is bad or nothing is selected.
+pub fn load(args: &RunArgs) -> Result<Loaded, Failure> {
+    if args.max_failures == Some(0) {
+        return Err(Failure::usage("--max-failures must be at least 1"));
+    }
+    let mut required = Vec::new();
+    for name in &args.require {
+        match Capability::parse(name.trim()) {
+            Some(c) => required.push(c),
+            None => {
+                let known: Vec<&str> = Capability::ALL.iter().map(|c| c.as_str()).collect();
+                return Err(Failure::usage(format!(
+                    "--require {name:?}: not a capability; expected one of {}",
+                    known.join(", ")
+                )));
+            }
+        }
+    }
+    let source = ivconform_vectors::VectorSource::from_option(args.vectors.clone());
+    let suite = source.load().map_err(|e| Failure::usage(format!("bad vectors: {e} {}", source.hint())))?;
+    let expectations = match &args.expectations {
+        Some(path) => Expectations::load(path).map_err(Failure::usage)?,
+        None => Expectations::default(),
+    };
+    let selection =
+        Selection::new(&args.cases, &args.exclude, &args.groups, &args.rules, &args.flags).map_err(Failure::usage)?;
+    let selection = selection.excluding(&args.exclude_rules, &args.exclude_flags).map_err(Failure::usage)?;
+    let (all, hashes) = match &args.wycheproof {
+        Some(file) => match file
+            .as_deref()
+            .map_or_else(ivconform_harness::suite::wycheproof::bundled, ivconform_harness::suite::wycheproof::load)
+        {
+            Ok(cases) => {
+                let hashes = ivconform_harness::suite::wycheproof::expected_hashes(&cases);
+                (cases, hashes)
+            }
+            Err(e) => return Err(Failure::usage(format!("bad Wycheproof file: {e}"))),
+        },
+        None => (plan(&suite), expected_hashes(&suite)),
+    };
+    let all_ids: Vec<&str> = all.iter().map(|c| c.id.as_str()).collect();
+    let stale: Vec<String> = expectations
+        .unmatched(&all_ids)
+        .iter()
+        .map(|e| format!("line {}: case = {:?} ({})", e.line, e.pattern, e.reason))
+        .collect();
+    let cases: Vec<_> = all.iter().filter(|c| selection.matches(c)).cloned().collect();
+    if cases.is_empty() {
+        return Err(Failure::usage("no case matches the selection (try --list without filters to see the ids)"));
+    }
+    Ok(Loaded { suite, source, all, cases, hashes, expectations, stale, required })
+}
+
 /// Runs the command.
 pub fn run(args: RunArgs) -> CommandResult {
     let (timeout, run_timeout) = (args.timeout, args.run_timeout);
@@ -129,59 +203,7 @@ pub fn run(args: RunArgs) -> CommandResult {
         ("--json", args.json.as_deref()),
         ("--html", args.html.as_deref()),
     ])?;
-    if args.max_failures == Some(0) {
-        return usage("--max-failures must be at least 1");
-    }
-    let mut required = Vec::new();
-    for name in &args.require {
-        match Capability::parse(name.trim()) {
-            Some(c) => required.push(c),
-            None => {
-                let known: Vec<&str> = Capability::ALL.iter().map(|c| c.as_str()).collect();
-                return usage(format!("--require {name:?}: not a capability; expected one of {}", known.join(", ")));
-            }
-        }
-    }
-    let source = ivconform_vectors::VectorSource::from_option(args.vectors.clone());
-    let suite = match source.load() {
-        Ok(s) => s,
-        Err(e) => return usage(format!("bad vectors: {e} {}", source.hint())),
-    };
-    let expectations = match &args.expectations {
-        Some(path) => match Expectations::load(path) {
-            Ok(x) => x,
-            Err(e) => return usage(e),
-        },
-        None => Expectations::default(),
-    };
-    let selection = match Selection::new(&args.cases, &args.exclude, &args.groups, &args.rules, &args.flags) {
-        Ok(s) => s,
-        Err(e) => return usage(e),
-    };
-    let selection = selection.excluding(&args.exclude_rules, &args.exclude_flags).map_err(Failure::usage)?;
-    let (all, hashes) = match &args.wycheproof {
-        Some(file) => match file
-            .as_deref()
-            .map_or_else(ivconform_harness::suite::wycheproof::bundled, ivconform_harness::suite::wycheproof::load)
-        {
-            Ok(cases) => {
-                let hashes = ivconform_harness::suite::wycheproof::expected_hashes(&cases);
-                (cases, hashes)
-            }
-            Err(e) => return usage(format!("bad Wycheproof file: {e}")),
-        },
-        None => (plan(&suite), expected_hashes(&suite)),
-    };
-    let all_ids: Vec<&str> = all.iter().map(|c| c.id.as_str()).collect();
-    let stale: Vec<String> = expectations
-        .unmatched(&all_ids)
-        .iter()
-        .map(|e| format!("line {}: case = {:?} ({})", e.line, e.pattern, e.reason))
-        .collect();
-    let cases: Vec<_> = all.iter().filter(|c| selection.matches(c)).cloned().collect();
-    if cases.is_empty() {
-        return usage("no case matches the selection (try --list without filters to see the ids)");
-    }
+    let Loaded { suite, source, all, cases, hashes, expectations, stale, required } = load(&args)?;
     if args.list {
         for c in &cases {
             let rules: Vec<&str> = c.rules.iter().map(|r| r.id()).collect();
