@@ -578,7 +578,8 @@ fn props_stage(
         timeout: args.timeout,
         max_shrink_iters: 512,
         shrink_time: share / 2,
-        duration: share,
+        // A margin for what follows the last case or payload (closing, the last answer's wait).
+        duration: share.mul_f64(0.9),
         deadline_by: Some(format!("check's props share of --budget ({:.1} s)", share.as_secs_f64())),
     };
     let PropsSummary { code, verdict, properties, cut } = super::props::execute(&props_args, connector)?;
@@ -639,7 +640,8 @@ fn fuzz_stage(
     let fuzz_args = FuzzArgs {
         quiet: args.quiet,
         iut: args.iut.clone(),
-        duration: share,
+        // A margin for what follows the last case or payload (closing, the last answer's wait).
+        duration: share.mul_f64(0.9),
         iterations: Some(args.fuzz_iterations),
         seed: args.seed,
         out: args.out.clone(),
@@ -730,7 +732,8 @@ fn timing_stage(args: &CheckArgs, share: Duration) -> Result<StageResult, Failur
         ladder: vec![0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0],
         timeout: args.timeout,
         json: None,
-        max_time: Some(share),
+        // The measuring child's start-up and warm-up come on top of its measuring time.
+        max_time: Some(share.mul_f64(0.6)),
     };
     let report: TimingReport = super::timing::measure(&timing_args)?;
     print!("{}", report.human());
