@@ -1102,8 +1102,14 @@ fn verifier_defs() -> Vec<VerifierDef> {
 /// when present a string; `crit` refused in any form; `user_id` a non-empty string and `email` a string (null is
 /// a wrong type, not absence); `exp` and `nbf` integers; `iat`, `aud`, `iss` and `jti` ignored whatever they hold.
 fn slot_defs() -> Vec<VerifierDef> {
-    let types: [(&str, &str); 6] =
-        [("null", "null"), ("bool", "true"), ("number", "7"), ("string", "\"x\""), ("array", "[\"x\"]"), ("object", "{\"x\":1}")];
+    let types: [(&str, &str); 6] = [
+        ("null", "null"),
+        ("bool", "true"),
+        ("number", "7"),
+        ("string", "\"x\""),
+        ("array", "[\"x\"]"),
+        ("object", "{\"x\":1}"),
+    ];
     let mut v = Vec::new();
     let claims = r#"{"user_id":"5678"}"#;
     // Header slots, beside a right alg (except for alg itself).

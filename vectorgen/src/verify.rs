@@ -309,18 +309,33 @@ pub(super) fn cases() -> Vec<VerifierDef> {
     let android_b64 = base64_std(&android_tag);
     let lenient: Vec<(&str, &str, String, bool)> = vec![
         ("uppercase", "The hash in uppercase hex", android.to_uppercase(), true),
-        ("mixed-case", "Mixed-case hex", android.chars().enumerate().map(|(i, c)| if i % 2 == 0 { c.to_ascii_uppercase() } else { c }).collect(), true),
+        (
+            "mixed-case",
+            "Mixed-case hex",
+            android.chars().enumerate().map(|(i, c)| if i % 2 == 0 { c.to_ascii_uppercase() } else { c }).collect(),
+            true,
+        ),
         ("63-chars", "63 hex characters of the right hash (the last dropped)", android[..63].to_string(), false),
         ("32-chars", "The right hash truncated to 32 hex characters", android[..32].to_string(), false),
         ("65-chars", "The right hash with one character appended", format!("{android}0"), false),
         ("base64", "The right tag in base64", android_b64.clone(), false),
-        ("base64url-no-padding", "The right tag in unpadded base64url", android_b64.trim_end_matches('=').replace('+', "-").replace('/', "_"), false),
+        (
+            "base64url-no-padding",
+            "The right tag in unpadded base64url",
+            android_b64.trim_end_matches('=').replace('+', "-").replace('/', "_"),
+            false,
+        ),
         ("sha256-prefix", "The right hash after a 'sha256=' prefix", format!("sha256={android}"), false),
         ("0x-prefix", "The right hash after a '0x' prefix", format!("0x{android}"), false),
         ("leading-space", "The right hash after a space", format!(" {android}"), false),
         ("trailing-space", "The right hash before a space", format!("{android} "), false),
         ("trailing-newline", "The right hash and a newline", format!("{android}\n"), false),
-        ("dashes", "The right hash with dashes every 8 characters", android.as_bytes().chunks(8).map(|c| std::str::from_utf8(c).expect("ascii")).collect::<Vec<_>>().join("-"), false),
+        (
+            "dashes",
+            "The right hash with dashes every 8 characters",
+            android.as_bytes().chunks(8).map(|c| std::str::from_utf8(c).expect("ascii")).collect::<Vec<_>>().join("-"),
+            false,
+        ),
         ("last-char-wrong", "The right hash but for its last character", flip(&android, 63), false),
     ];
     for (name, comment, h, valid) in &lenient {
@@ -328,7 +343,11 @@ pub(super) fn cases() -> Vec<VerifierDef> {
             &format!("verify-form-{name}-not-enforced"),
             &format!(
                 "{comment}, made with production Android's own secret; Android does not enforce: {}",
-                if *valid { "a verified user (either case of hex verifies)" } else { "an unverified user, never a verified one (V6: only 64 hex characters verify)" }
+                if *valid {
+                    "a verified user (either case of hex verifies)"
+                } else {
+                    "an unverified user, never a verified one (V6: only 64 hex characters verify)"
+                }
             ),
             &[V6, V5],
             &[HexForm, Enforcement],
@@ -398,13 +417,48 @@ pub(super) fn cases() -> Vec<VerifierDef> {
     // The same mistakes under `email` (a verifier may transform one field only), and under user_id the ones
     // only a verifier makes to ids: each field gets its own pair (the exact hash verifies, the transformed one not).
     let email_transformed: Vec<(&str, &str, &str, String)> = vec![
-        ("trimmed", "' ann@example.com ' sent, the trimmed address hashed", " ann@example.com ", hash(PROD, Web, "ann@example.com")),
-        ("lowercased", "'Ann@Example.COM' sent, the lower-cased address hashed", "Ann@Example.COM", hash(PROD, Web, "ann@example.com")),
-        ("uppercased", "'ann@example.com' sent, the upper-cased address hashed", "ann@example.com", hash(PROD, Web, "ANN@EXAMPLE.COM")),
-        ("nfc-of-nfd", "NFD 'jose\u{301}@example.com' sent, NFC hashed", "jose\u{301}@example.com", hash(PROD, Web, "jos\u{e9}@example.com")),
-        ("html-escaped", "\"o'brien@example.com\" sent, 'o&#39;brien@example.com' hashed", "o'brien@example.com", hash(PROD, Web, "o&#39;brien@example.com")),
-        ("question-marks", "'jos\u{e9}@example.com' sent, 'jos?@example.com' hashed", "jos\u{e9}@example.com", hash(PROD, Web, "jos?@example.com")),
-        ("plus-tag-stripped", "'ann+support@example.com' sent, the address without its +tag hashed", "ann+support@example.com", hash(PROD, Web, "ann@example.com")),
+        (
+            "trimmed",
+            "' ann@example.com ' sent, the trimmed address hashed",
+            " ann@example.com ",
+            hash(PROD, Web, "ann@example.com"),
+        ),
+        (
+            "lowercased",
+            "'Ann@Example.COM' sent, the lower-cased address hashed",
+            "Ann@Example.COM",
+            hash(PROD, Web, "ann@example.com"),
+        ),
+        (
+            "uppercased",
+            "'ann@example.com' sent, the upper-cased address hashed",
+            "ann@example.com",
+            hash(PROD, Web, "ANN@EXAMPLE.COM"),
+        ),
+        (
+            "nfc-of-nfd",
+            "NFD 'jose\u{301}@example.com' sent, NFC hashed",
+            "jose\u{301}@example.com",
+            hash(PROD, Web, "jos\u{e9}@example.com"),
+        ),
+        (
+            "html-escaped",
+            "\"o'brien@example.com\" sent, 'o&#39;brien@example.com' hashed",
+            "o'brien@example.com",
+            hash(PROD, Web, "o&#39;brien@example.com"),
+        ),
+        (
+            "question-marks",
+            "'jos\u{e9}@example.com' sent, 'jos?@example.com' hashed",
+            "jos\u{e9}@example.com",
+            hash(PROD, Web, "jos?@example.com"),
+        ),
+        (
+            "plus-tag-stripped",
+            "'ann+support@example.com' sent, the address without its +tag hashed",
+            "ann+support@example.com",
+            hash(PROD, Web, "ann@example.com"),
+        ),
     ];
     for (name, comment, sent, h) in &email_transformed {
         let payload = |h: &str| obj(&[("app_id", json!(PROD)), ("email", json!(sent)), ("user_hash", json!(h))]);
