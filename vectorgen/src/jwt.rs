@@ -1118,6 +1118,8 @@ fn slot_defs() -> Vec<VerifierDef> {
             if (slot, ty) == ("alg", "string") {
                 continue; // HS256 is the valid token; other strings have their own cases
             }
+            // kid 7 is jwt-kid-not-string already: a number of another size here.
+            let value = if (slot, ty) == ("kid", "number") { "0" } else { value };
             let header = if slot == "alg" {
                 format!(r#"{{"alg":{value},"typ":"JWT"}}"#)
             } else {
@@ -1150,6 +1152,9 @@ fn slot_defs() -> Vec<VerifierDef> {
     ];
     for (slot, accepted) in slots {
         for (ty, value) in types {
+            if [("email", "null"), ("nbf", "null")].contains(&(slot, ty)) {
+                continue; // jwt-claims-null-email and jwt-claims-null-nbf are these cells
+            }
             let value = match (slot, ty) {
                 ("exp", "number") => "1800000600",
                 ("nbf", "number") => "1799990000",

@@ -431,9 +431,9 @@ pub(super) fn cases() -> Vec<VerifierDef> {
         ),
         (
             "uppercased",
-            "'ann@example.com' sent, the upper-cased address hashed",
-            "ann@example.com",
-            hash(PROD, Web, "ANN@EXAMPLE.COM"),
+            "'bo@example.org' sent, the upper-cased address hashed",
+            "bo@example.org",
+            hash(PROD, Web, "BO@EXAMPLE.ORG"),
         ),
         (
             "nfc-of-nfd",

@@ -368,7 +368,7 @@ impl RunDoc {
         let problems = report.problems();
         // An expected value can hold a text that is some case's secret (sign-key-message-swap-probe signs the
         // web secret as its identifier, to catch a swap): no secret the harness knows is printed, there either.
-        let secrets = crate::leak::Scanner::new(&report.cases, Vec::new());
+        let secrets = crate::leak::Scanner::new(report.cases, Vec::new());
         let redact = |s: String| secrets.redact(&s);
         let cases = run
             .results
