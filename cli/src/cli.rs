@@ -37,17 +37,17 @@
 //! [`IutArgs`]: crate::command::iut::IutArgs
 
 use clap::{Parser, Subcommand};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// Conformance harness for identity verification (`user_hash = hex(HMAC-SHA256(secret, identifier))`).
 // The long help is generated (`long_about()`), so the rule families it names are the ones that exist.
 #[derive(Parser, Debug)]
-#[command(name = "ivconform", version, about, long_about = long_about())]
+#[command(name = "ivconform", version, about, long_about = crate::help::long_about())]
 pub struct Cli {
     /// When to colour the output: auto (a terminal, unless NO_COLOR is set; CLICOLOR_FORCE forces colour),
     /// always, never.
     #[arg(long, value_enum, value_name = "WHEN", default_value = "auto", global = true)]
-    pub color: ColorWhen,
+    pub color: crate::color::ColorWhen,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -225,246 +225,6 @@ pub enum Command {
     },
 }
 
-/// `--color`: when to colour what ivconform prints.
-#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub enum ColorWhen {
-    /// Colour a terminal, unless `NO_COLOR` is set (non-empty); `CLICOLOR_FORCE` colours a pipe too.
-    #[default]
-    Auto,
-    /// Always colour.
-    Always,
-    /// Never colour.
-    Never,
-}
-
-static COLOR: std::sync::OnceLock<ColorWhen> = std::sync::OnceLock::new();
-
-/// Records the `--color` choice (once, from `main`).
-pub fn set_color(when: ColorWhen) {
-    let _ = COLOR.set(when);
-}
-
-/// Whether an environment variable is set to something non-empty.
-fn env_set(name: &str) -> Option<std::ffi::OsString> {
-    std::env::var_os(name).filter(|v| !v.is_empty())
-}
-
-/// The colour decision for a stream: `--color always|never` decide; `auto` colours a terminal unless
-/// `NO_COLOR` is non-empty, and anything when `CLICOLOR_FORCE` is non-empty and not `0` (NO_COLOR wins).
-pub fn decide_color(
-    when: ColorWhen,
-    terminal: bool,
-    no_color: Option<&std::ffi::OsStr>,
-    force: Option<&std::ffi::OsStr>,
-) -> bool {
-    match when {
-        ColorWhen::Always => true,
-        ColorWhen::Never => false,
-        ColorWhen::Auto if no_color.is_some_and(|v| !v.is_empty()) => false,
-        ColorWhen::Auto if force.is_some_and(|v| !v.is_empty() && v != "0") => true,
-        ColorWhen::Auto => terminal,
-    }
-}
-
-fn color_for(terminal: bool) -> bool {
-    decide_color(
-        COLOR.get().copied().unwrap_or_default(),
-        terminal,
-        env_set("NO_COLOR").as_deref(),
-        env_set("CLICOLOR_FORCE").as_deref(),
-    )
-}
-
-/// Whether to colour what goes to stdout (the human reports).
-pub fn color_stdout() -> bool {
-    use std::io::IsTerminal;
-    color_for(std::io::stdout().is_terminal())
-}
-
-/// clap's own colour (help, usage errors) for the `--color` given on the command line, read before parsing
-/// (clap itself already honours NO_COLOR and CLICOLOR_FORCE in `auto`).
-pub fn clap_color(args: &[std::ffi::OsString]) -> clap::ColorChoice {
-    let mut it = args.iter().map(|a| a.to_string_lossy());
-    let mut choice = clap::ColorChoice::Auto;
-    while let Some(arg) = it.next() {
-        if arg == "--" {
-            break;
-        }
-        let value = match arg.strip_prefix("--color") {
-            Some("") => it.next().map(|v| v.into_owned()),
-            Some(rest) => rest.strip_prefix('=').map(str::to_string),
-            None => None,
-        };
-        match value.as_deref() {
-            Some("always") => choice = clap::ColorChoice::Always,
-            Some("never") => choice = clap::ColorChoice::Never,
-            Some("auto") => choice = clap::ColorChoice::Auto,
-            _ => {}
-        }
-    }
-    choice
-}
-
-// ------------------------------------------------------------------------------ output paths, checked first
-
-/// Checks, before any work starts, that a report can be written to `path` (given by `flag`): `-` (stdout)
-/// always can; otherwise its directory must exist and take a new file (a probe file is created and removed),
-/// and an existing `path` must be a file that opens for writing. The error names the flag and the path.
-pub fn check_output(flag: &str, path: &Path) -> Result<(), crate::exit::Failure> {
-    let fail = |why: String| Err(crate::exit::Failure::usage(format!("{flag} {}: {why}", path.display())));
-    if path.as_os_str() == "-" {
-        return Ok(());
-    }
-    if path.as_os_str().is_empty() {
-        return fail("an empty path".into());
-    }
-    if path.is_dir() {
-        return fail("is a directory, not a file".into());
-    }
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    if !dir.is_dir() {
-        return fail(format!("the directory {} does not exist", dir.display()));
-    }
-    if path.exists() {
-        if let Err(e) = std::fs::OpenOptions::new().append(true).open(path) {
-            return fail(format!("cannot be written ({e})"));
-        }
-        return Ok(());
-    }
-    let probe = dir.join(format!(".ivconform-probe-{}", std::process::id()));
-    match std::fs::OpenOptions::new().write(true).create_new(true).open(&probe) {
-        Ok(_) => {
-            let _ = std::fs::remove_file(&probe);
-            Ok(())
-        }
-        Err(e) => fail(format!("cannot create a file in {} ({e})", dir.display())),
-    }
-}
-
-/// [`check_output`] for every `(flag, path)` given; the first that cannot be written is the error (exit 2).
-pub fn check_outputs(outputs: &[(&str, Option<&Path>)]) -> Result<(), crate::exit::Failure> {
-    for (flag, path) in outputs {
-        if let Some(path) = path {
-            check_output(flag, path)?;
-        }
-    }
-    Ok(())
-}
-
-/// Checks that `dir` (an output directory, given by `flag`) exists or can be created, and takes a new file.
-pub fn check_output_dir(flag: &str, dir: &Path) -> Result<(), crate::exit::Failure> {
-    let fail = |why: String| Err(crate::exit::Failure::usage(format!("{flag} {}: {why}", dir.display())));
-    if dir.exists() && !dir.is_dir() {
-        return fail("exists and is not a directory".into());
-    }
-    // The nearest existing ancestor must take a new file (the directory itself is made when needed).
-    let mut base = dir.to_path_buf();
-    while !base.exists() {
-        match base.parent() {
-            Some(p) if !p.as_os_str().is_empty() => base = p.to_path_buf(),
-            _ => {
-                base = PathBuf::from(".");
-                break;
-            }
-        }
-    }
-    if !base.is_dir() {
-        return fail(format!("{} is not a directory", base.display()));
-    }
-    check_output(flag, &base.join("probe")).or_else(|_| fail(format!("cannot create files in {}", base.display())))
-}
-
-// ------------------------------------------------------------------------ help text from what really exists
-
-/// What each rule family of docs/SPEC.md is about, by its letter; `None` for a family this table lacks (a
-/// test fails then).
-pub fn family_name(letter: char) -> Option<&'static str> {
-    Some(match letter {
-        'S' => "signing",
-        'P' => "payload parsing",
-        'V' => "verifying",
-        'J' => "JWT mode",
-        'D' => "diagnosis",
-        _ => return None,
-    })
-}
-
-/// The rule families as they exist in `ivconform_core::Rule::ALL`, in rule-book order: `(letter, ids)`.
-fn families() -> Vec<(char, Vec<&'static str>)> {
-    let mut out: Vec<(char, Vec<&'static str>)> = Vec::new();
-    for rule in ivconform_core::Rule::ALL {
-        let id = rule.id();
-        let letter = id.chars().next().unwrap_or('?');
-        match out.iter_mut().find(|(l, _)| *l == letter) {
-            Some((_, ids)) => ids.push(id),
-            None => out.push((letter, vec![id])),
-        }
-    }
-    out
-}
-
-/// A family's ids compactly: `S1-S5` when they run 1..n without a gap, else `S1, S3`.
-fn id_span(ids: &[&str]) -> String {
-    let numbers: Vec<Option<u32>> = ids.iter().map(|id| id[1..].parse().ok()).collect();
-    let contiguous = numbers.iter().enumerate().all(|(i, n)| *n == Some(i as u32 + 1));
-    match (contiguous, ids) {
-        (true, [one]) => (*one).to_string(),
-        (true, [first, .., last]) => format!("{first}-{last}"),
-        _ => ids.join(", "),
-    }
-}
-
-/// `signing S1-S5, payload parsing P1-P6, ...`: every rule family that exists, for help texts.
-pub fn rule_families() -> String {
-    families()
-        .iter()
-        .map(|(letter, ids)| format!("{} {}", family_name(*letter).unwrap_or("other rules"), id_span(ids)))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// The top-level long help.
-pub fn long_about() -> String {
-    format!(
-        "Conformance harness for identity verification (`user_hash = hex(HMAC-SHA256(secret, identifier))`).
-
-ivconform drives an implementation under test (IUT), written in any language, through golden vectors that \
-pin down the rules of the rule book, docs/SPEC.md ({}), and reports like a CI gate. An IUT is reached over \
-stdio (a child process speaking JSON lines), HTTP, or a C shared library (include/ivconform.h); the \
-protocol is in docs/PROTOCOL.md.
-
-Exit codes: 0 conformant, 1 nonconformant (a failure, error, crash, timeout, unexpected pass, stale \
-expectation or security finding), 2 usage or input error, 3 the IUT could not be started or reached, 4 \
-inconclusive (timing).",
-        rule_families()
-    )
-}
-
-/// Every group `--group` takes: the vector files' groups, and `wycheproof` (with `--wycheproof`).
-pub fn group_names() -> Vec<&'static str> {
-    ivconform_vectors::Group::ALL
-        .iter()
-        .map(|g| g.as_str())
-        .chain([ivconform_vectors::Group::Wycheproof.as_str()])
-        .collect()
-}
-
-/// `run --group`'s help.
-pub fn group_help() -> String {
-    let mut names = group_names();
-    let last = names.pop().unwrap_or_default();
-    format!("Run only this group: {}, or {last} with --wycheproof (repeatable).", names.join(", "))
-}
-
-/// `run --rule`'s help.
-pub fn rule_help() -> String {
-    let spans: Vec<String> = families().iter().map(|(_, ids)| id_span(ids)).collect();
-    format!("Run only cases exercising this rule: {} (repeatable; docs/SPEC.md).", spans.join(", "))
-}
-
 #[cfg(test)]
 mod tests {
     use super::Cli;
@@ -516,7 +276,7 @@ mod tests {
             assert!(covers(&rules, rule.id()), "`run --rule` does not cover {}: {rules}", rule.id());
             assert!(covers(&top, rule.id()), "the top-level help does not cover {}:\n{top}", rule.id());
             let letter = rule.id().chars().next().unwrap();
-            assert!(super::family_name(letter).is_some(), "rule family {letter} has no name in cli::family_name");
+            assert!(crate::help::family_name(letter).is_some(), "rule family {letter} has no name in cli::family_name");
         }
         // Nothing named that does not exist: every span's ends are real rules.
         for word in rules.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-')) {
@@ -536,7 +296,7 @@ mod tests {
 
     #[test]
     fn color_honours_no_color_and_clicolor_force() {
-        use super::{decide_color, ColorWhen::*};
+        use crate::color::{decide_color, ColorWhen::*};
         use std::ffi::OsStr;
         let (one, zero, empty) = (Some(OsStr::new("1")), Some(OsStr::new("0")), Some(OsStr::new("")));
         assert!(decide_color(Auto, true, None, None));
@@ -549,30 +309,33 @@ mod tests {
         assert!(decide_color(Always, false, one, None));
         assert!(!decide_color(Never, true, None, one));
         let args = |v: &[&str]| v.iter().map(std::ffi::OsString::from).collect::<Vec<_>>();
-        assert_eq!(super::clap_color(&args(&["ivconform", "run", "--color", "never"])), clap::ColorChoice::Never);
-        assert_eq!(super::clap_color(&args(&["ivconform", "--color=always", "run"])), clap::ColorChoice::Always);
-        assert_eq!(super::clap_color(&args(&["ivconform", "run", "--cmd", "--color"])), clap::ColorChoice::Auto);
+        assert_eq!(
+            crate::color::clap_color(&args(&["ivconform", "run", "--color", "never"])),
+            clap::ColorChoice::Never
+        );
+        assert_eq!(crate::color::clap_color(&args(&["ivconform", "--color=always", "run"])), clap::ColorChoice::Always);
+        assert_eq!(crate::color::clap_color(&args(&["ivconform", "run", "--cmd", "--color"])), clap::ColorChoice::Auto);
     }
 
     #[test]
     fn output_paths_are_checked_before_the_run() {
         let dir = std::env::temp_dir().join(format!("ivconform-outcheck-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        assert!(super::check_output("--json", std::path::Path::new("-")).is_ok());
-        assert!(super::check_output("--json", &dir.join("r.json")).is_ok());
+        assert!(crate::output::check_output("--json", std::path::Path::new("-")).is_ok());
+        assert!(crate::output::check_output("--json", &dir.join("r.json")).is_ok());
         assert!(!dir.join("r.json").exists(), "the check leaves nothing behind");
-        let e = super::check_output("--junit", std::path::Path::new("/no/such/dir/x.xml")).unwrap_err();
+        let e = crate::output::check_output("--junit", std::path::Path::new("/no/such/dir/x.xml")).unwrap_err();
         assert_eq!(e.code, crate::exit::USAGE);
         assert!(
             e.message.starts_with("--junit /no/such/dir/x.xml:") && e.message.contains("does not exist"),
             "{}",
             e.message
         );
-        let e = super::check_output("--html", &dir).unwrap_err();
+        let e = crate::output::check_output("--html", &dir).unwrap_err();
         assert!(e.message.contains("is a directory"), "{}", e.message);
-        assert!(super::check_output_dir("--out", &dir.join("new/sub")).is_ok());
+        assert!(crate::output::check_output_dir("--out", &dir.join("new/sub")).is_ok());
         std::fs::write(dir.join("file"), "x").unwrap();
-        assert!(super::check_output_dir("--out", &dir.join("file")).is_err());
+        assert!(crate::output::check_output_dir("--out", &dir.join("file")).is_err());
         let _ = std::fs::remove_dir_all(&dir);
     }
 

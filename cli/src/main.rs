@@ -11,8 +11,11 @@
 #![allow(rustdoc::invalid_html_tags, rustdoc::broken_intra_doc_links)]
 
 mod cli;
+mod color;
 mod command;
 mod exit;
+mod help;
+mod output;
 mod progress;
 mod value;
 
@@ -23,12 +26,12 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     // clap's own help and errors take the --color given (read before parsing), the reports take `cli.color`.
     let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
-    let matches = cli::Cli::command().color(cli::clap_color(&argv)).get_matches_from(argv);
+    let matches = cli::Cli::command().color(color::clap_color(&argv)).get_matches_from(argv);
     let cli = match cli::Cli::from_arg_matches(&matches) {
         Ok(cli) => cli,
         Err(e) => e.exit(),
     };
-    cli::set_color(cli.color);
+    color::set_color(cli.color);
     // Children run in process groups of their own; a signal to ivconform kills them all before it exits.
     if let Err(e) = ivconform_harness::process::install_signal_cleanup() {
         eprintln!("ivconform: cannot watch for signals ({e}); an interrupted run may leave processes behind");
@@ -48,8 +51,8 @@ fn main() -> ExitCode {
         Command::Report(args) => ("report", command::report::report(args)),
         Command::Summary(args) => ("summary", command::report::summary(args)),
         Command::Diff(args) => ("diff", command::report::diff(args)),
-        Command::Completions(args) => ("completions", command::shell::completions(args)),
-        Command::Man(args) => ("man", command::shell::man(args)),
+        Command::Completions(args) => ("completions", command::shell::completions(args, cli::Cli::command())),
+        Command::Man(args) => ("man", command::shell::man(args, cli::Cli::command())),
         Command::FfiBench(args) => ("ffi-bench", Ok(ivconform_perf::bench::ffi_child::child(&args))),
         Command::FfiHost { lib } => (
             "ffi-host",

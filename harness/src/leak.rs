@@ -365,9 +365,17 @@ fn inside(spans: &[(usize, usize)], start: usize, end: usize) -> bool {
     spans.iter().any(|&(s, e)| s <= start && end <= e)
 }
 
+/// A scanner for every secret and expected MAC of the committed vectors (for unit tests).
+#[cfg(test)]
+pub(crate) fn bundled_scanner() -> Scanner {
+    use crate::suite::plan::{bundled_plan, bundled_suite, expected_hashes};
+    Scanner::new(&bundled_plan(), expected_hashes(bundled_suite()))
+}
+
 #[cfg(test)]
 mod tests {
-    use crate::transport::fake::{planned, scanner};
+    use super::bundled_scanner as scanner;
+    use crate::suite::plan::bundled_plan as planned;
 
     /// A value an answer carries exempts an expected hash (the signer's own), never a secret: a signer that
     /// answers with its secret as the "hash" leaks it, on stdout and on stderr.

@@ -25,3 +25,4 @@ pub mod serve;
 pub mod slow;
 pub mod suite;
 pub mod transport;
+pub mod values;

@@ -242,7 +242,7 @@ fn clean_outcome(scanner: &Scanner, outcome: CaseOutcome) -> CaseOutcome {
             actual: c(actual),
             hint: c(hint),
             rule,
-            answer: answer.map(|a| crate::report::values::map_strings(a, &c)),
+            answer: answer.map(|a| crate::values::map_strings(a, &c)),
         },
         CaseOutcome::Error { reason } => CaseOutcome::Error { reason: c(reason) },
         CaseOutcome::Crash { reason } => CaseOutcome::Crash { reason: c(reason) },
@@ -536,11 +536,14 @@ fn run_one(connector: &dyn Connector, shared: &Shared<'_>, index: usize, w: &mut
             let overhead = w.fastest.unwrap_or(Duration::ZERO);
             let (mut slow, mut keep) = (None, true);
             let typical = w.typical.unwrap_or(Duration::ZERO);
-            let reference = if t.call_time_is_work() && crate::slow::over_floor(duration, overhead) {
-                Some(crate::slow::reference_time(&case.request))
-            } else {
-                None
-            };
+            // A worker's first answer is never judged: neither the transport's cost nor the machine's pace is
+            // known yet (an IUT whose every answer takes 60 ms, a delayed-ACK stack say, is not slow).
+            let reference =
+                if t.call_time_is_work() && w.typical.is_some() && crate::slow::over_floor(duration, overhead) {
+                    Some(crate::slow::reference_time(&case.request))
+                } else {
+                    None
+                };
             if let Some(reference) = reference.filter(|r| crate::slow::judge(duration, overhead, typical, *r).is_some())
             {
                 // Asked again (after a pause, so a burst of load can pass) while it stays over every bound.
@@ -581,7 +584,7 @@ fn run_one(connector: &dyn Connector, shared: &Shared<'_>, index: usize, w: &mut
                     actual,
                     hint,
                     rule,
-                    answer: Some(crate::report::values::actual(&exchange.response)),
+                    answer: Some(crate::values::actual(&exchange.response)),
                 },
             }
         }

@@ -6,6 +6,7 @@
 //! than [`FLOOR`] and more than [`RATIO`] times what the reference took for the same request. Three guards
 //! keep a loaded CI machine from raising a false alarm on a correct implementation:
 //! * the floor: nothing under 50 ms is ever slow, however fast the reference;
+//! * a worker's first answer is never judged (neither the transport's cost nor the machine's pace is known);
 //! * the transport's cost is measured, not assumed: the fastest round trip the worker has seen so far (a
 //!   stdio or HTTP exchange with nothing to compute) is taken off, and the reference is timed on the whole
 //!   request message (parsing the JSON line, decoding the payload's hex), which scales with the message's size

@@ -242,7 +242,7 @@ pub fn bench(args: BenchArgs) -> CommandResult {
         return usage("--rounds must be at most 1000");
     }
     super::iut::check_wait(&args.iut)?;
-    crate::cli::check_outputs(&[
+    crate::output::check_outputs(&[
         ("--json", args.json.as_deref()),
         ("--save-baseline", args.save_baseline.as_deref()),
         ("--plot", args.plot.as_deref()),

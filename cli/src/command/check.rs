@@ -264,7 +264,7 @@ pub fn check(args: CheckArgs) -> CommandResult {
         return usage("--fuzz-iterations must be at least 1");
     }
     // Every output path before any stage runs (cli.rs conventions).
-    crate::cli::check_outputs(&[("--junit", args.junit.as_deref()), ("--json", args.json.as_deref())])?;
+    crate::output::check_outputs(&[("--junit", args.junit.as_deref()), ("--json", args.json.as_deref())])?;
     let started = Instant::now();
     let deadline = started + args.budget;
     let run_args = run_args(&args);

@@ -120,7 +120,7 @@ fn jwt_enforced(seed: &Seed) -> bool {
 /// Runs the command.
 pub fn fuzz(args: FuzzArgs) -> CommandResult {
     if args.replay.is_none() {
-        crate::cli::check_output_dir("--out", &args.out)?;
+        crate::output::check_output_dir("--out", &args.out)?;
     }
     let replayed = match &args.replay {
         Some(path) => match finding::load(path) {

@@ -54,7 +54,7 @@ pub struct ReportArgs {
 
 /// Renders saved runs as HTML.
 pub fn report(args: ReportArgs) -> CommandResult {
-    crate::cli::check_outputs(&[("--html", Some(args.html.as_path()))])?;
+    crate::output::check_outputs(&[("--html", Some(args.html.as_path()))])?;
     let runs = args.runs.iter().map(|p| read(p)).collect::<Result<Vec<_>, _>>()?;
     write_output("--html", &args.html, &html::render(&runs))?;
     if args.html.as_os_str() != "-" {
@@ -88,7 +88,7 @@ pub fn summary(args: SummaryArgs) -> CommandResult {
         human::Verbosity::Normal
     };
     let timings = doc.meta.started_at.is_some();
-    print!("{}", human::render_doc(&doc, verbosity, crate::cli::color_stdout(), timings));
+    print!("{}", human::render_doc(&doc, verbosity, crate::color::color_stdout(), timings));
     Ok(ExitCode::from(if doc.summary.conformant { exit::CONFORMANT } else { exit::NONCONFORMANT }))
 }
 

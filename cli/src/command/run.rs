@@ -49,10 +49,10 @@ pub struct RunArgs {
     #[arg(long = "case", value_name = "GLOB", help_heading = "Selecting cases")]
     pub cases: Vec<String>,
     /// Run only this group (the help lists every group: `crate::cli::group_help`).
-    #[arg(long = "group", value_name = "GROUP", help = crate::cli::group_help(), help_heading = "Selecting cases")]
+    #[arg(long = "group", value_name = "GROUP", help = crate::help::group_help(), help_heading = "Selecting cases")]
     pub groups: Vec<String>,
     /// Run only cases exercising this rule (the help lists every rule: `crate::cli::rule_help`).
-    #[arg(long = "rule", value_name = "RULE", help = crate::cli::rule_help(), help_heading = "Selecting cases")]
+    #[arg(long = "rule", value_name = "RULE", help = crate::help::rule_help(), help_heading = "Selecting cases")]
     pub rules: Vec<String>,
     /// Run only cases with this flag, e.g. PRECEDENCE, AUTH_BYPASS (repeatable).
     #[arg(long = "flag", value_name = "FLAG", help_heading = "Selecting cases")]
@@ -193,7 +193,7 @@ pub fn load(args: &RunArgs) -> Result<Loaded, Failure> {
 pub fn run(args: RunArgs) -> CommandResult {
     let (timeout, run_timeout) = (args.timeout, args.run_timeout);
     // Every output path, before anything runs (a typo must not cost a whole run).
-    crate::cli::check_outputs(&[
+    crate::output::check_outputs(&[
         ("--junit", args.junit.as_deref()),
         ("--json", args.json.as_deref()),
         ("--html", args.html.as_deref()),
@@ -283,7 +283,7 @@ pub fn run(args: RunArgs) -> CommandResult {
     if to_stdout {
         eprint!("{}", human::render_doc(&doc, verbosity, false, timings));
     } else {
-        print!("{}", human::render_doc(&doc, verbosity, crate::cli::color_stdout(), timings));
+        print!("{}", human::render_doc(&doc, verbosity, crate::color::color_stdout(), timings));
     }
     let outputs = [
         ("--junit", &args.junit, args.junit.as_ref().map(|_| junit::render(&report, timings))),

@@ -1,10 +1,9 @@
 //! `ivconform completions SHELL` and `ivconform man`: shell completions (clap_complete) and man pages
-//! (clap_mangen), generated from the command-line definition itself ([`crate::cli::Cli`]), so they cannot
+//! (clap_mangen), generated from the command-line definition itself (`crate::cli::Cli`, handed in by `main`), so they cannot
 //! drift from it.
 
-use crate::cli::Cli;
 use crate::exit::{usage, CommandResult};
-use clap::{Args, CommandFactory};
+use clap::Args;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -27,16 +26,14 @@ pub struct ManArgs {
 }
 
 /// Prints the completion script.
-pub fn completions(args: CompletionsArgs) -> CommandResult {
-    let mut cmd = Cli::command();
+pub fn completions(args: CompletionsArgs, mut cmd: clap::Command) -> CommandResult {
     let mut out = Vec::new();
     clap_complete::generate(args.shell, &mut cmd, "ivconform", &mut out);
     write_stdout(&out)
 }
 
 /// Prints or writes the man page(s).
-pub fn man(args: ManArgs) -> CommandResult {
-    let cmd = Cli::command();
+pub fn man(args: ManArgs, cmd: clap::Command) -> CommandResult {
     match &args.dir {
         None => {
             let mut out = Vec::new();
@@ -46,7 +43,7 @@ pub fn man(args: ManArgs) -> CommandResult {
             write_stdout(&out)
         }
         Some(dir) => {
-            crate::cli::check_output_dir("--dir", dir)?;
+            crate::output::check_output_dir("--dir", dir)?;
             if let Err(e) = std::fs::create_dir_all(dir) {
                 return usage(format!("--dir {}: cannot create it: {e}", dir.display()));
             }

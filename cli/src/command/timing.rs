@@ -77,7 +77,7 @@ pub struct TimingControlArgs {
 pub fn timing(args: TimingArgs) -> CommandResult {
     let started = std::time::SystemTime::now();
     super::iut::check_wait(&args.iut)?;
-    crate::cli::check_outputs(&[("--json", args.json.as_deref()), ("--plot", args.plot.as_deref())])?;
+    crate::output::check_outputs(&[("--json", args.json.as_deref()), ("--plot", args.plot.as_deref())])?;
     let bar = crate::progress::Progress::timed("timing", None, args.quiet);
     bar.set_message(format!("{} samples of the implementation and each control", args.samples));
     let report = measure(&args);

@@ -383,7 +383,7 @@ impl RunDoc {
                     flags: c.flags.iter().map(|f| f.as_str().to_string()).collect(),
                     outcome: String::new(),
                     broke: None,
-                    expected: Some(super::values::map_strings(super::values::expected(&c.expect), &redact)),
+                    expected: Some(crate::values::map_strings(crate::values::expected(&c.expect), &redact)),
                     actual: None,
                     summary: None,
                     hint: None,

@@ -7,7 +7,6 @@ pub mod html;
 pub mod human;
 pub mod json;
 pub mod junit;
-pub mod values;
 
 #[cfg(test)]
 mod tests;

@@ -480,3 +480,93 @@ fn junit_report_omits_groups_that_did_not_run() {
         assert!(!t.children().any(|n| n.is_element() && !n.has_tag_name("properties")), "passes carry no status");
     }
 }
+
+/// A run over a fake signer that declares both limits in `hello`: the not-applicable cases are never
+/// sent, never passed, counted, quoted in every report; an all-not-applicable run tested nothing.
+#[test]
+fn declared_cases_are_not_sent_and_reports_quote_the_declaration() {
+    use crate::report::{human, json, junit, Report};
+    use crate::runner::{run, CaseOutcome, RunOptions};
+    use crate::suite::expectations::Expectations;
+    use crate::suite::limits::not_applicable;
+    use crate::suite::plan::PlannedCase;
+    use crate::transport::fake::planned;
+    use crate::transport::fake::{reference_answer, reply, scanner, FakeConnector};
+    use ivconform_protocol::Request;
+    use ivconform_protocol::Response;
+    use ivconform_protocol::{IdentifierLimit, Limits};
+    use ivconform_vectors::Group;
+    let cases: Vec<PlannedCase> = planned().into_iter().filter(|c| c.group == Group::Sign).collect();
+    let fake = FakeConnector::new(|r| match r {
+        Request::Hello { seq, .. } => {
+            let mut hello = ivconform_protocol::reference::hello();
+            hello.capabilities = vec![ivconform_protocol::Capability::Sign];
+            hello.limits = Some(Limits {
+                secret_text: true,
+                identifier: Some(IdentifierLimit::UserId),
+                note: Some("settings.SECRET is a str\n::error::forged".into()),
+            });
+            reply(r, Response::Hello { seq: *seq, hello })
+        }
+        other => reference_answer(other),
+    });
+    let options = RunOptions { jobs: 2, run_timeout: None, on_case: None, max_failures: None };
+    let result = run(&fake, &cases, &scanner(), &Expectations::default(), &options).unwrap();
+    let sent = fake.counters.requests().iter().filter(|r| matches!(r, Request::Sign { .. })).count();
+    let mut na_count = 0;
+    for r in &result.results {
+        let case = &cases[r.index];
+        match &r.outcome {
+            CaseOutcome::NotApplicable { declaration, reason } => {
+                na_count += 1;
+                assert!(declaration.starts_with("secret text only, identifier user_id only; note: "), "{declaration}");
+                assert!(!declaration.contains('\n'), "the note is sanitised: {declaration:?}");
+                assert!(!reason.is_empty());
+            }
+            CaseOutcome::Pass => {}
+            other => panic!("{}: {other:?}", case.id),
+        }
+    }
+    assert_eq!(sent, cases.len() - na_count, "not-applicable cases are not sent");
+    let expected_na: Vec<&str> = cases
+        .iter()
+        .filter(|c| not_applicable(c, result.hello.limits.as_ref().unwrap()).is_some())
+        .map(|c| c.id.as_str())
+        .collect();
+    assert_eq!(na_count, expected_na.len());
+    assert!(na_count > 10 && na_count < cases.len(), "{na_count}");
+    let report = Report {
+        cases: &cases,
+        run: &result,
+        transport: "fake".into(),
+        suite: "golden vectors test".into(),
+        stale_expectations: vec![],
+        missing_required: vec![],
+    };
+    assert_eq!(report.counts().not_applicable, na_count);
+    assert_eq!(report.counts().pass, cases.len() - na_count, "never counted as passed");
+    assert!(report.conformant(), "{:?}", report.problems());
+    let text = human::render(&report, human::Verbosity::Normal, false, false);
+    let line = format!(
+        "{} cases: {} passed, {na_count} not applicable (declared: secret text only, identifier user_id only; note: ",
+        cases.len(),
+        cases.len() - na_count
+    );
+    assert!(text.contains(&line), "{line}\n{text}");
+    assert!(!text.lines().any(|l| l.starts_with("::error::")), "{text}");
+    let xml = junit::render(&report, false);
+    assert_eq!(xml.matches("type=\"not_applicable\"").count(), na_count, "{xml}");
+    assert!(xml.contains("not applicable: declared secret text only, identifier user_id only"), "{xml}");
+    let doc: serde_json::Value = serde_json::from_str(&json::render(&report, false)).unwrap();
+    assert_eq!(doc["summary"]["not_applicable"], na_count);
+    let na = doc["cases"].as_array().unwrap().iter().filter(|c| c["outcome"] == "not_applicable").count();
+    assert_eq!(na, na_count);
+
+    // Only not-applicable cases: nothing was tested.
+    let only: Vec<PlannedCase> = cases.iter().filter(|c| expected_na.contains(&c.id.as_str())).cloned().collect();
+    let result = run(&fake, &only, &scanner(), &Expectations::default(), &options).unwrap();
+    let report = Report { cases: &only, run: &result, ..report };
+    assert_eq!(report.executed(), 0);
+    assert!(!report.conformant());
+    assert!(report.problems().iter().any(|p| p.contains("nothing was tested")), "{:?}", report.problems());
+}

@@ -266,3 +266,18 @@ mod tests {
         assert!(!req.is_valid(&serde_json::json!({"seq": 1, "type": "sign", "secret_hex": "zz"})));
     }
 }
+
+/// The committed vectors, loaded once: the unit tests' suite (shared by the fakes and the suite's own tests).
+#[cfg(test)]
+pub(crate) fn bundled_suite() -> &'static ivconform_vectors::Suite {
+    static SUITE: std::sync::OnceLock<ivconform_vectors::Suite> = std::sync::OnceLock::new();
+    SUITE.get_or_init(|| {
+        ivconform_vectors::load_dir(&ivconform_vectors::default_dir()).expect("the committed vectors load")
+    })
+}
+
+/// Every planned case of the committed vectors, in plan order (for unit tests).
+#[cfg(test)]
+pub(crate) fn bundled_plan() -> Vec<PlannedCase> {
+    plan(bundled_suite())
+}

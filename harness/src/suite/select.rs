@@ -87,7 +87,7 @@ impl Selection {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::transport::fake::planned;
+    use crate::suite::plan::bundled_plan as planned;
 
     fn ids(selection: &Selection) -> Vec<String> {
         planned().into_iter().filter(|c| selection.matches(c)).map(|c| c.id).collect()

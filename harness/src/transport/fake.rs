@@ -3,11 +3,11 @@
 
 use super::{decode_response, CallError, Connector, Exchange, Transport};
 use crate::leak::Scanner;
-use crate::suite::plan::{expected_hashes, plan, PlannedCase};
+use crate::suite::plan::PlannedCase;
 use ivconform_protocol::{reference, Capability, Hello, Request, Response};
 use ivconform_vectors::Suite;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 
 /// How a fake connection answers one request.
 pub type Answer = Arc<dyn Fn(&Request) -> Result<Exchange, CallError> + Send + Sync>;
@@ -118,15 +118,12 @@ pub fn hello_claiming(seq: u64, capabilities: &[Capability]) -> Response {
 
 /// The committed golden vectors, loaded once per test binary.
 pub fn suite() -> &'static Suite {
-    static SUITE: OnceLock<Suite> = OnceLock::new();
-    SUITE.get_or_init(|| {
-        ivconform_vectors::load_dir(&ivconform_vectors::default_dir()).expect("the committed vectors load")
-    })
+    crate::suite::plan::bundled_suite()
 }
 
 /// Every planned case of the committed vectors, in plan order.
 pub fn planned() -> Vec<PlannedCase> {
-    plan(suite())
+    crate::suite::plan::bundled_plan()
 }
 
 /// The first `n` planned cases of each vector group (a small, varied plan), in plan order.
@@ -144,7 +141,7 @@ pub fn sample(n: usize) -> Vec<PlannedCase> {
 
 /// A scanner knowing every expected hash of the committed vectors, as `ivconform run` builds it.
 pub fn scanner() -> Scanner {
-    Scanner::new(&planned(), expected_hashes(suite()))
+    crate::leak::bundled_scanner()
 }
 
 /// True when `request` (with the runner's seq) is the request planned for `case`.

@@ -6,7 +6,7 @@
 //! stdout: per target and class pair, the streaming [`Analysis`] (a few kilobytes),
 //! never the raw timings.
 
-use super::report::{Role, Target};
+use super::report::{Role, Stop, Target};
 use super::stats::Analysis;
 use super::{control_constant, control_early_exit, generate, Batch, SplitMix64, VerifyRaw, MSG_LEN};
 use ivconform_core::hex::encode_lower_into;
@@ -45,29 +45,6 @@ pub struct Plan {
     /// The |t| threshold the stopping rule uses (0: dudect's 10).
     #[serde(default)]
     pub threshold: f64,
-}
-
-/// Why the measuring stopped.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Stop {
-    /// The controls behaved and the implementation was clearly flagged or clearly below the threshold.
-    Clear,
-    /// `max_samples` were measured without a clear verdict.
-    MaxSamples,
-    /// `max_seconds` passed without a clear verdict.
-    TimeBudget,
-}
-
-impl Stop {
-    /// For reports.
-    pub fn describe(self) -> &'static str {
-        match self {
-            Stop::Clear => "the controls and the verdict were clear",
-            Stop::MaxSamples => "the most samples allowed were measured before the verdict was clear",
-            Stop::TimeBudget => "the time allowed ended before the verdict was clear",
-        }
-    }
 }
 
 /// A clear verdict, as the stopping rule sees it.

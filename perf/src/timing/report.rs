@@ -3,7 +3,7 @@
 
 use super::stats::Assessment;
 use super::PAIRS;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::fmt::Write;
 
 /// What a measured target is.
@@ -93,7 +93,7 @@ pub struct Sampling {
     /// Rounds measured after the minimum.
     pub extra_rounds: u32,
     /// Why it stopped: `clear`, `max_samples`, `time_budget`.
-    pub stopped: super::ffi::Stop,
+    pub stopped: Stop,
     /// The same, for people.
     pub why: String,
 }
@@ -290,5 +290,28 @@ impl TimingReport {
         };
         let _ = writeln!(out, "\nVerdict: {word}: {}", self.reason);
         out
+    }
+}
+
+/// Why the measuring stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stop {
+    /// The controls behaved and the implementation was clearly flagged or clearly below the threshold.
+    Clear,
+    /// `max_samples` were measured without a clear verdict.
+    MaxSamples,
+    /// `max_seconds` passed without a clear verdict.
+    TimeBudget,
+}
+
+impl Stop {
+    /// For reports.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Stop::Clear => "the controls and the verdict were clear",
+            Stop::MaxSamples => "the most samples allowed were measured before the verdict was clear",
+            Stop::TimeBudget => "the time allowed ended before the verdict was clear",
+        }
     }
 }
