@@ -233,6 +233,21 @@ pub fn expected_hashes(suite: &Suite) -> Vec<(String, String)> {
     out
 }
 
+/// The committed vectors, loaded once: the unit tests' suite (shared by the fakes and the suite's own tests).
+#[cfg(test)]
+pub(crate) fn bundled_suite() -> &'static ivconform_vectors::Suite {
+    static SUITE: std::sync::OnceLock<ivconform_vectors::Suite> = std::sync::OnceLock::new();
+    SUITE.get_or_init(|| {
+        ivconform_vectors::load_dir(&ivconform_vectors::default_dir()).expect("the committed vectors load")
+    })
+}
+
+/// Every planned case of the committed vectors, in plan order (for unit tests).
+#[cfg(test)]
+pub(crate) fn bundled_plan() -> Vec<PlannedCase> {
+    plan(bundled_suite())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -265,19 +280,4 @@ mod tests {
         assert!(!resp.is_valid(&serde_json::json!({"seq": 1, "type": "hmac", "tag_hex": "AB".repeat(32)})));
         assert!(!req.is_valid(&serde_json::json!({"seq": 1, "type": "sign", "secret_hex": "zz"})));
     }
-}
-
-/// The committed vectors, loaded once: the unit tests' suite (shared by the fakes and the suite's own tests).
-#[cfg(test)]
-pub(crate) fn bundled_suite() -> &'static ivconform_vectors::Suite {
-    static SUITE: std::sync::OnceLock<ivconform_vectors::Suite> = std::sync::OnceLock::new();
-    SUITE.get_or_init(|| {
-        ivconform_vectors::load_dir(&ivconform_vectors::default_dir()).expect("the committed vectors load")
-    })
-}
-
-/// Every planned case of the committed vectors, in plan order (for unit tests).
-#[cfg(test)]
-pub(crate) fn bundled_plan() -> Vec<PlannedCase> {
-    plan(bundled_suite())
 }
