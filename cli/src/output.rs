@@ -72,3 +72,48 @@ pub fn check_output_dir(flag: &str, dir: &Path) -> Result<(), crate::exit::Failu
     }
     check_output(flag, &base.join("probe")).or_else(|_| fail(format!("cannot create files in {}", base.display())))
 }
+
+/// Set when a report goes to stdout (`--json -`, `--junit -`): the human report then goes to stderr.
+static HUMAN_ON_STDERR: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Sends the human report to stderr when one of `outputs` is `-` (stdout); two of them on stdout is a usage
+/// error (their texts would interleave).
+pub fn human_to_stderr_if_stdout_taken(outputs: &[Option<&Path>]) -> Result<(), crate::exit::Failure> {
+    let on_stdout = outputs.iter().flatten().filter(|p| p.as_os_str() == "-").count();
+    if on_stdout > 1 {
+        return Err(crate::exit::Failure::usage("only one report can go to stdout (-)"));
+    }
+    HUMAN_ON_STDERR.store(on_stdout == 1, std::sync::atomic::Ordering::Relaxed);
+    Ok(())
+}
+
+/// Whether the human report goes to stderr (see [`human_to_stderr_if_stdout_taken`]).
+pub fn human_on_stderr() -> bool {
+    HUMAN_ON_STDERR.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// `println!` for the human report of props and fuzz: stdout, or stderr when a report took stdout.
+macro_rules! say {
+    ($($arg:tt)*) => {
+        if $crate::output::human_on_stderr() { eprintln!($($arg)*) } else { println!($($arg)*) }
+    };
+}
+pub(crate) use say;
+
+/// A JUnit document of one testsuite (`suite`) holding `cases`, for commands whose report is one suite.
+pub fn junit_one_suite(
+    report: &str,
+    suite: &str,
+    cases: Vec<quick_junit::TestCase>,
+    started: std::time::SystemTime,
+) -> String {
+    let mut j = quick_junit::Report::new(report);
+    let mut s = quick_junit::TestSuite::new(suite);
+    let skipped = cases.iter().filter(|c| matches!(c.status, quick_junit::TestCaseStatus::Skipped { .. })).count();
+    s.add_test_cases(cases);
+    s.extra.insert("skipped".into(), skipped.to_string().into());
+    s.extra.insert("timestamp".into(), ivconform_harness::report::doc::rfc3339(started).into());
+    s.set_time(started.elapsed().unwrap_or_default());
+    j.add_test_suite(s);
+    j.to_string().unwrap_or_else(|e| format!("<!-- could not render JUnit XML: {e} -->\n"))
+}

@@ -380,3 +380,79 @@ fn timing_and_bench_reports_share_the_envelope() {
         assert_eq!(violations(&v, &doc), Vec::<String>::new(), "{command}");
     }
 }
+
+/// `props` and `fuzz` write the same envelope (`--json`, `-` for stdout with the human report on stderr) and
+/// JUnit (`--junit`): the JSON validates against the schema and says what ran; the XML parses, with one
+/// testcase per property (props) or for the campaign (fuzz), and a failing property is a failure.
+#[test]
+fn props_and_fuzz_write_json_and_junit() {
+    let v = schema();
+    let dir = scratch("reports-props-fuzz");
+    let (props_xml, fuzz_xml, fuzz_json) = (dir.join("props.xml"), dir.join("fuzz.xml"), dir.join("fuzz.json"));
+    let props = ivconform(&[
+        "props",
+        "--reference",
+        "inproc",
+        "--cases",
+        "16",
+        "-q",
+        "--json",
+        "-",
+        "--junit",
+        props_xml.to_str().unwrap(),
+    ]);
+    assert_eq!(props.status.code(), Some(0), "{}", text(&props));
+    let doc: Value = serde_json::from_slice(&props.stdout).expect("stdout holds the JSON report alone");
+    assert!(String::from_utf8_lossy(&props.stderr).contains("Verdict: every property held"), "{}", text(&props));
+    assert_eq!(doc["command"], "props");
+    assert_eq!(doc["properties"].as_array().map(Vec::len), Some(6), "{doc}");
+    assert!(doc["properties"].as_array().unwrap().iter().all(|p| p["result"] == "pass"), "{doc}");
+    assert_eq!(violations(&v, &doc), Vec::<String>::new());
+    let xml = std::fs::read_to_string(&props_xml).unwrap();
+    assert_eq!(xml.matches("<testcase ").count(), 6, "{xml}");
+    assert!(xml.contains("failures=\"0\"") && xml.contains("timestamp=\""), "{xml}");
+
+    let fuzz = ivconform(&[
+        "fuzz",
+        "--reference",
+        "inproc",
+        "--cases",
+        "200",
+        "-q",
+        "--json",
+        fuzz_json.to_str().unwrap(),
+        "--junit",
+        fuzz_xml.to_str().unwrap(),
+    ]);
+    assert_eq!(fuzz.status.code(), Some(0), "{}", text(&fuzz));
+    let doc: Value = serde_json::from_str(&std::fs::read_to_string(&fuzz_json).unwrap()).unwrap();
+    assert_eq!(
+        (doc["command"].as_str(), doc["payloads"].as_u64(), doc["exit_code"].as_u64()),
+        (Some("fuzz"), Some(200), Some(0))
+    );
+    assert_eq!(violations(&v, &doc), Vec::<String>::new());
+    let xml = std::fs::read_to_string(&fuzz_xml).unwrap();
+    assert!(xml.contains("<testcase name=\"differential fuzz\"") && xml.contains("failures=\"0\""), "{xml}");
+
+    // Two reports on stdout is a usage error, before anything runs.
+    let both = ivconform(&["props", "--reference", "inproc", "--json", "-", "--junit", "-"]);
+    assert_eq!(both.status.code(), Some(2), "{}", text(&both));
+
+    // A failing property is a JUnit failure and exit 1 (the uppercase proxy signs in uppercase hex).
+    let xml_path = dir.join("props-fail.xml");
+    let failing = ivconform(&[
+        "props",
+        "--cmd",
+        "python3 proxy.py uppercase",
+        "--property",
+        "sign",
+        "--cases",
+        "8",
+        "-q",
+        "--junit",
+        xml_path.to_str().unwrap(),
+    ]);
+    assert_eq!(failing.status.code(), Some(1), "{}", text(&failing));
+    let xml = std::fs::read_to_string(&xml_path).unwrap();
+    assert!(xml.contains("failures=\"1\"") && xml.contains("<failure"), "{xml}");
+}

@@ -22,7 +22,7 @@
 
 use super::fuzz::{FuzzArgs, FuzzSummary};
 use super::iut::{connect_iut, IutArgs, ReferenceMode};
-use super::props::{PropsArgs, PropsSummary};
+use super::props::PropsArgs;
 use super::run::{Loaded, RunArgs};
 use super::timing::TimingArgs;
 use crate::exit::{self, usage, CommandResult, Failure};
@@ -581,44 +581,20 @@ fn props_stage(
         // A margin for what follows the last case or payload (closing, the last answer's wait).
         duration: share.mul_f64(0.9),
         deadline_by: Some(format!("check's props share of --budget ({:.1} s)", share.as_secs_f64())),
+        json: None,
+        junit: None,
     };
-    let PropsSummary { code, verdict, properties, cut } = super::props::execute(&props_args, connector)?;
-    let stage_verdict = if code != exit::CONFORMANT {
+    let summary = super::props::execute(&props_args, connector)?;
+    let stage_verdict = if summary.code != exit::CONFORMANT {
         StageVerdict::Fail
-    } else if cut {
+    } else if summary.cut {
         StageVerdict::Cut
     } else {
         StageVerdict::Pass
     };
-    let junit = properties
-        .iter()
-        .map(|(name, status, what)| {
-            let status = match *status {
-                "pass" | "cut" => TestCaseStatus::success(),
-                "fail" => {
-                    let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
-                    s.set_message(what.clone());
-                    s.set_type("fail");
-                    s
-                }
-                other => {
-                    let mut s = TestCaseStatus::skipped();
-                    s.set_message(what.clone());
-                    s.set_type(other);
-                    s
-                }
-            };
-            let mut tc = TestCase::new(name.clone(), status);
-            tc.set_classname("ivconform.props");
-            tc
-        })
-        .collect();
-    let details = serde_json::json!({
-        "cases_per_property": args.props_cases,
-        "properties": properties.iter().map(|(name, status, what)| serde_json::json!({
-            "property": name, "result": status, "detail": what,
-        })).collect::<Vec<_>>(),
-    });
+    let junit = summary.junit_cases();
+    let details = summary.details(args.props_cases);
+    let verdict = summary.verdict;
     Ok(StageResult {
         stage: Stage::Props,
         verdict: stage_verdict,
@@ -651,6 +627,8 @@ fn fuzz_stage(
         replay: None,
         vectors: args.vectors.clone(),
         deadline_by: Some(format!("check's fuzz share of --budget ({:.1} s)", share.as_secs_f64())),
+        json: None,
+        junit: None,
     };
     let seeds = ivconform_differential::fuzz::corpus::from_vectors(&loaded.suite);
     let FuzzSummary { code, sent, seconds, finding, cut, skipped } =

@@ -4,6 +4,7 @@
 use super::iut::IutArgs;
 use super::iut::{connect_iut, iut_flags};
 use crate::exit::{self, usage, CommandResult, Failure};
+use crate::output::say;
 
 use clap::Args;
 use ivconform_core::payload::BootPayload;
@@ -66,6 +67,13 @@ pub struct FuzzArgs {
     /// What set the deadline, for reports (`check` names its budget); `--duration N s` when unset.
     #[arg(skip)]
     pub deadline_by: Option<String>,
+    /// Write the campaign as JSON (docs/report.schema.json, command `fuzz`) to FILE; `-` is stdout, and the
+    /// human report then goes to stderr.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<std::path::PathBuf>,
+    /// Write JUnit XML to FILE (one testcase: the campaign); `-` is stdout, as for --json.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<std::path::PathBuf>,
 }
 
 /// What the reference decided, for the outcome tally.
@@ -121,7 +129,12 @@ fn jwt_enforced(seed: &Seed) -> bool {
 pub fn fuzz(args: FuzzArgs) -> CommandResult {
     if args.replay.is_none() {
         crate::output::check_output_dir("--out", &args.out)?;
+    } else if args.json.is_some() || args.junit.is_some() {
+        return usage("--json and --junit report a campaign; --replay prints its verdict only");
     }
+    crate::output::check_outputs(&[("--json", args.json.as_deref()), ("--junit", args.junit.as_deref())])?;
+    crate::output::human_to_stderr_if_stdout_taken(&[args.json.as_deref(), args.junit.as_deref()])?;
+    let started = std::time::SystemTime::now();
     let replayed = match &args.replay {
         Some(path) => match finding::load(path) {
             Ok(p) => Some(p),
@@ -157,7 +170,18 @@ pub fn fuzz(args: FuzzArgs) -> CommandResult {
     }
     let code = match replayed {
         Some(probes) => replay(&session, &probes),
-        None => campaign(&args, &session, &seeds, &iut.connector.describe()).code,
+        None => {
+            let summary = campaign(&args, &session, &seeds, &iut.connector.describe());
+            if let Some(path) = &args.json {
+                let body = summary.details(args.iterations);
+                super::report::write_output("--json", path, &super::report::enveloped("fuzz", started, &body))?;
+            }
+            if let Some(path) = &args.junit {
+                let xml = crate::output::junit_one_suite("ivconform fuzz", "fuzz", vec![summary.junit_case()], started);
+                super::report::write_output("--junit", path, &xml)?;
+            }
+            summary.code
+        }
     };
     session.close();
     Ok(ExitCode::from(code))
@@ -180,6 +204,44 @@ pub struct FuzzSummary {
     pub skipped: Option<String>,
 }
 
+impl FuzzSummary {
+    /// The campaign as one JUnit testcase: a disagreement is a failure, an implementation without `verify`
+    /// skipped, otherwise a pass (a cut campaign passed what it sent).
+    pub fn junit_case(&self) -> quick_junit::TestCase {
+        use quick_junit::{NonSuccessKind, TestCase, TestCaseStatus};
+        let status = if let Some(reason) = &self.skipped {
+            let mut s = TestCaseStatus::skipped();
+            s.set_message(reason.clone());
+            s
+        } else if self.code != exit::CONFORMANT {
+            let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
+            let what = self.finding.clone().unwrap_or_default();
+            s.set_message(format!("a disagreement after {} payloads: {what}", self.sent));
+            s.set_type("disagreement");
+            s
+        } else {
+            TestCaseStatus::success()
+        };
+        let mut tc = TestCase::new("differential fuzz", status);
+        tc.set_classname("ivconform.fuzz");
+        tc.set_time(Duration::from_secs_f64(self.seconds));
+        tc
+    }
+
+    /// The machine-readable body: payloads sent and planned, the finding, whether the time allowed cut it.
+    pub fn details(&self, planned: Option<u64>) -> serde_json::Value {
+        serde_json::json!({
+            "exit_code": self.code,
+            "payloads": self.sent,
+            "planned": planned,
+            "seconds": self.seconds,
+            "finding": self.finding,
+            "cut": self.cut,
+            "skipped": self.skipped,
+        })
+    }
+}
+
 /// A campaign against `connector` seeded from `seeds` (what `fuzz` runs without `--replay`), printing as it
 /// goes; an implementation that does not claim `verify` is skipped, said so.
 pub fn execute(
@@ -199,7 +261,7 @@ pub fn execute(
     if !session.hello.capabilities.contains(&Capability::Verify) {
         session.close();
         let reason = "the implementation does not claim the verify capability, which fuzzing drives".to_string();
-        println!("skipped: {reason}");
+        say!("skipped: {reason}");
         return Ok(FuzzSummary { skipped: Some(reason), ..FuzzSummary::default() });
     }
     let summary = campaign(args, &session, seeds, &connector.describe());
@@ -211,21 +273,24 @@ fn replay(session: &Session<'_>, probes: &[Probe]) -> u8 {
     let mut disagreements = 0;
     for probe in probes {
         match session.ask(probe) {
-            Ok(()) => println!("agrees    {}", probe.case.id),
+            Ok(()) => say!("agrees    {}", probe.case.id),
             Err(d) => {
                 disagreements += 1;
-                println!(
+                say!(
                     "DISAGREES {}\n  expected: {}\n  actual:   {}\n  hint:     {}",
-                    probe.case.id, d.expected, d.actual, d.hint
+                    probe.case.id,
+                    d.expected,
+                    d.actual,
+                    d.hint
                 );
             }
         }
     }
     if disagreements == 0 {
-        println!("The implementation agrees with the reference on all {} case(s).", probes.len());
+        say!("The implementation agrees with the reference on all {} case(s).", probes.len());
         exit::CONFORMANT
     } else {
-        println!("The implementation still disagrees on {disagreements} of {} case(s).", probes.len());
+        say!("The implementation still disagrees on {disagreements} of {} case(s).", probes.len());
         exit::NONCONFORMANT
     }
 }
@@ -237,7 +302,7 @@ fn campaign(args: &FuzzArgs, session: &Session<'_>, vector_seeds: &[Seed], iut: 
     let recent_from = pool.len();
     let started = Instant::now();
     let deadline = started + args.duration;
-    println!(
+    say!(
         "ivconform fuzz: {iut} ({} {}), seed {}, {} s{}, {} seed payloads from the vectors",
         // The hello is the IUT's text: shown escaped, so it cannot start a line of its own.
         ivconform_harness::sanitize::iut_text(&session.hello.name),
@@ -301,22 +366,22 @@ fn campaign(args: &FuzzArgs, session: &Session<'_>, vector_seeds: &[Seed], iut: 
     };
     bar.finish();
     let took = started.elapsed().as_secs_f64();
-    println!("{sent} payloads in {took:.1} s ({:.0}/s); the reference's decisions:", sent as f64 / took.max(1e-9));
+    say!("{sent} payloads in {took:.1} s ({:.0}/s); the reference's decisions:", sent as f64 / took.max(1e-9));
     for (decision, n) in &tally {
-        println!("  {n:>9}  {decision}");
+        say!("  {n:>9}  {decision}");
     }
     if skipped_jwt > 0 {
-        println!(
+        say!(
             "  ({skipped_jwt} payloads with an intercom_user_jwt, or judged where jwt_enforced is set, not sent: the \
              implementation does not claim verify_jwt)"
         );
     }
     let Some((seed, payload, first)) = found else {
-        println!("\nNo disagreement: the implementation decided every payload as the reference did.");
+        say!("\nNo disagreement: the implementation decided every payload as the reference did.");
         let cut = args.iterations.is_none_or(|n| sent < n);
         return FuzzSummary { code: exit::CONFORMANT, sent, seconds: took, cut, ..FuzzSummary::default() };
     };
-    println!("\nDISAGREEMENT after {sent} payloads ({} bytes); shrinking...", payload.len());
+    say!("\nDISAGREEMENT after {sent} payloads ({} bytes); shrinking...", payload.len());
     let budget = args.deadline_by.clone().unwrap_or_else(|| format!("--duration {} s", args.duration.as_secs_f64()));
     let limits = ShrinkLimits::starting_now(args.max_shrink_iters, args.shrink_time, deadline, &budget);
     let (small, detail, shrunk) = shrink_finding(session, &seed, &payload, *first, &limits);
@@ -325,9 +390,9 @@ fn campaign(args: &FuzzArgs, session: &Session<'_>, vector_seeds: &[Seed], iut: 
     let probe = probe_for(&seed, &small);
     if !shrunk.cut() && Instant::now() < deadline {
         match session.ask(&probe) {
-            Ok(()) => println!("(the shrunk payload passed when asked again: the implementation is not deterministic)"),
+            Ok(()) => say!("(the shrunk payload passed when asked again: the implementation is not deterministic)"),
             Err(again) if again.kind != detail.kind => {
-                println!("(asked again, the shrunk payload was answered {}: not deterministic)", again.actual)
+                say!("(asked again, the shrunk payload was answered {}: not deterministic)", again.actual)
             }
             Err(_) => {}
         }
@@ -444,25 +509,25 @@ fn payload_len(probe: &Probe) -> usize {
 /// Prints the finding and saves it; where it was saved (the vector file), if it could be.
 fn report(args: &FuzzArgs, f: &FuzzFinding, shrunk: &ShrinkReport) -> Option<String> {
     let id = &f.probe.case.id;
-    println!(
+    say!(
         "{} {id}: {} bytes (from {}, {} checks)",
         if shrunk.cut() { "smallest reproducer found" } else { "minimal reproducer" },
         payload_len(&f.probe),
         f.original_len,
         f.shrink_checks
     );
-    println!("  shrinking: {shrunk}");
-    println!("  expected: {}", f.expected);
-    println!("  actual:   {}", f.actual);
-    println!("  hint:     {}", f.hint);
-    println!("  as a vector for {}:", f.probe.vector.file());
+    say!("  shrinking: {shrunk}");
+    say!("  expected: {}", f.expected);
+    say!("  actual:   {}", f.actual);
+    say!("  hint:     {}", f.hint);
+    say!("  as a vector for {}:", f.probe.vector.file());
     for line in f.probe.vector.render().lines() {
-        println!("    {line}");
+        say!("    {line}");
     }
     match finding::save(&args.out, f) {
         Ok(saved) => {
-            println!("  saved: {} and {}", saved.payload.display(), saved.vector.display());
-            println!("  replay: ivconform fuzz {} --replay {}", iut_flags(&args.iut), saved.vector.display());
+            say!("  saved: {} and {}", saved.payload.display(), saved.vector.display());
+            say!("  replay: ivconform fuzz {} --replay {}", iut_flags(&args.iut), saved.vector.display());
             Some(saved.vector.display().to_string())
         }
         Err(e) => {

@@ -3,6 +3,7 @@
 
 use super::iut::{connect_iut, iut_flags};
 use crate::exit::{self, usage, CommandResult, Failure};
+use crate::output::say;
 
 use super::iut::IutArgs;
 use clap::Args;
@@ -45,6 +46,13 @@ pub struct PropsArgs {
     /// No progress display on stderr (the report is unchanged).
     #[arg(short, long)]
     pub quiet: bool,
+    /// Write the run as JSON (docs/report.schema.json, command `props`) to FILE; `-` is stdout, and the human
+    /// report then goes to stderr.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<std::path::PathBuf>,
+    /// Write JUnit XML to FILE (one testcase per property); `-` is stdout, as for --json.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<std::path::PathBuf>,
     /// What set the deadline, for reports (`check` names its budget); `--duration N s` when unset.
     #[arg(skip)]
     pub deadline_by: Option<String>,
@@ -63,10 +71,65 @@ pub struct PropsSummary {
     pub cut: bool,
 }
 
+impl PropsSummary {
+    /// One JUnit testcase per property (a cut property passed what it ran; a skipped one is skipped).
+    pub fn junit_cases(&self) -> Vec<quick_junit::TestCase> {
+        use quick_junit::{NonSuccessKind, TestCase, TestCaseStatus};
+        self.properties
+            .iter()
+            .map(|(name, status, what)| {
+                let status = match *status {
+                    "pass" | "cut" => TestCaseStatus::success(),
+                    "fail" => {
+                        let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
+                        s.set_message(what.clone());
+                        s.set_type("fail");
+                        s
+                    }
+                    other => {
+                        let mut s = TestCaseStatus::skipped();
+                        s.set_message(what.clone());
+                        s.set_type(other);
+                        s
+                    }
+                };
+                let mut tc = TestCase::new(name.clone(), status);
+                tc.set_classname("ivconform.props");
+                tc
+            })
+            .collect()
+    }
+
+    /// The machine-readable body: the verdict and each property's result.
+    pub fn details(&self, cases_per_property: u32) -> serde_json::Value {
+        serde_json::json!({
+            "verdict": self.verdict,
+            "exit_code": self.code,
+            "cut": self.cut,
+            "cases_per_property": cases_per_property,
+            "properties": self.properties.iter().map(|(name, status, what)| serde_json::json!({
+                "property": name, "result": status, "detail": what,
+            })).collect::<Vec<_>>(),
+        })
+    }
+}
+
 /// Runs the command.
 pub fn props(args: PropsArgs) -> CommandResult {
+    crate::output::check_outputs(&[("--json", args.json.as_deref()), ("--junit", args.junit.as_deref())])?;
+    crate::output::human_to_stderr_if_stdout_taken(&[args.json.as_deref(), args.junit.as_deref()])?;
+    let started = std::time::SystemTime::now();
     let iut = connect_iut(&args.iut, args.timeout)?;
-    execute(&args, iut.connector.as_ref()).map(|s| ExitCode::from(s.code))
+    let summary = execute(&args, iut.connector.as_ref())?;
+    if let Some(path) = &args.json {
+        let body = summary.details(args.cases);
+        super::report::write_output("--json", path, &super::report::enveloped("props", started, &body))?;
+    }
+    if let Some(path) = &args.junit {
+        let xml = crate::output::junit_one_suite("ivconform props", "props", summary.junit_cases(), started);
+        super::report::write_output("--junit", path, &xml)?;
+    }
+    Ok(ExitCode::from(summary.code))
 }
 
 /// Runs the selected properties against `connector` (the IUT `args.iut` names), printing as it goes.
@@ -92,7 +155,7 @@ pub fn execute(
             )));
         }
     };
-    println!(
+    say!(
         "ivconform props: {} ({} {}), seed {}, {} cases per property, at most {} s",
         connector.describe(),
         // The hello is the IUT's text: shown escaped, so it cannot start a line of its own.
@@ -132,12 +195,12 @@ pub fn execute(
         bar.suspend(|| match &verdict {
             PropertyResult::Pass { cases, planned } if cases == planned => {
                 lines.push((name.into(), "pass", format!("{cases} cases, {took:.1} s")));
-                println!("  pass     {name:<18} {cases} cases, {took:.1} s  ({})", property.about)
+                say!("  pass     {name:<18} {cases} cases, {took:.1} s  ({})", property.about)
             }
             PropertyResult::Pass { cases: 0, .. } => {
                 cut_short += 1;
                 lines.push((name.into(), "not_run", format!("the time allowed by {} was spent", budget.deadline_by)));
-                println!("  not run  {name:<18} the time allowed by {} was spent", budget.deadline_by)
+                say!("  not run  {name:<18} the time allowed by {} was spent", budget.deadline_by)
             }
             PropertyResult::Pass { cases, planned } => {
                 cut_short += 1;
@@ -146,14 +209,14 @@ pub fn execute(
                     "cut",
                     format!("{cases} of {planned} cases held, {took:.1} s: stopped, the time allowed by {} was spent", budget.deadline_by),
                 ));
-                println!(
+                say!(
                     "  pass     {name:<18} {cases} of {planned} cases, {took:.1} s: stopped, the time allowed by {} was spent  ({})",
                     budget.deadline_by, property.about
                 )
             }
             PropertyResult::Skipped { reason } => {
                 lines.push((name.into(), "skipped", reason.clone()));
-                println!("  skipped  {name:<18} {reason}")
+                say!("  skipped  {name:<18} {reason}")
             }
             PropertyResult::Fail(f) => {
                 let what = match &f.detail {
@@ -161,7 +224,7 @@ pub fn execute(
                     None => f.reason.clone(),
                 };
                 lines.push((name.into(), "fail", what));
-                println!("  FAIL     {name:<18} {took:.1} s  ({})", property.about)
+                say!("  FAIL     {name:<18} {took:.1} s  ({})", property.about)
             }
         });
         match verdict {
@@ -173,28 +236,28 @@ pub fn execute(
     bar.finish();
     session.close();
     for (name, f) in &failures {
-        println!();
+        say!();
         match &f.detail {
-            Some(_) => println!("FAIL {name}"),
-            None => println!("FAIL {name}: {}", f.reason),
+            Some(_) => say!("FAIL {name}"),
+            None => say!("FAIL {name}: {}", f.reason),
         }
         if let Some(change) = &f.change {
-            println!("  the law: {change} must decide as before");
+            say!("  the law: {change} must decide as before");
         }
         if f.detail.is_some() {
-            println!("  first failure, before shrinking: {}", f.reason);
+            say!("  first failure, before shrinking: {}", f.reason);
         }
         if let Some(d) = &f.detail {
-            println!("  expected: {}", d.expected);
-            println!("  actual:   {}", d.actual);
-            println!("  hint:     {}", d.hint);
-            println!("  kind:     {} (shrinking kept to this kind)", d.kind);
+            say!("  expected: {}", d.expected);
+            say!("  actual:   {}", d.actual);
+            say!("  hint:     {}", d.hint);
+            say!("  kind:     {} (shrinking kept to this kind)", d.kind);
         }
         if let Some(shrunk) = &f.shrink {
-            println!("  shrinking: {shrunk}");
+            say!("  shrinking: {shrunk}");
         }
         if let Some(unstable) = &f.unstable {
-            println!("  not deterministic: {unstable}");
+            say!("  not deterministic: {unstable}");
         }
         if let Some(probe) = &f.probe {
             let smallest = if f.shrink.as_ref().is_some_and(|s| s.cut()) {
@@ -202,19 +265,19 @@ pub fn execute(
             } else {
                 "smallest failing input"
             };
-            println!("  {smallest}, as a vector for {}:", probe.vector.file());
+            say!("  {smallest}, as a vector for {}:", probe.vector.file());
             for line in probe.vector.render().lines() {
-                println!("    {line}");
+                say!("    {line}");
             }
         }
-        println!(
+        say!(
             "  replay: ivconform props {} --property {name} --seed {} --cases {}",
             iut_flags(&args.iut),
             args.seed,
             args.cases
         );
     }
-    println!();
+    say!();
     let (code, verdict) = if !failures.is_empty() {
         (exit::NONCONFORMANT, format!("nonconformant: {} of {} properties failed.", failures.len(), selected.len()))
     } else if cases_run == 0 {
@@ -232,6 +295,6 @@ pub fn execute(
     } else {
         (exit::CONFORMANT, format!("every property held ({} properties, seed {}).", selected.len(), args.seed))
     };
-    println!("Verdict: {verdict}");
+    say!("Verdict: {verdict}");
     Ok(PropsSummary { code, verdict, properties: lines, cut: cut_short > 0 })
 }
