@@ -138,6 +138,13 @@ def quote(rel: str, needle: str) -> str:
     """`file:line: text` of the first line containing `needle` (installed package, or '@field/...' here)."""
     path = os.path.join(HERE, rel[len("@field/"):]) if rel.startswith("@field/") else os.path.join(SITE, rel)
     shown = rel[1:] if rel.startswith("@") else rel
+    head, _, tail = rel.partition("/")
+    if not os.path.exists(path) and head.endswith(".dist-info"):
+        # Older setuptools (Debian 12's venv) name it Flask_Intercom-0.1.0.dist-info: the same file, so the
+        # report names it as newer ones do and stays the same on every machine.
+        found = [d for d in os.listdir(SITE) if d.lower() == head.lower()]
+        if found:
+            path = os.path.join(SITE, found[0], tail)
     with open(path, encoding="utf-8") as f:
         for n, line in enumerate(f, 1):
             if needle in line:
