@@ -340,8 +340,9 @@ fn sigterm_to_the_harness_kills_every_process_it_started() {
     static N: AtomicUsize = AtomicUsize::new(0);
     let marker = format!("sig-{}-{}", std::process::id(), N.fetch_add(1, Ordering::SeqCst));
     // Over HTTP the harness starts its own reference server; the IUT here hangs on verify.
-    let mut child = Command::new(bin())
+    let child = Command::new(bin())
         .args(["run", "--cmd", "python3 hostile.py grandchild", "--group", "verify", "--timeout", "60"])
+        .args(["--run-timeout", "300"])
         .env("IVCONFORM_BIN", bin())
         .env("IVCONFORM_TEST_MARKER", &marker)
         .current_dir(fixtures())
@@ -350,8 +351,11 @@ fn sigterm_to_the_harness_kills_every_process_it_started() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    // Wait until the IUT and its grandchild exist.
-    let until = Instant::now() + Duration::from_secs(20);
+    // Killed if an assertion below fails, so a failing test leaves no harness running for hours.
+    let mut child = KillOnDrop(child);
+    let child = &mut child.0;
+    // Wait until the IUT and its grandchild exist (generously: a loaded machine starts Python slowly).
+    let until = Instant::now() + Duration::from_secs(60);
     while survivors(&marker).len() < 4 && Instant::now() < until {
         std::thread::sleep(Duration::from_millis(50));
     }
@@ -436,4 +440,14 @@ fn over_http_a_secret_in_an_error_body_is_found_and_redacted() {
         assert!(!run.stdout.to_ascii_lowercase().contains(&hex), "the secret is reprinted as hex\n{}", run.all());
     }
     assert!(run.stdout.contains("<secret of case"), "{}", run.all());
+}
+
+/// A child process killed (SIGKILL) and reaped when dropped, also when a test panics.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
