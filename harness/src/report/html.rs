@@ -14,21 +14,7 @@ pub fn text(s: &str) -> String {
     escape(&crate::sanitize::iut_text(s))
 }
 
-/// HTML-escapes `s` for text and attribute values.
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+pub use crate::sanitize::html_escape as escape;
 
 /// `s` cut to 300 characters (with a count of the rest): a 1 KiB identifier would fill the screen.
 fn shorten(s: &str) -> String {

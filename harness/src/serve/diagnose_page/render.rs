@@ -8,21 +8,7 @@ use std::fmt::Write;
 
 const STYLE: &str = include_str!("style.css");
 
-/// HTML-escapes text for element content and quoted attribute values.
-pub(super) fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+pub(super) use crate::sanitize::html_escape as escape;
 
 /// The whole page.
 pub(super) fn page(config: &Config, form: &Form, verdict: Option<&Verdict>) -> String {
