@@ -89,22 +89,16 @@ pub fn diff(old: &RunDoc, new: &RunDoc) -> Diff {
 /// The diff in words, for a terminal.
 pub fn render(d: &Diff, old: &RunDoc, new: &RunDoc) -> String {
     let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "old: {} over {} ({}, {})",
-        old.implementation_name(),
-        old.implementation.transport,
-        plural(old.cases.len(), "case", "cases"),
-        if old.summary.conformant { "conformant" } else { "nonconformant" }
-    );
-    let _ = writeln!(
-        out,
-        "new: {} over {} ({}, {})",
-        new.implementation_name(),
-        new.implementation.transport,
-        plural(new.cases.len(), "case", "cases"),
-        if new.summary.conformant { "conformant" } else { "nonconformant" }
-    );
+    for (label, run) in [("old", old), ("new", new)] {
+        let _ = writeln!(
+            out,
+            "{label}: {} over {} ({}, {})",
+            run.implementation_name(),
+            run.implementation.transport,
+            plural(run.cases.len(), "case", "cases"),
+            if run.summary.conformant { "conformant" } else { "nonconformant" }
+        );
+    }
     let section = |out: &mut String, title: &str, items: &[Change]| {
         if items.is_empty() {
             return;
