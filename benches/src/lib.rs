@@ -42,7 +42,10 @@ pub fn suite_requests() -> Vec<ivconform_protocol::Request> {
 }
 
 /// Peer implementations, behind the `peers` feature.
+// The pre-keyed OpenSSL context is reachable only through openssl-sys (the safe `openssl` crate re-keys per MAC),
+// so this module alone may use `unsafe`; each block says why it is sound.
 #[cfg(feature = "peers")]
+#[allow(unsafe_code)]
 pub mod peers {
     use std::os::raw::c_uint;
 
