@@ -117,6 +117,37 @@ fn over_http_a_delay_is_flagged_and_the_floor_is_measured() {
     let floor = report["floor_ns"].as_f64().expect("a measured floor");
     assert!(floor == 100_000.0 || floor == 400_000.0, "{floor}");
     assert!(text.contains("measured detection floor"), "{text}");
+    // The control IUT claims verify_jwt and delays on a token signature's first byte too: the JWT pair is
+    // measured, flagged, and named in the verdict (J1).
+    let pairs = target(&report, "iut")["pairs"].as_array().unwrap();
+    assert_eq!(pairs.len(), 3, "{text}");
+    assert_eq!(pairs[2]["leak"], true, "{text}");
+    assert!(report["reason"].as_str().unwrap().contains("J1"), "{text}");
+    assert!(report["not_measured"].as_array().unwrap().is_empty(), "{text}");
+    assert_eq!(report["problems"].as_array().unwrap().len(), 0, "every timed request was refused as expected: {text}");
+}
+
+#[test]
+fn an_implementation_without_verify_jwt_is_timed_on_the_hash_pairs_and_the_report_says_why() {
+    // proxy.py no-jwt: the reference, but hello claims no JWT capability and a JWT payload gets an error
+    // answer, so a timed token would show up as an unexpected answer.
+    let report = std::env::temp_dir().join(format!("ivconform-timing-{}-nojwt.json", std::process::id()));
+    let out = Command::new(bin())
+        .current_dir(fixtures())
+        .env("IVCONFORM_BIN", bin())
+        .args(["timing", "--cmd", "python3 proxy.py no-jwt", "--samples", "2000", "--max-samples", "2000"])
+        .args(["--ladder", "400", "--seed", "4", "--quiet", "--json"])
+        .arg(&report)
+        .output()
+        .expect("the harness starts");
+    let text = log(&out);
+    let report: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    assert_eq!(target(&report, "iut")["pairs"].as_array().unwrap().len(), 2, "{text}");
+    assert_eq!(target(&report, "iut")["unexpected_answers"], 0, "no token was sent: {text}");
+    let why = report["not_measured"][0].as_str().unwrap_or_default();
+    assert!(why.contains("pair 3") && why.contains("verify_jwt"), "{text}");
+    assert!(text.contains("not measured"), "the human report says so too: {text}");
+    assert_eq!(report["sampling"]["measured"], 2000, "exactly --max-samples: {text}");
 }
 
 #[test]

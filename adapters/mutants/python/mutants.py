@@ -345,6 +345,19 @@ MUTANTS = [
 ''', '''    """J1: compare in constant time."""
     return expected == supplied  # bytes ==: right answers, time depends on the first difference
 ''')),
+    mutant("jwt-signature-early-exit",
+           "signature compared byte by byte, returning at the first difference: right answers, leaks timing (J1)",
+           "timing-only",
+           ('''    """J1: compare in constant time."""
+    return hmac.compare_digest(expected, supplied)
+''', '''    """J1: compare in constant time."""
+    if len(expected) != len(supplied):
+        return False
+    for a, b in zip(expected, supplied):
+        if a != b:
+            return False  # returns at the first difference
+    return True
+''')),
     mutant("jwt-cleartext-identity-trusted", "clear-text user_id trusted over the signed claims, nothing compared (J3)",
            "functional",
            ('''    if is_present(user_id) and str(user_id) != claimed:

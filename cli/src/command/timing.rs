@@ -20,13 +20,14 @@ pub struct TimingArgs {
     /// The implementation under test.
     #[command(flatten)]
     pub iut: IutArgs,
-    /// Measurements of the IUT in total (both class pairs); each control gets as many. Over FFI the least
+    /// Measurements of the IUT on the two hash class pairs together (the JWT signature pair, when measured,
+    /// adds half as many again); each control gets as many. Over FFI the least
     /// before a pass is called: sampling goes on in rounds until the controls and the verdict are clear, or
     /// --max-samples or --max-time end it (the report says how many and why it stopped).
     #[arg(long, value_name = "N", default_value_t = 100_000)]
     pub samples: u64,
-    /// FFI: the most measurements of each target while the verdict is not clear [default: 10 x --samples;
-    /// --max-samples equal to --samples measures exactly that many].
+    /// The most measurements of each target while the verdict is not clear [default: 10 x --samples over
+    /// FFI, 3 x over HTTP/stdio; --max-samples equal to --samples measures exactly that many].
     #[arg(long, value_name = "N")]
     pub max_samples: Option<u64>,
     /// Seed of the inputs and of the class order.
@@ -45,8 +46,8 @@ pub struct TimingArgs {
     /// Write the whole result (verdict, controls, statistics per class pair) as JSON.
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
-    /// Most seconds the measurement may take (FFI: rounds of samples stop there, and the verdict is taken on
-    /// what was measured).
+    /// Most seconds the measurement may take beyond --samples (rounds of samples stop there, and the verdict
+    /// is taken on what was measured).
     #[arg(long, value_name = "SECS", value_parser = crate::value::seconds)]
     pub max_time: Option<Duration>,
     /// Draw the implementation's two classes' timing distributions (per class pair) and the verdict to
@@ -137,6 +138,7 @@ pub fn measure(args: &TimingArgs) -> Result<TimingReport, Failure> {
         }
     };
     let mut sampling = None;
+    let mut not_measured = Vec::new();
     let (transport, timer, outcome) = match ffi_target {
         Some((lib, label)) => {
             let maximum = args.max_samples.unwrap_or(args.samples.saturating_mul(10)).max(args.samples);
@@ -175,8 +177,25 @@ pub fn measure(args: &TimingArgs) -> Result<TimingReport, Failure> {
             let connector = connected.connector;
             let _guard = connected.guard;
             let timer = "monotonic clock around each round trip (ns)".to_string();
-            match wire::run(connector, kind, args.samples, args.seed, &ladder, args.threshold, timeout) {
-                Ok(run) => (label, timer, Ok((run.targets, run.seconds))),
+            let maximum = args.max_samples.unwrap_or(args.samples.saturating_mul(3)).max(args.samples);
+            let budget = wire::Budget {
+                samples: args.samples,
+                max_samples: maximum,
+                max_seconds: args.max_time.map_or(0.0, |d| d.as_secs_f64()),
+            };
+            match wire::run(connector, kind, budget, args.seed, &ladder, args.threshold, timeout) {
+                Ok(run) => {
+                    not_measured.extend(run.jwt_skipped);
+                    sampling = Some(Sampling {
+                        measured: run.measured,
+                        minimum: run.minimum,
+                        maximum: run.maximum,
+                        extra_rounds: run.extra_rounds,
+                        stopped: run.stopped,
+                        why: run.stopped.describe().to_string(),
+                    });
+                    (label, timer, Ok((run.targets, run.seconds)))
+                }
                 Err(wire::WireError::Unreachable(m)) => {
                     return Err(Failure::unreachable(format!(
                         "the implementation could not be started or reached: {m}"
@@ -217,6 +236,7 @@ pub fn measure(args: &TimingArgs) -> Result<TimingReport, Failure> {
                 targets,
                 problems,
                 sampling,
+                not_measured,
             }
         }
         Err(problem) => TimingReport {
@@ -235,6 +255,7 @@ pub fn measure(args: &TimingArgs) -> Result<TimingReport, Failure> {
             targets: Vec::new(),
             problems: vec![problem],
             sampling: None,
+            not_measured,
         },
     };
     Ok(report)

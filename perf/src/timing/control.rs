@@ -1,5 +1,6 @@
 //! The control IUT of the HTTP/stdio timing suite: the reference, answering exactly as the reference does,
-//! plus a known data-dependent delay — when the supplied hash's first byte is right, the answer waits a set
+//! plus a known data-dependent delay — when the supplied hash's (or token signature's) first byte is right,
+//! the answer waits a set
 //! number of busy-waited nanoseconds (an early exit with an exaggerated, adjustable cost). Served with delay 0
 //! it is the constant-time control; with delays it measures the detection floor of a transport.
 
@@ -21,12 +22,18 @@ pub fn set_delay_ns(ns: u64) {
     DELAY_NS.store(ns, Ordering::SeqCst);
 }
 
-/// Whether a verify request carries a hash whose first byte is the expected MAC's first byte.
+/// Whether a verify request carries a hash (or a token signature) whose first byte is the expected MAC's
+/// first byte.
 fn first_byte_right(config: &serde_json::Value, platform: &str, payload_hex: &str) -> Option<bool> {
     let config = ConfigDoc::deserialize(config).ok()?.to_config().ok()?;
     let platform: Platform = platform.parse().ok()?;
     let payload = BootPayload::parse(&decode(payload_hex)?).ok()?;
     let secret = config.apps.get(&payload.app_id)?.platform(platform).secret?;
+    if let Some(token) = &payload.jwt {
+        let token = ivconform_core::jwt::parse(token).ok()?;
+        let expected = ivconform_core::jwt::expected_signature(secret.expose(), token.signing_input);
+        return Some(token.signature.first() == Some(&expected[0]));
+    }
     let identifier = payload.identifiers.select()?;
     let supplied = decode_tag(payload.user_hash.as_deref()?)?;
     Some(Keyed::new(secret.expose()).mac(identifier.message())[0] == supplied[0])
@@ -85,5 +92,36 @@ mod tests {
         assert!(timed(&first_wrong) < Duration::from_millis(20));
         set_delay_ns(0);
         assert!(timed(&last_wrong) < Duration::from_millis(20));
+
+        // The JWT pair: the delay follows the token signature's first byte.
+        let key = Keyed::new(secret);
+        let batch = crate::timing::generate_pairs(&mut crate::timing::SplitMix64::new(5, 5), &key, 200, 3);
+        let config =
+            serde_json::json!({"apps": {"ws": {"web": {"secret_hex": encode_lower(secret), "enforced": true}}}});
+        let (mut delayed, mut prompt) = (0, 0);
+        set_delay_ns(20_000_000);
+        for i in (0..batch.len()).filter(|&i| batch.is_jwt(i)).take(8) {
+            let token = std::str::from_utf8(batch.token(i)).unwrap();
+            let payload = format!(r#"{{"app_id":"ws","intercom_user_jwt":"{token}"}}"#);
+            let request = serde_json::to_vec(&serde_json::json!({
+                "seq": 1, "type": "verify", "config": config, "platform": "web",
+                "payload_hex": encode_lower(payload.as_bytes()),
+            }))
+            .unwrap();
+            let started = Instant::now();
+            let answer = handle(&request);
+            let took = started.elapsed();
+            assert_eq!(answer, reference::handle_bytes(&request));
+            // Class A (wrong in the last byte) has the first byte right: delayed; class B is not.
+            if batch.codes[i] % 2 == 0 {
+                assert!(took >= Duration::from_millis(20), "class A waits");
+                delayed += 1;
+            } else {
+                assert!(took < Duration::from_millis(20), "class B does not");
+                prompt += 1;
+            }
+        }
+        set_delay_ns(0);
+        assert!(delayed > 0 && prompt > 0, "both classes timed: {delayed} A, {prompt} B");
     }
 }

@@ -61,11 +61,25 @@ pub enum Clear {
 pub fn clear(targets: &[Vec<Analysis>], threshold: f64, measured: u64, minimum: u64) -> Option<Clear> {
     let assessed: Vec<Vec<super::stats::Assessment>> =
         targets.iter().map(|pairs| pairs.iter().map(|a| a.assess(threshold, 1.0)).collect()).collect();
-    let [iut, early, constant] = [&assessed[0], &assessed[1], &assessed[2]];
-    let controls = constant.iter().all(|a| a.enough && !a.leak) && early[0].leak;
+    clear_assessed(&assessed[0], &assessed[2], &assessed[1], threshold, measured >= minimum)
+}
+
+/// The stopping rule on assessments (shared with the HTTP/stdio suite): the constant-time control passes
+/// every pair, the (largest) early-exit control is flagged on every pair an early exit shows on (pair 1, and
+/// the JWT pair when measured), and the implementation is flagged, or quiet (every pair below half the
+/// threshold) once `minimum_in`.
+pub fn clear_assessed(
+    iut: &[super::stats::Assessment],
+    constant: &[super::stats::Assessment],
+    early: &[super::stats::Assessment],
+    threshold: f64,
+    minimum_in: bool,
+) -> Option<Clear> {
+    let positional = std::iter::once(0).chain((early.len() > super::JWT_PAIR).then_some(super::JWT_PAIR));
+    let controls = constant.iter().all(|a| a.enough && !a.leak) && positional.into_iter().all(|p| early[p].leak);
     let flagged = iut.iter().all(|a| a.enough) && iut.iter().any(|a| a.leak);
     let quiet = iut.iter().all(|a| a.enough && a.max_stat.abs() < threshold / 2.0);
-    match (controls, flagged, quiet && measured >= minimum) {
+    match (controls, flagged, quiet && minimum_in) {
         (true, true, _) => Some(Clear::Leak),
         (true, false, true) => Some(Clear::Pass),
         _ => None,

@@ -1,13 +1,17 @@
 //! The constant-time suite (`ivconform timing`, rule V9): does the time a verification takes depend on how
 //! much of the supplied hash is right?
 //!
-//! Two class pairs, every measurement of a wrong hash:
+//! Up to three class pairs, every measurement of a wrong hash or a wrong token signature:
 //! * pair 1 (byte position): class A is right in every byte but the last, class B is wrong in the first;
 //! * pair 2 (first hex character): class A has the first character right and the second wrong, class B the
-//!   first character wrong.
+//!   first character wrong;
+//! * pair 3 (JWT signature, J1): an HS256 token whose signature is right in every byte but the last (A) or
+//!   wrong in the first (B), measured where the implementation verifies tokens (over HTTP/stdio when its
+//!   `hello` claims `verify_jwt`, over FFI when the library exports `ivc_verify_jwt_raw`).
 //!
 //! A wrong character is replaced by another of the same kind (digit by digit, letter by letter), so both
-//! classes decode the same way and differ only in *where* the hash goes wrong. Classes are drawn at random
+//! classes decode the same way and differ only in *where* the hash goes wrong; a wrong signature byte is
+//! re-encoded as canonical base64url, so both classes' tokens have the same length and decode the same way. Classes are drawn at random
 //! per measurement, and each batch's inputs for all classes are generated into one shared buffer before any
 //! is measured (separate pools per class were seen to produce false positives).
 //!
@@ -28,11 +32,18 @@ use ivconform_core::mac::{tags_equal, Keyed};
 /// Length of the generated identifiers (bytes).
 pub const MSG_LEN: usize = 16;
 
-/// The two class pairs, for reports.
-pub const PAIRS: [&str; 2] = [
+/// The class pairs, for reports (a run measures the first two, or all three with JWT).
+pub const PAIRS: [&str; 3] = [
     "pair 1: A right but the last byte, B wrong in the first byte",
     "pair 2: A first hex character right, B first hex character wrong",
+    "pair 3: JWT signature A wrong in the last byte, B in the first",
 ];
+
+/// The index of the JWT signature pair in [`PAIRS`] (class codes `2 * JWT_PAIR` and `2 * JWT_PAIR + 1`).
+pub const JWT_PAIR: usize = 2;
+
+/// The header of every timed token, base64url: `{"alg":"HS256","typ":"JWT"}` (the reference signer's).
+const JWT_HEADER_B64: &str = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9";
 
 /// SplitMix64: a small seeded generator for inputs and class order (reproducible by `--seed`).
 #[derive(Debug, Clone)]
@@ -56,16 +67,27 @@ impl SplitMix64 {
     }
 }
 
-/// One batch of inputs: per measurement a class code (0..4: pair = code / 2, class = code % 2), an
-/// identifier and the supplied hash, all in shared contiguous buffers.
+/// One batch of inputs: per measurement a class code (pair = code / 2, class = code % 2), an identifier
+/// and the supplied hash (or, for the JWT pair, the supplied token), all in shared contiguous buffers.
 #[derive(Debug, Clone, Default)]
 pub struct Batch {
     /// Class codes.
     pub codes: Vec<u8>,
     /// Identifiers, `MSG_LEN` bytes each.
     pub msgs: Vec<u8>,
-    /// Supplied hashes, 64 lowercase hex characters each.
+    /// Supplied hashes, 64 lowercase hex characters each (for JWT codes: a wrong hash, never sent).
     pub hashes: Vec<u8>,
+    /// Supplied tokens, [`TOKEN_LEN`] bytes each, when the batch has the JWT pair (else empty).
+    pub tokens: Vec<u8>,
+}
+
+/// Length of a timed token: the header, `{"user_id":"<MSG_LEN bytes>"}` and a 32-byte signature, each
+/// base64url without padding, joined by dots.
+pub const TOKEN_LEN: usize = JWT_HEADER_B64.len() + 1 + (MSG_LEN + 14).div_ceil(3) * 4 - pad(MSG_LEN + 14) + 1 + 43;
+
+/// The `=` characters base64 would pad `n` bytes with (unpadded base64url drops them).
+const fn pad(n: usize) -> usize {
+    (3 - n % 3) % 3
 }
 
 impl Batch {
@@ -88,6 +110,16 @@ impl Batch {
     pub fn hash(&self, i: usize) -> &[u8] {
         &self.hashes[i * 64..(i + 1) * 64]
     }
+
+    /// The supplied token of measurement `i` (a JWT-pair measurement).
+    pub fn token(&self, i: usize) -> &[u8] {
+        &self.tokens[i * TOKEN_LEN..(i + 1) * TOKEN_LEN]
+    }
+
+    /// Whether measurement `i` belongs to the JWT pair.
+    pub fn is_jwt(&self, i: usize) -> bool {
+        self.codes[i] as usize / 2 == JWT_PAIR
+    }
 }
 
 /// Another hex digit of the same kind: a digit for a digit, a letter for a letter (so decoding costs the same).
@@ -99,7 +131,8 @@ fn same_kind_other(c: u8, r: u64) -> u8 {
     }
 }
 
-/// The position of the one wrong character for a class code.
+/// The position of the one wrong character for a hash class code (pairs 1 and 2; for the JWT pair, the
+/// wrong *signature byte* is [`wrong_signature_byte`]).
 pub fn wrong_position(code: u8) -> usize {
     match code {
         0 => 63, // pair 1 A: the last byte wrong (its second character)
@@ -108,14 +141,38 @@ pub fn wrong_position(code: u8) -> usize {
     }
 }
 
-/// Generates `n` measurements' inputs into one shared buffer: random class, random identifier, the right
-/// hash computed and then made wrong at the class's position.
+/// The one wrong signature byte of a JWT class code: the last for class A, the first for class B.
+pub fn wrong_signature_byte(code: u8) -> usize {
+    if code % 2 == 0 {
+        31
+    } else {
+        0
+    }
+}
+
+/// Generates `n` measurements' inputs of the hash pairs (1 and 2) into one shared buffer: see
+/// [`generate_pairs`].
 pub fn generate(rng: &mut SplitMix64, key: &Keyed, n: usize) -> Batch {
-    let mut b = Batch { codes: vec![0; n], msgs: vec![0; n * MSG_LEN], hashes: vec![0; n * 64] };
+    generate_pairs(rng, key, n, 2)
+}
+
+/// Generates `n` measurements' inputs of the first `pairs` class pairs (2, or 3 with the JWT pair) into
+/// one shared buffer: random class, random identifier, the right hash (or token signature) computed and
+/// then made wrong at the class's position.
+pub fn generate_pairs(rng: &mut SplitMix64, key: &Keyed, n: usize, pairs: usize) -> Batch {
+    assert!((2..=PAIRS.len()).contains(&pairs), "2 or 3 class pairs");
+    let with_jwt = pairs > JWT_PAIR;
+    let mut b = Batch {
+        codes: vec![0; n],
+        msgs: vec![0; n * MSG_LEN],
+        hashes: vec![0; n * 64],
+        tokens: if with_jwt { vec![0; n * TOKEN_LEN] } else { Vec::new() },
+    };
     const ALPHABET: &[u8; 36] = b"abcdefghijklmnopqrstuvwxyz0123456789";
     for i in 0..n {
         let r = rng.next_u64();
-        b.codes[i] = (r & 3) as u8;
+        // With two pairs, `r % 4` is `r & 3`: the same classes as before the JWT pair existed.
+        b.codes[i] = (r % (2 * pairs as u64)) as u8;
         let msg = &mut b.msgs[i * MSG_LEN..(i + 1) * MSG_LEN];
         msg[..2].copy_from_slice(b"u-");
         let mut bits = rng.next_u64();
@@ -131,8 +188,27 @@ pub fn generate(rng: &mut SplitMix64, key: &Keyed, n: usize) -> Batch {
         let at = wrong_position(b.codes[i]);
         hex[at] = same_kind_other(hex[at], r >> 8);
         b.hashes[i * 64..(i + 1) * 64].copy_from_slice(&hex);
+        if with_jwt && b.is_jwt(i) {
+            let token = wrong_token(key, b.msg(i), b.codes[i], r >> 8);
+            b.tokens[i * TOKEN_LEN..(i + 1) * TOKEN_LEN].copy_from_slice(token.as_bytes());
+        }
     }
     b
+}
+
+/// An HS256 token for `user_id` whose signature is wrong in one byte ([`wrong_signature_byte`]): that byte
+/// XOR-ed with a non-zero value, then encoded as canonical base64url (so it still decodes to 32 bytes).
+fn wrong_token(key: &Keyed, user_id: &[u8], code: u8, r: u64) -> String {
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine as _;
+    let mut claims = Vec::with_capacity(MSG_LEN + 14);
+    claims.extend_from_slice(br#"{"user_id":""#);
+    claims.extend_from_slice(user_id);
+    claims.extend_from_slice(br#""}"#);
+    let signing_input = format!("{JWT_HEADER_B64}.{}", URL_SAFE_NO_PAD.encode(&claims));
+    let mut signature = key.mac(signing_input.as_bytes());
+    signature[wrong_signature_byte(code)] ^= 1 + (r % 255) as u8;
+    format!("{signing_input}.{}", URL_SAFE_NO_PAD.encode(signature))
 }
 
 /// The signature of `ivc_verify_raw` (include/ivconform.h).
@@ -230,6 +306,50 @@ mod tests {
             // SAFETY: every pointer is a live local buffer of the length passed.
             assert_eq!(unsafe { f(b"timing secret".as_ptr(), 13, b"u-abc".as_ptr(), 5, right.as_ptr(), 64) }, 1);
         }
+    }
+
+    #[test]
+    fn jwt_classes_are_tokens_wrong_in_one_signature_byte_that_the_reference_refuses() {
+        use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        use base64::Engine as _;
+        let secret = b"timing secret";
+        let key = Keyed::new(secret);
+        let batch = generate_pairs(&mut SplitMix64::new(7, 2), &key, 3_000, 3);
+        let mut seen = [0usize; 6];
+        for i in 0..batch.len() {
+            let code = batch.codes[i];
+            seen[code as usize] += 1;
+            if !batch.is_jwt(i) {
+                continue;
+            }
+            let token = std::str::from_utf8(batch.token(i)).expect("ASCII");
+            let [header, claims, signature] = token.split('.').collect::<Vec<_>>()[..] else {
+                panic!("three segments: {token}")
+            };
+            assert_eq!(URL_SAFE_NO_PAD.decode(header).unwrap(), br#"{"alg":"HS256","typ":"JWT"}"#);
+            let claims: serde_json::Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(claims).unwrap()).unwrap();
+            assert_eq!(claims, serde_json::json!({"user_id": std::str::from_utf8(batch.msg(i)).unwrap()}));
+            // Canonical base64url of 32 bytes, wrong in exactly the class's byte.
+            let supplied = URL_SAFE_NO_PAD.decode(signature).expect("canonical base64url");
+            assert_eq!(URL_SAFE_NO_PAD.encode(&supplied), signature);
+            let right = ivconform_core::jwt::expected_signature(secret, &token[..header.len() + 1 + claims_len(token)]);
+            let diff: Vec<usize> = (0..32).filter(|&j| right[j] != supplied[j]).collect();
+            assert_eq!(diff, vec![wrong_signature_byte(code)], "code {code}");
+            // The reference refuses it for its signature, and only for that.
+            assert_eq!(
+                ivconform_core::jwt::verify_token(Some(secret), token, None).unwrap_err(),
+                ivconform_core::jwt::JwtError::SignatureMismatch
+            );
+        }
+        assert!(seen.iter().all(|&n| n > 400), "{seen:?}");
+        // Two pairs draw only the hash classes, and no tokens.
+        let two = generate_pairs(&mut SplitMix64::new(7, 2), &key, 1_000, 2);
+        assert!(two.codes.iter().all(|&c| c < 4) && two.tokens.is_empty());
+    }
+
+    /// The length of a token's claims segment.
+    fn claims_len(token: &str) -> usize {
+        token.split('.').nth(1).map_or(0, str::len)
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! Pass, Fail or Inconclusive (never a bare number), gated by the controls measured in the same job.
 
 use super::stats::Assessment;
-use super::PAIRS;
+use super::{JWT_PAIR, PAIRS};
 use serde::{Deserialize, Serialize};
 use std::fmt::Write;
 
@@ -79,6 +79,8 @@ pub struct TimingReport {
     pub problems: Vec<String>,
     /// Sequential sampling (FFI): how many samples were measured and why it stopped.
     pub sampling: Option<Sampling>,
+    /// Why a class pair was not measured (the JWT pair, when the implementation does not verify tokens).
+    pub not_measured: Vec<String>,
 }
 
 /// How a sequential (adaptive) measurement went.
@@ -136,31 +138,44 @@ pub fn decide(
     }
     let mut early: Vec<&Target> = targets.iter().filter(|t| t.role == Role::EarlyExitControl).collect();
     early.sort_by(|a, b| a.delay_ns.unwrap_or(0.0).total_cmp(&b.delay_ns.unwrap_or(0.0)));
-    let mut floor = None;
-    for t in early.iter().rev() {
-        let a = &t.pairs[0];
-        if a.leak {
-            floor = t.delay_ns;
-            notes.push(format!("{} was flagged on pair 1 ({}), as it must", t.name, stat(a)));
-        } else {
-            notes.push(format!("{} was not flagged on pair 1 ({})", t.name, stat(a)));
-            break;
+    // The pairs an early exit shows on: pair 1 (the hash's first byte) and, when measured, the JWT pair (the
+    // signature's first byte). Pair 2's class A is wrong in the first byte too, so an early exit at byte
+    // granularity is invisible there by design. The floor is the worse of the pairs' floors.
+    let positional: Vec<usize> =
+        std::iter::once(0).chain(early.first().filter(|t| t.pairs.len() > JWT_PAIR).map(|_| JWT_PAIR)).collect();
+    let mut floors: Vec<Option<f64>> = Vec::new();
+    for &p in &positional {
+        let mut floor_p = None;
+        for t in early.iter().rev() {
+            let a = &t.pairs[p];
+            if a.leak {
+                floor_p = t.delay_ns;
+                notes.push(format!("{} was flagged on pair {} ({}), as it must", t.name, p + 1, stat(a)));
+            } else {
+                notes.push(format!("{} was not flagged on pair {} ({})", t.name, p + 1, stat(a)));
+                break;
+            }
+        }
+        floors.push(floor_p);
+        match early.last() {
+            Some(largest) if largest.pairs[p].leak => {}
+            Some(largest) => {
+                ok = false;
+                notes.push(format!(
+                    "the run could not detect even the {} on pair {}: more samples or a quieter machine are needed",
+                    largest.name,
+                    p + 1
+                ));
+            }
+            None => {}
         }
     }
-    match early.last() {
-        Some(largest) if largest.pairs[0].leak => {}
-        Some(largest) => {
-            ok = false;
-            notes.push(format!(
-                "the run could not detect even the {}: more samples or a quieter machine are needed",
-                largest.name
-            ));
-        }
-        None => {
-            ok = false;
-            notes.push("no early-exit control was measured".into());
-        }
+    if early.is_empty() {
+        ok = false;
+        notes.push("no early-exit control was measured".into());
     }
+    let floor = floors.iter().try_fold(None, |worst: Option<f64>, f| f.map(|f| Some(worst.map_or(f, |w| w.max(f)))));
+    let floor = floor.flatten();
     let iut = &targets[0];
     if !problems.is_empty() {
         return (TimingVerdict::Inconclusive, problems.join("; "), ok, notes, floor);
@@ -197,21 +212,29 @@ pub fn decide(
         );
     }
     if !leaks.is_empty() {
+        let hash = iut.pairs.iter().take(JWT_PAIR).any(|a| a.leak);
+        let token = iut.pairs.get(JWT_PAIR).is_some_and(|a| a.leak);
+        let what = match (hash, token) {
+            (true, true) => "the hash and the token signature go wrong (V9, J1)",
+            (false, true) => "the token signature goes wrong (J1)",
+            _ => "the hash goes wrong (V9)",
+        };
         return (
             TimingVerdict::Fail,
-            format!("verification time depends on where the hash goes wrong (V9): {}", leaks.join("; ")),
+            format!("verification time depends on where {what}: {}", leaks.join("; ")),
             ok,
             notes,
             floor,
         );
     }
+    let pairs = if iut.pairs.len() > JWT_PAIR { "all three pairs" } else { "both pairs" };
     let reason = match floor {
         Some(f) => format!(
-            "no dependence at or above the measured floor of {} (every |t| and |z| <= {threshold} on both pairs); \
+            "no dependence at or above the measured floor of {} (every |t| and |z| <= {threshold} on {pairs}); \
              smaller leaks are inconclusive at this sample count",
             fmt_ns(f)
         ),
-        None => format!("no dependence found (every |t| and |z| <= {threshold} on both pairs)"),
+        None => format!("no dependence found (every |t| and |z| <= {threshold} on {pairs})"),
     };
     (TimingVerdict::Pass, reason, ok, notes, floor)
 }
@@ -280,6 +303,9 @@ impl TimingReport {
                 s.measured, s.minimum, s.maximum, s.extra_rounds, s.why
             );
         }
+        for n in &self.not_measured {
+            let _ = writeln!(out, "  {n}");
+        }
         for p in &self.problems {
             let _ = writeln!(out, "  problem: {p}");
         }
@@ -313,5 +339,85 @@ impl Stop {
             Stop::MaxSamples => "the most samples allowed were measured before the verdict was clear",
             Stop::TimeBudget => "the time allowed ended before the verdict was clear",
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::ffi::{clear_assessed, Clear};
+    use super::*;
+
+    /// An assessment with enough samples, flagged or not, with statistic `stat`.
+    fn assessed(stat: f64, leak: bool) -> Assessment {
+        Assessment {
+            samples: 10_000,
+            per_class: [5_000, 5_000],
+            max_stat: stat,
+            max_test: "raw".into(),
+            effect_ns: 0.0,
+            mean_difference_ns: 0.0,
+            detectable_ns: Some(100.0),
+            leak,
+            enough: true,
+            deciles_ns: Vec::new(),
+        }
+    }
+
+    fn target(role: Role, delay_ns: Option<f64>, leaks: [bool; 3]) -> Target {
+        Target {
+            name: format!("{role:?} {delay_ns:?}"),
+            role,
+            delay_ns,
+            pairs: leaks.iter().map(|&l| assessed(if l { 20.0 } else { 1.0 }, l)).collect(),
+            unexpected_answers: 0,
+        }
+    }
+
+    #[test]
+    fn a_jwt_only_leak_fails_on_j1_and_the_jwt_pair_gates_the_controls() {
+        let controls = |jwt_seen: bool| {
+            vec![
+                target(Role::ConstantControl, None, [false; 3]),
+                target(Role::EarlyExitControl, Some(1000.0), [false, false, false]),
+                target(Role::EarlyExitControl, Some(4000.0), [true, false, jwt_seen]),
+            ]
+        };
+        let mut targets = vec![target(Role::Iut, None, [false, false, true])];
+        targets.extend(controls(true));
+        let (verdict, reason, ok, _, floor) = decide(&targets, 10.0, &[]);
+        assert_eq!((verdict, ok, floor), (TimingVerdict::Fail, true, Some(4000.0)), "{reason}");
+        assert!(reason.contains("token signature") && reason.contains("J1") && !reason.contains("V9"), "{reason}");
+        // An early-exit control the JWT pair could not see: nothing about that pair can be concluded.
+        let mut targets = vec![target(Role::Iut, None, [false; 3])];
+        targets.extend(controls(false));
+        let (verdict, _, ok, notes, floor) = decide(&targets, 10.0, &[]);
+        assert_eq!((verdict, ok, floor), (TimingVerdict::Inconclusive, false, None));
+        assert!(notes.iter().any(|n| n.contains("on pair 3: more samples")), "{notes:?}");
+        // Two pairs (no JWT): pair 1 alone gates, as before the JWT pair existed.
+        let two = |t: Target| Target { pairs: t.pairs[..2].to_vec(), ..t };
+        let targets: Vec<Target> =
+            std::iter::once(target(Role::Iut, None, [false; 3])).chain(controls(false)).map(two).collect();
+        let (verdict, reason, ok, _, floor) = decide(&targets, 10.0, &[]);
+        assert_eq!((verdict, ok, floor), (TimingVerdict::Pass, true, Some(4000.0)), "{reason}");
+        assert!(reason.contains("both pairs"), "{reason}");
+    }
+
+    #[test]
+    fn the_stopping_rule_needs_the_early_exit_control_on_every_positional_pair() {
+        let (quiet, loud) = (assessed(1.0, false), assessed(20.0, true));
+        let constant = vec![quiet.clone(); 3];
+        let iut = vec![quiet.clone(); 3];
+        let early_both = vec![loud.clone(), quiet.clone(), loud.clone()];
+        let early_hash_only = vec![loud.clone(), quiet.clone(), quiet.clone()];
+        assert_eq!(clear_assessed(&iut, &constant, &early_both, 10.0, true), Some(Clear::Pass));
+        assert_eq!(clear_assessed(&iut, &constant, &early_hash_only, 10.0, true), None);
+        assert_eq!(clear_assessed(&iut, &constant, &early_both, 10.0, false), None, "pass only after the least");
+        let leaky = vec![quiet.clone(), quiet.clone(), loud.clone()];
+        assert_eq!(clear_assessed(&leaky, &constant, &early_both, 10.0, false), Some(Clear::Leak));
+        // Near the threshold: not clear either way (more rounds decide).
+        let near = vec![assessed(7.0, false), quiet.clone(), quiet.clone()];
+        assert_eq!(clear_assessed(&near, &constant, &early_both, 10.0, true), None);
+        // Two pairs: pair 1 alone is positional.
+        assert_eq!(clear_assessed(&iut[..2], &constant[..2], &early_hash_only[..2], 10.0, true), Some(Clear::Pass));
     }
 }

@@ -5,10 +5,15 @@
 //! the hash's first byte is right) run in the same job, interleaved batch by batch with the IUT. The
 //! constant one (no delay) must pass; the smallest injected delay that is flagged (with every larger one) is
 //! the floor printed with the verdict.
+//!
+//! When the implementation's `hello` claims `verify_jwt`, the JWT signature pair is measured too: the same
+//! `verify` message carrying an HS256 token (app `ws_timing_jwt`, JWT mode enforced) instead of a
+//! `user_hash`, and the controls delay when the token signature's first byte is right.
 
-use super::report::{Role, Target};
+use super::ffi::{clear_assessed, Clear};
+use super::report::{Role, Stop, Target};
 use super::stats::Analysis;
-use super::{generate, Batch, SplitMix64};
+use super::{generate_pairs, Batch, SplitMix64, JWT_PAIR};
 use ivconform_core::hex::encode_lower;
 use ivconform_core::mac::Keyed;
 use ivconform_harness::transport::http::HttpConnector;
@@ -84,8 +89,8 @@ fn control(kind: Kind, delay_ns: u64, timeout: Duration) -> Result<Measured, Str
     Ok(Measured { name, role, delay_ns: (delay_ns > 0).then_some(delay_ns as f64), connector, _server: server })
 }
 
-/// Opens a connection and checks the `hello` claims `verify`.
-fn open(m: &Measured) -> Result<Box<dyn Transport>, String> {
+/// Opens a connection and checks the `hello` claims `verify`; also says whether it claims `verify_jwt`.
+fn open(m: &Measured) -> Result<(Box<dyn Transport>, bool), String> {
     let mut t = m.connector.connect().map_err(|e| format!("{}: {e}", m.connector.describe()))?;
     let hello = Request::Hello {
         seq: 1,
@@ -94,7 +99,10 @@ fn open(m: &Measured) -> Result<Box<dyn Transport>, String> {
     };
     match t.call(&hello) {
         Ok(ex) => match ex.response {
-            Response::Hello { hello, .. } if hello.capabilities.contains(&Capability::Verify) => Ok(t),
+            Response::Hello { hello, .. } if hello.capabilities.contains(&Capability::Verify) => {
+                let jwt = hello.capabilities.contains(&Capability::VerifyJwt);
+                Ok((t, jwt))
+            }
             Response::Hello { .. } => Err(format!("{} does not claim the verify capability", m.connector.describe())),
             _ => Err(format!("{}: hello was answered with {}", m.connector.describe(), ex.raw)),
         },
@@ -102,39 +110,54 @@ fn open(m: &Measured) -> Result<Box<dyn Transport>, String> {
     }
 }
 
-/// The requests of one batch: the same configuration, one payload per measurement.
-fn requests(batch: &Batch, config: &Arc<serde_json::Value>) -> Vec<Request> {
+/// One timed request and the refusal reason a correct verifier gives it.
+struct Timed {
+    request: Request,
+    expected_reason: &'static str,
+}
+
+/// The requests of one batch: the same configuration, one payload per measurement (a `user_hash` for the
+/// hash pairs, an `intercom_user_jwt` for the JWT pair).
+fn requests(batch: &Batch, config: &Arc<serde_json::Value>) -> Vec<Timed> {
     (0..batch.len())
         .map(|i| {
-            let payload = format!(
-                r#"{{"app_id":"ws_timing","user_id":"{}","user_hash":"{}"}}"#,
-                std::str::from_utf8(batch.msg(i)).expect("ASCII identifiers"),
-                std::str::from_utf8(batch.hash(i)).expect("hex")
-            );
-            Request::Verify {
+            let (payload, expected_reason) = if batch.is_jwt(i) {
+                let token = std::str::from_utf8(batch.token(i)).expect("ASCII tokens");
+                (format!(r#"{{"app_id":"ws_timing_jwt","intercom_user_jwt":"{token}"}}"#), "invalid_jwt")
+            } else {
+                let payload = format!(
+                    r#"{{"app_id":"ws_timing","user_id":"{}","user_hash":"{}"}}"#,
+                    std::str::from_utf8(batch.msg(i)).expect("ASCII identifiers"),
+                    std::str::from_utf8(batch.hash(i)).expect("hex")
+                );
+                (payload, "invalid_user_hash")
+            };
+            let request = Request::Verify {
                 seq: 0,
                 config: Arc::clone(config),
                 platform: "web".into(),
                 payload_hex: encode_lower(payload.as_bytes()).into(),
                 now: None,
-            }
+            };
+            Timed { request, expected_reason }
         })
         .collect()
 }
 
-/// Sends every request, timing each round trip; returns the answers that were not `invalid_user_hash`.
-fn measure(t: &mut dyn Transport, reqs: &[Request], seq: &mut u64, times: &mut [f64]) -> Result<u64, String> {
+/// Sends every request, timing each round trip; returns the answers that were not the expected refusal
+/// (`invalid_user_hash`, or `invalid_jwt` for a token).
+fn measure(t: &mut dyn Transport, reqs: &[Timed], seq: &mut u64, times: &mut [f64]) -> Result<u64, String> {
     let mut unexpected = 0;
-    for (req, slot) in reqs.iter().zip(times.iter_mut()) {
+    for (timed, slot) in reqs.iter().zip(times.iter_mut()) {
         *seq += 1;
-        let req = req.clone().with_seq(*seq);
+        let req = timed.request.clone().with_seq(*seq);
         let started = Instant::now();
         let answer = t.call(&req);
         *slot = started.elapsed().as_nanos() as f64;
         match answer {
             Ok(ex) => {
                 let refused = matches!(&ex.response,
-                    Response::Verify { result, reason: Some(r), .. } if result == "reject" && r == "invalid_user_hash");
+                    Response::Verify { result, reason: Some(r), .. } if result == "reject" && r == timed.expected_reason);
                 unexpected += u64::from(!refused);
             }
             Err(e) => return Err(e.to_string()),
@@ -143,12 +166,37 @@ fn measure(t: &mut dyn Transport, reqs: &[Request], seq: &mut u64, times: &mut [
     Ok(unexpected)
 }
 
+/// How long a wire run measures: at least `samples`, then (sequential sampling, as over FFI) one batch a
+/// round while the verdict is not clear, up to `max_samples` or `max_seconds`.
+#[derive(Debug, Clone, Copy)]
+pub struct Budget {
+    /// Measurements of each target on the two hash pairs together before a pass may be called.
+    pub samples: u64,
+    /// The most of each target, on the same scale (at least `samples`).
+    pub max_samples: u64,
+    /// Most seconds of measuring (0: no limit but `max_samples`).
+    pub max_seconds: f64,
+}
+
 /// What a wire run found.
 pub struct WireRun {
     /// The IUT first, then the controls.
     pub targets: Vec<Target>,
     /// Seconds spent measuring.
     pub seconds: f64,
+    /// Measurements of each target (all measured pairs together).
+    pub measured: u64,
+    /// The least and the most measurements of each target on that scale (the budget's, plus the JWT pair's
+    /// share when it was measured).
+    pub minimum: u64,
+    /// See `minimum`.
+    pub maximum: u64,
+    /// Rounds measured after the least.
+    pub extra_rounds: u32,
+    /// Why the measuring stopped.
+    pub stopped: Stop,
+    /// Why the JWT signature pair was not measured (`None`: it was).
+    pub jwt_skipped: Option<String>,
 }
 
 /// Why a wire run stopped: the exit code's kind and a message.
@@ -159,36 +207,54 @@ pub enum WireError {
     Broken(String),
 }
 
-/// Measures the IUT and the controls (`ladder_ns`: the injected delays) over `kind`.
+/// Measures the IUT and the controls (`ladder_ns`: the injected delays) over `kind`. The budget's counts
+/// are of the two hash pairs together; with the JWT pair each target gets half as many again, so every
+/// pair has the same share.
 pub fn run(
     iut: Box<dyn Connector>,
     kind: Kind,
-    samples: u64,
+    budget: Budget,
     seed: u64,
     ladder_ns: &[u64],
     threshold: f64,
     timeout: Duration,
 ) -> Result<WireRun, WireError> {
+    let mut ladder: Vec<u64> = ladder_ns.to_vec();
+    ladder.sort_unstable();
+    ladder.dedup();
     let label = iut.describe();
     let mut measured = vec![Measured { name: label, role: Role::Iut, delay_ns: None, connector: iut, _server: None }];
-    for &d in std::iter::once(&0).chain(ladder_ns) {
+    for &d in std::iter::once(&0).chain(&ladder) {
         measured.push(control(kind, d, timeout).map_err(WireError::Unreachable)?);
     }
     let mut conns = Vec::new();
+    let mut jwt_skipped = None;
     for m in &measured {
-        conns.push(open(m).map_err(WireError::Unreachable)?);
+        let (conn, jwt) = open(m).map_err(WireError::Unreachable)?;
+        if !jwt && jwt_skipped.is_none() {
+            jwt_skipped = Some(format!(
+                "pair 3 (JWT signature) not measured: {}'s hello does not claim verify_jwt",
+                m.connector.describe()
+            ));
+        }
+        conns.push(conn);
     }
+    let pairs = if jwt_skipped.is_none() { JWT_PAIR + 1 } else { JWT_PAIR };
+    let samples = budget.samples.saturating_mul(pairs as u64) / 2;
+    let max_samples = budget.max_samples.max(budget.samples).saturating_mul(pairs as u64) / 2;
     let mut rng = SplitMix64::new(seed, 2);
     let secret: Vec<u8> = (0..4).flat_map(|_| rng.next_u64().to_le_bytes()).collect();
     let key = Keyed::new(&secret);
+    let web = serde_json::json!({"secret_hex": encode_lower(&secret), "enforced": true});
+    let jwt_web = serde_json::json!({"secret_hex": encode_lower(&secret), "enforced": true, "jwt_enforced": true});
     let config = Arc::new(serde_json::json!({
-        "apps": {"ws_timing": {"web": {"secret_hex": encode_lower(&secret), "enforced": true}}}
+        "apps": {"ws_timing": {"web": web}, "ws_timing_jwt": {"web": jwt_web}}
     }));
     let mut seq = 1u64;
     let batch_size = 500usize;
     let mut times = vec![0f64; batch_size.max(2_000)];
     // Warm-up: thresholds for the cropped tests and the deciles, then thrown away.
-    let warm = generate(&mut rng, &key, (samples as usize / 10).clamp(200, 1_000));
+    let warm = generate_pairs(&mut rng, &key, (samples as usize / 10).clamp(200, 1_000), pairs);
     let warm_reqs = requests(&warm, &config);
     let mut analyses = Vec::new();
     for (m, t) in measured.iter().zip(conns.iter_mut()) {
@@ -197,7 +263,7 @@ pub fn run(
             measure(t.as_mut(), &warm_reqs, &mut seq, &mut times)
                 .map_err(|e| WireError::Broken(format!("{}: {e}", m.name)))?;
         }
-        let per_pair: Vec<Analysis> = (0..2)
+        let per_pair: Vec<Analysis> = (0..pairs)
             .map(|pair| {
                 let xs: Vec<f64> =
                     (0..warm.len()).filter(|&i| warm.codes[i] as usize / 2 == pair).map(|i| times[i]).collect();
@@ -208,10 +274,29 @@ pub fn run(
     }
     let started = Instant::now();
     let mut unexpected = vec![0u64; measured.len()];
-    let (mut left, mut round) = (samples, 0usize);
-    while left > 0 {
+    let (mut done, mut round, mut extra_rounds, mut leak_rounds) = (0u64, 0usize, 0u32, 0u32);
+    let largest = measured.len() - 1; // the ladder ascends: the largest delay is last
+    let stopped = loop {
+        if done >= samples {
+            let assessed: Vec<Vec<_>> =
+                analyses.iter().map(|pairs| pairs.iter().map(|a| a.assess(threshold, 1.0)).collect()).collect();
+            let verdict = clear_assessed(&assessed[0], &assessed[1], &assessed[largest], threshold, true);
+            // A leak is clear when two successive rounds say so (one round's flag could be a burst of load).
+            leak_rounds = if verdict == Some(Clear::Leak) { leak_rounds + 1 } else { 0 };
+            if verdict == Some(Clear::Pass) || leak_rounds >= 2 {
+                break Stop::Clear;
+            }
+            if done >= max_samples {
+                break Stop::MaxSamples;
+            }
+            if budget.max_seconds > 0.0 && started.elapsed().as_secs_f64() >= budget.max_seconds {
+                break Stop::TimeBudget;
+            }
+            extra_rounds += 1;
+        }
+        let left = if done < samples { samples - done } else { max_samples - done };
         let n = (left as usize).min(batch_size);
-        let batch = generate(&mut rng, &key, n);
+        let batch = generate_pairs(&mut rng, &key, n, pairs);
         let reqs = requests(&batch, &config);
         for k in 0..measured.len() {
             let t = (round + k) % measured.len();
@@ -225,9 +310,9 @@ pub fn run(
                 analysis.push_batch(&mine);
             }
         }
-        left -= n as u64;
+        done += n as u64;
         round += 1;
-    }
+    };
     let seconds = started.elapsed().as_secs_f64();
     for mut c in conns {
         c.close();
@@ -244,5 +329,14 @@ pub fn run(
             unexpected_answers,
         })
         .collect();
-    Ok(WireRun { targets, seconds })
+    Ok(WireRun {
+        targets,
+        seconds,
+        measured: done,
+        minimum: samples,
+        maximum: max_samples,
+        extra_rounds,
+        stopped,
+        jwt_skipped,
+    })
 }
