@@ -21,8 +21,8 @@
  *
  * Required symbols: ivc_abi_version, ivc_call, ivc_free. A library missing one of them, or returning another
  * ABI version, is refused with a message naming the problem (the run stops with exit code 3).
- * Optional symbols: ivc_sign_raw, ivc_verify_raw (used by `ivconform timing` and `ivconform bench`; when
- * absent, those tools fall back to ivc_call or skip).
+ * Optional symbols: ivc_sign_raw, ivc_verify_raw, ivc_verify_jwt_raw (used by `ivconform timing` and
+ * `ivconform bench`; when absent, those tools fall back to ivc_call or skip).
  */
 #ifndef IVCONFORM_H
 #define IVCONFORM_H
@@ -92,6 +92,16 @@ int32_t ivc_sign_raw(const uint8_t *secret, size_t secret_len, const uint8_t *ms
  */
 int32_t ivc_verify_raw(const uint8_t *secret, size_t secret_len, const uint8_t *msg, size_t msg_len,
                        const uint8_t *user_hash, size_t user_hash_len);
+
+/*
+ * Optional. Verifies a JWT-mode token without JSON messages (for timing): token is the compact JWS as sent in
+ * intercom_user_jwt, token_len bytes. Returns 1 when it is valid under secret (SPEC.md J1: HS256 only, the
+ * signature compared in constant time; J2's claims), 0 when it is refused for any reason, -1 on an error
+ * (empty secret, NULL pointer with a non-zero length). No current time is given: a token carrying exp or nbf
+ * is refused (fail closed). The time taken must not depend on how many bytes of the signature are right
+ * (J1; `ivconform timing` measures exactly this, as its JWT class pair, when the symbol is exported).
+ */
+int32_t ivc_verify_jwt_raw(const uint8_t *secret, size_t secret_len, const uint8_t *token, size_t token_len);
 
 #ifdef __cplusplus
 }

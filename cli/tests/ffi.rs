@@ -212,5 +212,15 @@ fn the_reference_library_exports_the_header_and_nothing_else() {
         })
         .collect();
     functions.sort();
-    assert_eq!(functions, ["ivc_abi_version", "ivc_call", "ivc_free", "ivc_sign_raw", "ivc_verify_raw"]);
+    // What the header declares: every `ivc_NAME(` at the start of a declaration line.
+    let header = std::fs::read_to_string(root().join("include/ivconform.h")).unwrap();
+    let mut declared: Vec<String> = header
+        .lines()
+        .filter(|l| !l.starts_with(' ') && !l.starts_with('*') && !l.starts_with("/*"))
+        .filter_map(|l| l.split_once("ivc_").map(|(_, rest)| rest))
+        .filter_map(|rest| rest.split_once('(').map(|(name, _)| format!("ivc_{name}")))
+        .collect();
+    declared.sort();
+    assert_eq!(declared.len(), 6, "the header's declarations: {declared:?}");
+    assert_eq!(functions, declared);
 }

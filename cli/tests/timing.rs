@@ -58,9 +58,14 @@ fn the_reference_passes_over_ffi_and_the_controls_behaved() {
     assert_eq!(report["verdict"], "pass", "{text}");
     assert_eq!(out.status.code(), Some(0), "{text}");
     let iut = target(&report, "iut");
-    // Sequential sampling: at least --samples, more only while the verdict was not clear (said so).
-    let measured = iut["pairs"][0]["samples"].as_u64().unwrap() + iut["pairs"][1]["samples"].as_u64().unwrap();
-    assert!(measured >= 60000, "{measured}");
+    // The reference exports ivc_verify_jwt_raw: the JWT pair is measured too, and the early-exit token
+    // verifier was flagged on it (else the controls would not be ok).
+    assert_eq!(iut["pairs"].as_array().unwrap().len(), 3, "{text}");
+    assert_eq!(early["pairs"][2]["leak"], true, "the early-exit token control was not flagged:\n{text}");
+    // Sequential sampling: at least --samples (half as many again for the JWT pair), more only while the
+    // verdict was not clear (said so).
+    let measured: u64 = iut["pairs"].as_array().unwrap().iter().map(|p| p["samples"].as_u64().unwrap()).sum();
+    assert!(measured >= 90000, "{measured}");
     assert_eq!(report["sampling"]["measured"].as_u64(), Some(measured), "{text}");
     assert_eq!(report["sampling"]["stopped"], "clear", "{text}");
     assert!(iut["pairs"][0]["detectable_ns"].as_f64().unwrap() > 0.0, "{text}");
@@ -79,6 +84,9 @@ fn an_early_exit_verifier_is_flagged_over_ffi_and_a_crashing_one_is_contained() 
     // A clear leak with the controls behaving ends the sampling early (two rounds that agree).
     assert_eq!(report["sampling"]["stopped"], "clear", "{text}");
     assert!(text.contains("Verdict: FAIL") && text.contains("pair 1"), "{text}");
+    // This fixture has no ivc_verify_jwt_raw: two pairs, and the report says why not three.
+    assert_eq!(target(&report, "iut")["pairs"].as_array().unwrap().len(), 2, "{text}");
+    assert!(report["not_measured"][0].as_str().unwrap().contains("ivc_verify_jwt_raw"), "{text}");
 
     let lib = library("crash");
     let (out, report) = timing(&["--lib", lib.to_str().unwrap(), "--samples", "1000"], "crash");
@@ -86,6 +94,21 @@ fn an_early_exit_verifier_is_flagged_over_ffi_and_a_crashing_one_is_contained() 
     assert_eq!(out.status.code(), Some(4), "{text}");
     assert_eq!(report["verdict"], "inconclusive", "{text}");
     assert!(text.contains("SIGSEGV"), "{text}");
+}
+
+#[test]
+fn a_token_verifier_with_an_early_exit_signature_compare_is_flagged_over_ffi_on_j1() {
+    // ivc_verify_raw compares hashes in constant time; ivc_verify_jwt_raw returns at the first differing
+    // signature byte: the leak is on pair 3 and the verdict names J1.
+    let lib = library("jwt_early_exit");
+    let (out, report) = timing(&["--lib", lib.to_str().unwrap(), "--samples", "20000", "--seed", "6"], "jwt-early");
+    let text = log(&out);
+    assert_eq!(report["verdict"], "fail", "{text}");
+    assert_eq!(report["controls_ok"], true, "{text}");
+    assert_eq!(target(&report, "iut")["pairs"][2]["leak"], true, "{text}");
+    assert!(report["reason"].as_str().unwrap().contains("J1"), "{text}");
+    assert_eq!(target(&report, "iut")["unexpected_answers"], 0, "every timed token was refused: {text}");
+    assert_eq!(out.status.code(), Some(1), "{text}");
 }
 
 /// A control server with a 300 µs data-dependent delay, as an IUT over HTTP.

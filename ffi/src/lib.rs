@@ -30,6 +30,7 @@ pub const ENTRY_POINTS: ivconform_protocol::abi::EntryPoints = ivconform_protoco
     free: ivc_free,
     sign_raw: Some(ivc_sign_raw),
     verify_raw: Some(ivc_verify_raw),
+    verify_jwt_raw: Some(ivc_verify_jwt_raw),
 };
 
 /// Returns the ABI version (1).
@@ -158,6 +159,32 @@ pub unsafe extern "C" fn ivc_verify_raw(
     })
 }
 
+/// J1 and J2 for one token without JSON messages (for timing): 1 valid, 0 refused, -1 error. No current
+/// time is given, so a token with `exp` or `nbf` is refused (fail closed, as the reference does).
+///
+/// # Safety
+/// Every pointer must be valid for its length.
+#[no_mangle]
+pub unsafe extern "C" fn ivc_verify_jwt_raw(
+    secret: *const u8,
+    secret_len: usize,
+    token: *const u8,
+    token_len: usize,
+) -> i32 {
+    // SAFETY: the caller guarantees the buffers' validity.
+    let (Some(secret), Some(token)) = (unsafe { bytes(secret, secret_len) }, unsafe { bytes(token, token_len) }) else {
+        return -1;
+    };
+    if secret.is_empty() {
+        return -1;
+    }
+    guarded(-1, || {
+        // The signature is compared in constant time (J1, core::jwt::Token::check_signature).
+        let Ok(token) = std::str::from_utf8(token) else { return 0 };
+        i32::from(ivconform_core::jwt::verify_token(Some(secret), token, None).is_ok())
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -228,6 +255,30 @@ mod tests {
             ivc_free(std::ptr::null_mut(), 0);
         }
         assert!(text.contains(r#""type":"error""#), "{text}");
+    }
+
+    #[test]
+    fn raw_jwt_entry_point_accepts_a_valid_token_and_refuses_the_rest() {
+        let claims = |exp| ivconform_core::jwt::Claims { user_id: "u1".into(), email: None, exp, nbf: None };
+        let good = ivconform_core::jwt::sign_jwt(b"key", &claims(None)).unwrap();
+        let call = |secret: &[u8], token: &[u8]| {
+            // SAFETY: every pointer is a live local buffer of the length passed.
+            unsafe { ivc_verify_jwt_raw(secret.as_ptr(), secret.len(), token.as_ptr(), token.len()) }
+        };
+        assert_eq!(call(b"key", good.as_bytes()), 1);
+        assert_eq!(call(b"other key", good.as_bytes()), 0, "another secret");
+        let mut wrong = good.clone().into_bytes();
+        let first_signature_char = good.rfind('.').unwrap() + 1;
+        wrong[first_signature_char] = if wrong[first_signature_char] == b'A' { b'B' } else { b'A' };
+        assert_eq!(call(b"key", &wrong), 0, "a wrong signature");
+        let with_exp = ivconform_core::jwt::sign_jwt(b"key", &claims(Some(4_102_444_800))).unwrap();
+        assert_eq!(call(b"key", with_exp.as_bytes()), 0, "exp with no current time: fail closed");
+        assert_eq!(call(b"key", b"\xff.\xfe.\xfd"), 0, "not UTF-8");
+        assert_eq!(call(b"", good.as_bytes()), -1, "an empty secret");
+        // SAFETY: NULL with a non-zero length is the refusal under test; the token is a live buffer.
+        assert_eq!(unsafe { ivc_verify_jwt_raw(std::ptr::null(), 3, good.as_ptr(), good.len()) }, -1);
+        // SAFETY: as above.
+        assert_eq!(unsafe { ivc_verify_jwt_raw(b"key".as_ptr(), 3, std::ptr::null(), 5) }, -1);
     }
 
     #[test]

@@ -8,7 +8,9 @@
 //! This module holds the harness's only `unsafe` code: `dlopen`, `dlsym` and calls across the C ABI, each
 //! with its `SAFETY:` argument.
 
-use ivconform_protocol::abi::{self, AbiVersionFn, CallFn, EntryPoints, FreeFn, SignRawFn, VerifyRawFn, ABI_VERSION};
+use ivconform_protocol::abi::{
+    self, AbiVersionFn, CallFn, EntryPoints, FreeFn, SignRawFn, VerifyJwtRawFn, VerifyRawFn, ABI_VERSION,
+};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -23,6 +25,7 @@ pub struct AbiLibrary {
     free: FreeFn,
     sign_raw: Option<SignRawFn>,
     verify_raw: Option<VerifyRawFn>,
+    verify_jwt_raw: Option<VerifyJwtRawFn>,
     // Last: dropped (unloaded) after the pointers above are gone.
     _library: Option<libloading::Library>,
 }
@@ -82,13 +85,22 @@ impl AbiLibrary {
             ));
         }
         // SAFETY: as above; these symbols are optional.
-        let (sign_raw, verify_raw) = unsafe {
+        let (sign_raw, verify_raw, verify_jwt_raw) = unsafe {
             (
                 library.get::<SignRawFn>(abi::symbol::SIGN_RAW).ok().map(|s| *s),
                 library.get::<VerifyRawFn>(abi::symbol::VERIFY_RAW).ok().map(|s| *s),
+                library.get::<VerifyJwtRawFn>(abi::symbol::VERIFY_JWT_RAW).ok().map(|s| *s),
             )
         };
-        Ok(AbiLibrary { path: Some(path.to_path_buf()), call, free, sign_raw, verify_raw, _library: Some(library) })
+        Ok(AbiLibrary {
+            path: Some(path.to_path_buf()),
+            call,
+            free,
+            sign_raw,
+            verify_raw,
+            verify_jwt_raw,
+            _library: Some(library),
+        })
     }
 
     /// An implementation linked into this executable (no library file to load), checked like a loaded one:
@@ -108,6 +120,7 @@ impl AbiLibrary {
             free: entry.free,
             sign_raw: entry.sign_raw,
             verify_raw: entry.verify_raw,
+            verify_jwt_raw: entry.verify_jwt_raw,
             _library: None,
         })
     }
@@ -146,6 +159,11 @@ impl AbiLibrary {
     /// `ivc_verify_raw`, when the library exports it (valid while `self` lives).
     pub fn verify_raw(&self) -> Option<VerifyRawFn> {
         self.verify_raw
+    }
+
+    /// `ivc_verify_jwt_raw`, when the library exports it (valid while `self` lives).
+    pub fn verify_jwt_raw(&self) -> Option<VerifyJwtRawFn> {
+        self.verify_jwt_raw
     }
 }
 

@@ -17,6 +17,8 @@ pub type FreeFn = unsafe extern "C" fn(*mut u8, usize);
 pub type SignRawFn = unsafe extern "C" fn(*const u8, usize, *const u8, usize, *mut u8) -> i32;
 /// `int32_t ivc_verify_raw(secret, secret_len, msg, msg_len, hash, hash_len)`: optional, 1 verified, 0 not.
 pub type VerifyRawFn = unsafe extern "C" fn(*const u8, usize, *const u8, usize, *const u8, usize) -> i32;
+/// `int32_t ivc_verify_jwt_raw(secret, secret_len, token, token_len)`: optional, 1 a valid token, 0 not.
+pub type VerifyJwtRawFn = unsafe extern "C" fn(*const u8, usize, *const u8, usize) -> i32;
 
 /// An implementation's entry points as function pointers: what loading a library resolves, or, for the
 /// reference linked into the `ivconform` executable itself (`ivconform_ffi::ENTRY_POINTS`), what the linker
@@ -33,6 +35,8 @@ pub struct EntryPoints {
     pub sign_raw: Option<SignRawFn>,
     /// `ivc_verify_raw`, when implemented.
     pub verify_raw: Option<VerifyRawFn>,
+    /// `ivc_verify_jwt_raw`, when implemented.
+    pub verify_jwt_raw: Option<VerifyJwtRawFn>,
 }
 
 /// The symbol names, NUL-terminated as `dlsym` wants them.
@@ -47,4 +51,6 @@ pub mod symbol {
     pub const SIGN_RAW: &[u8] = b"ivc_sign_raw\0";
     /// `ivc_verify_raw`.
     pub const VERIFY_RAW: &[u8] = b"ivc_verify_raw\0";
+    /// `ivc_verify_jwt_raw`.
+    pub const VERIFY_JWT_RAW: &[u8] = b"ivc_verify_jwt_raw\0";
 }

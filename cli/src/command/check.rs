@@ -5,8 +5,9 @@
 //!    and reports);
 //! 2. **props**: the property tests, as `props` runs them, with the reference as oracle;
 //! 3. **fuzz**: a differential fuzz campaign bounded by a payload count, as `fuzz` runs it;
-//! 4. **timing**: the constant-time suite (V9) over raw entry points, as `timing` runs it: only where the
-//!    implementation is a C ABI library (`--lib`) or the reference (timed through its own `ivc_verify_raw`);
+//! 4. **timing**: the constant-time suite (V9, and J1's token signature when the library exports
+//!    `ivc_verify_jwt_raw`) over raw entry points, as `timing` runs it: only where the implementation is a C
+//!    ABI library (`--lib`) or the reference (timed through its own `ivc_verify_raw` and `ivc_verify_jwt_raw`);
 //!    over stdio or HTTP it is not applicable here (a round trip's noise needs `ivconform timing` and its
 //!    measured floor, with far more samples than a CI gate's budget).
 //!

@@ -152,10 +152,11 @@ pub fn measure(args: &TimingArgs) -> Result<TimingReport, Failure> {
             };
             match ffi::run(lib, &plan, args.threshold) {
                 Ok(run) => {
+                    not_measured.extend(run.jwt_skipped);
                     sampling = Some(Sampling {
                         measured: run.measured,
-                        minimum: args.samples,
-                        maximum,
+                        minimum: run.minimum,
+                        maximum: run.maximum,
                         extra_rounds: run.extra_rounds,
                         stopped: run.stopped,
                         why: run.stopped.describe().to_string(),

@@ -1,6 +1,6 @@
-//! Timing over FFI: a library's `ivc_verify_raw`, timed in-process inside a disposable child
-//! (`ivconform ffi-timing`), next to the two built-in controls measured in the same child and the same
-//! batches. A crash, hang or abort in the library ends only the child; the harness reports it.
+//! Timing over FFI: a library's `ivc_verify_raw` (and, for the JWT pair, its `ivc_verify_jwt_raw` when it
+//! exports one), timed in-process inside a disposable child (`ivconform ffi-timing`), next to the two
+//! built-in controls measured in the same child and the same batches. A crash, hang or abort in the library ends only the child; the harness reports it.
 //!
 //! The child reads a [`Plan`] (one JSON line) on stdin, measures, and writes one [`ChildReport`] line on
 //! stdout: per target and class pair, the streaming [`Analysis`] (a few kilobytes),
@@ -8,7 +8,11 @@
 
 use super::report::{Role, Stop, Target};
 use super::stats::Analysis;
-use super::{control_constant, control_early_exit, generate, Batch, SplitMix64, VerifyRaw, MSG_LEN};
+use super::stopping::{clear_assessed, Clear};
+use super::{
+    control_constant, control_early_exit, control_jwt_constant, control_jwt_early_exit, generate_pairs, Batch,
+    SplitMix64, VerifyJwtRaw, VerifyRaw, JWT_PAIR, MSG_LEN, TOKEN_LEN,
+};
 use ivconform_core::hex::encode_lower_into;
 use ivconform_core::mac::Keyed;
 use ivconform_harness::abi::AbiLibrary;
@@ -47,43 +51,12 @@ pub struct Plan {
     pub threshold: f64,
 }
 
-/// A clear verdict, as the stopping rule sees it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Clear {
-    /// The controls behaved and the implementation is below half the threshold with `minimum` samples in.
-    Pass,
-    /// The controls behaved and the implementation is flagged.
-    Leak,
-}
-
 /// Whether targets (the IUT first, the early-exit control, the constant control) give a clear verdict after
 /// `measured` samples of `minimum` (see [`Plan`]).
 pub fn clear(targets: &[Vec<Analysis>], threshold: f64, measured: u64, minimum: u64) -> Option<Clear> {
     let assessed: Vec<Vec<super::stats::Assessment>> =
         targets.iter().map(|pairs| pairs.iter().map(|a| a.assess(threshold, 1.0)).collect()).collect();
     clear_assessed(&assessed[0], &assessed[2], &assessed[1], threshold, measured >= minimum)
-}
-
-/// The stopping rule on assessments (shared with the HTTP/stdio suite): the constant-time control passes
-/// every pair, the (largest) early-exit control is flagged on every pair an early exit shows on (pair 1, and
-/// the JWT pair when measured), and the implementation is flagged, or quiet (every pair below half the
-/// threshold) once `minimum_in`.
-pub fn clear_assessed(
-    iut: &[super::stats::Assessment],
-    constant: &[super::stats::Assessment],
-    early: &[super::stats::Assessment],
-    threshold: f64,
-    minimum_in: bool,
-) -> Option<Clear> {
-    let positional = std::iter::once(0).chain((early.len() > super::JWT_PAIR).then_some(super::JWT_PAIR));
-    let controls = constant.iter().all(|a| a.enough && !a.leak) && positional.into_iter().all(|p| early[p].leak);
-    let flagged = iut.iter().all(|a| a.enough) && iut.iter().any(|a| a.leak);
-    let quiet = iut.iter().all(|a| a.enough && a.max_stat.abs() < threshold / 2.0);
-    match (controls, flagged, quiet && minimum_in) {
-        (true, true, _) => Some(Clear::Leak),
-        (true, false, true) => Some(Clear::Pass),
-        _ => None,
-    }
 }
 
 /// One target's statistics, as the child sends them.
@@ -122,6 +95,9 @@ pub enum ChildReport {
         timer: String,
         /// Seconds spent measuring.
         seconds: f64,
+        /// Why the JWT pair was not measured (`None`: it was).
+        #[serde(default)]
+        jwt_skipped: Option<String>,
     },
     /// Could not measure (missing symbol, wrong ABI, a verifier that rejects right hashes).
     Failed {
@@ -158,27 +134,53 @@ fn ticks(origin: Instant) -> u64 {
 const TIMER: &str =
     if cfg!(target_arch = "x86_64") { "rdtsc (in the child)" } else { "monotonic clock (in the child)" };
 
-/// Times `f` on every input of the batch; returns how many answers were not 0.
+/// Times `f` (a hash measurement) or `jwt` (a JWT-pair measurement) on every input of the batch; returns how
+/// many answers were not 0.
 #[inline(never)]
-fn measure(f: VerifyRaw, secret: &[u8], batch: &Batch, times: &mut [u64], origin: Instant) -> u64 {
+fn measure(
+    f: VerifyRaw,
+    jwt: Option<VerifyJwtRaw>,
+    secret: &[u8],
+    batch: &Batch,
+    times: &mut [u64],
+    origin: Instant,
+) -> u64 {
     let mut unexpected = 0;
     for (i, slot) in times.iter_mut().enumerate().take(batch.len()) {
-        let (msg, hash) = (batch.msg(i).as_ptr(), batch.hash(i).as_ptr());
-        let t0 = ticks(origin);
-        // SAFETY: the buffers are valid for the lengths passed; `f` is the library's ivc_verify_raw (whose
-        // misbehaviour is contained by this child process) or a control.
-        let r = unsafe { f(secret.as_ptr(), secret.len(), msg, MSG_LEN, hash, 64) };
-        let t1 = ticks(origin);
-        *slot = t1.wrapping_sub(t0);
+        let r = match jwt.filter(|_| batch.is_jwt(i)) {
+            Some(g) => {
+                let token = batch.token(i).as_ptr();
+                let t0 = ticks(origin);
+                // SAFETY: the buffers are valid for the lengths passed; `g` is the library's
+                // ivc_verify_jwt_raw (contained by this child process) or a control.
+                let r = unsafe { g(secret.as_ptr(), secret.len(), token, TOKEN_LEN) };
+                *slot = ticks(origin).wrapping_sub(t0);
+                r
+            }
+            None => {
+                let (msg, hash) = (batch.msg(i).as_ptr(), batch.hash(i).as_ptr());
+                let t0 = ticks(origin);
+                // SAFETY: the buffers are valid for the lengths passed; `f` is the library's ivc_verify_raw
+                // (whose misbehaviour is contained by this child process) or a control.
+                let r = unsafe { f(secret.as_ptr(), secret.len(), msg, MSG_LEN, hash, 64) };
+                *slot = ticks(origin).wrapping_sub(t0);
+                r
+            }
+        };
         unexpected += u64::from(r != 0);
     }
     unexpected
 }
 
-/// Loads the library's `ivc_verify_raw` (or takes the linked reference's), keeping the library loaded.
-fn resolve(lib: Option<&Path>) -> Result<(VerifyRaw, Option<AbiLibrary>, String), String> {
+/// A library's raw verifiers, the library kept loaded, and its label.
+type Resolved = (VerifyRaw, Option<VerifyJwtRaw>, Option<AbiLibrary>, String);
+
+/// Loads the library's `ivc_verify_raw` and `ivc_verify_jwt_raw` (or takes the linked reference's), keeping
+/// the library loaded.
+fn resolve(lib: Option<&Path>) -> Result<Resolved, String> {
     let Some(lib) = lib else {
-        return Ok((ivconform_ffi::ivc_verify_raw as VerifyRaw, None, "the reference (linked)".into()));
+        let jwt = Some(ivconform_ffi::ivc_verify_jwt_raw as VerifyJwtRaw);
+        return Ok((ivconform_ffi::ivc_verify_raw as VerifyRaw, jwt, None, "the reference (linked)".into()));
     };
     let library = AbiLibrary::load(lib)?;
     let f = library.verify_raw().ok_or_else(|| {
@@ -188,7 +190,32 @@ fn resolve(lib: Option<&Path>) -> Result<(VerifyRaw, Option<AbiLibrary>, String)
             lib.display()
         )
     })?;
-    Ok((f, Some(library), format!("ivc_verify_raw of {}", lib.display())))
+    let jwt = library.verify_jwt_raw();
+    let what = if jwt.is_some() { "ivc_verify_raw and ivc_verify_jwt_raw" } else { "ivc_verify_raw" };
+    Ok((f, jwt, Some(library), format!("{what} of {}", lib.display())))
+}
+
+/// Checks that a token verifier accepts a right token and refuses one with a wrong signature.
+fn sanity_jwt(g: VerifyJwtRaw, secret: &[u8]) -> Result<(), String> {
+    let claims = ivconform_core::jwt::Claims { user_id: "u-sanity-check-1".into(), email: None, exp: None, nbf: None };
+    let right = ivconform_core::jwt::sign_jwt(secret, &claims).map_err(|e| e.to_string())?;
+    let mut wrong = right.clone().into_bytes();
+    let at = right.rfind('.').map_or(0, |dot| dot + 1);
+    wrong[at] = if wrong[at] == b'A' { b'B' } else { b'A' };
+    // SAFETY: valid buffers of the stated lengths.
+    let (r, w) = unsafe {
+        (
+            g(secret.as_ptr(), secret.len(), right.as_ptr(), right.len()),
+            g(secret.as_ptr(), secret.len(), wrong.as_ptr(), wrong.len()),
+        )
+    };
+    if r != 1 || w != 0 {
+        return Err(format!(
+            "ivc_verify_jwt_raw answered {r} to a right token and {w} to one with a wrong signature (expected 1 \
+             and 0): it does not verify, so its timing means nothing"
+        ));
+    }
+    Ok(())
 }
 
 /// Checks that a verifier accepts the right hash and refuses a wrong one (else timing it means nothing).
@@ -211,7 +238,7 @@ fn sanity(f: VerifyRaw, secret: &[u8], key: &Keyed) -> Result<(), String> {
 }
 
 fn run_child(plan: &Plan, lib: Option<&Path>) -> ChildReport {
-    let (iut, _library, label) = match resolve(lib) {
+    let (iut, iut_jwt, _library, label) = match resolve(lib) {
         Ok(x) => x,
         Err(message) => return ChildReport::Failed { message },
     };
@@ -221,29 +248,46 @@ fn run_child(plan: &Plan, lib: Option<&Path>) -> ChildReport {
     if let Err(message) = sanity(iut, &secret, &key) {
         return ChildReport::Failed { message };
     }
-    let targets: [(String, &str, VerifyRaw); 3] = [
-        (label, "iut", iut),
+    if let Some(Err(message)) = iut_jwt.map(|g| sanity_jwt(g, &secret)) {
+        return ChildReport::Failed { message };
+    }
+    let jwt_skipped = iut_jwt
+        .is_none()
+        .then(|| format!("pair 3 (JWT signature) not measured: {label} does not export ivc_verify_jwt_raw (optional)"));
+    // With the JWT pair, each target measures half as many again, so every pair keeps its share.
+    let pairs = if iut_jwt.is_some() { JWT_PAIR + 1 } else { JWT_PAIR };
+    let scale = |n: u64| n.saturating_mul(pairs as u64) / 2;
+    let (samples, plan_max) = (scale(plan.samples), scale(plan.max_samples));
+    let on = |c: VerifyJwtRaw| iut_jwt.map(|_| c);
+    let targets: [(String, &str, VerifyRaw, Option<VerifyJwtRaw>); 3] = [
+        (label, "iut", iut, iut_jwt),
         (
             "early-exit control (the reference with a byte loop that returns at the first difference)".into(),
             "early-exit",
             control_early_exit,
+            on(control_jwt_early_exit),
         ),
-        ("constant-time control (the reference's subtle compare)".into(), "constant", control_constant),
+        (
+            "constant-time control (the reference's subtle compare)".into(),
+            "constant",
+            control_constant,
+            on(control_jwt_constant),
+        ),
     ];
     let origin = Instant::now();
     let batch_size = plan.batch.max(100);
     let mut times = vec![0u64; batch_size];
     // Warm-up, thrown away (as dudect does): twice per target, since the first pass after loading is slow
     // (cold caches, page faults, clock ramp-up); the second pass sets the histograms' bin width.
-    let warm_n = batch_size.min((plan.samples as usize / 10).max(2_000));
-    let warm = generate(&mut rng, &key, warm_n);
+    let warm_n = batch_size.min((samples as usize / 10).max(2_000));
+    let warm = generate_pairs(&mut rng, &key, warm_n, pairs);
     let mut analyses: Vec<Vec<Analysis>> = Vec::new();
-    for (_, _, f) in &targets {
-        measure(*f, &secret, &warm, &mut times, origin);
+    for (_, _, f, g) in &targets {
+        measure(*f, *g, &secret, &warm, &mut times, origin);
     }
-    for (_, _, f) in &targets {
-        measure(*f, &secret, &warm, &mut times, origin);
-        let per_pair = (0..2)
+    for (_, _, f, g) in &targets {
+        measure(*f, *g, &secret, &warm, &mut times, origin);
+        let per_pair = (0..pairs)
             .map(|pair| {
                 let xs: Vec<f64> =
                     (0..warm.len()).filter(|&i| warm.codes[i] as usize / 2 == pair).map(|i| times[i] as f64).collect();
@@ -254,18 +298,18 @@ fn run_child(plan: &Plan, lib: Option<&Path>) -> ChildReport {
     }
     let (start_instant, start_ticks) = (Instant::now(), ticks(origin));
     let mut unexpected = [0u64; 3];
-    let max_samples = plan.max_samples.max(plan.samples);
+    let max_samples = plan_max.max(samples);
     let threshold = if plan.threshold > 0.0 { plan.threshold } else { 10.0 };
     let (mut measured, mut extra_rounds) = (0u64, 0u32);
     let mut round = 0usize;
     // A leak is clear when two successive rounds say so (one round's flag could be a burst of load).
     let mut leak_rounds = 0;
     let stopped = loop {
-        let verdict = if measured > 0 { clear(&analyses, threshold, measured, plan.samples) } else { None };
+        let verdict = if measured > 0 { clear(&analyses, threshold, measured, samples) } else { None };
         leak_rounds = if verdict == Some(Clear::Leak) { leak_rounds + 1 } else { 0 };
         if plan.max_samples == 0 {
             // A fixed plan: exactly `samples`.
-            if measured >= plan.samples {
+            if measured >= samples {
                 break if verdict.is_some() { Stop::Clear } else { Stop::MaxSamples };
             }
         } else if verdict == Some(Clear::Pass) || leak_rounds >= 2 {
@@ -277,16 +321,16 @@ fn run_child(plan: &Plan, lib: Option<&Path>) -> ChildReport {
         if plan.max_seconds > 0.0 && measured > 0 && start_instant.elapsed().as_secs_f64() >= plan.max_seconds {
             break Stop::TimeBudget;
         }
-        if measured >= plan.samples {
+        if measured >= samples {
             extra_rounds += 1;
         }
         // The first `samples` in full batches (the last one short), then one batch a round.
-        let left = if measured < plan.samples { plan.samples - measured } else { max_samples - measured };
+        let left = if measured < samples { samples - measured } else { max_samples - measured };
         let n = (left as usize).min(batch_size);
-        let batch = generate(&mut rng, &key, n);
+        let batch = generate_pairs(&mut rng, &key, n, pairs);
         for k in 0..3 {
             let t = (round + k) % 3;
-            unexpected[t] += measure(targets[t].2, &secret, &batch, &mut times, origin);
+            unexpected[t] += measure(targets[t].2, targets[t].3, &secret, &batch, &mut times, origin);
             for (pair, analysis) in analyses[t].iter_mut().enumerate() {
                 let mine: Vec<(usize, f64)> = (0..n)
                     .filter(|&i| batch.codes[i] as usize / 2 == pair)
@@ -306,7 +350,7 @@ fn run_child(plan: &Plan, lib: Option<&Path>) -> ChildReport {
         .into_iter()
         .zip(analyses)
         .zip(unexpected)
-        .map(|(((name, role, _), pairs), unexpected)| ChildTarget { name, role: role.into(), pairs, unexpected })
+        .map(|(((name, role, _, _), pairs), unexpected)| ChildTarget { name, role: role.into(), pairs, unexpected })
         .collect();
     ChildReport::Done {
         targets,
@@ -316,6 +360,7 @@ fn run_child(plan: &Plan, lib: Option<&Path>) -> ChildReport {
         ns_per_unit,
         timer: TIMER.into(),
         seconds: elapsed.as_secs_f64(),
+        jwt_skipped,
     }
 }
 
@@ -344,6 +389,13 @@ pub struct FfiRun {
     pub extra_rounds: u32,
     /// Why the measuring stopped.
     pub stopped: Stop,
+    /// Why the JWT pair was not measured (`None`: it was).
+    pub jwt_skipped: Option<String>,
+    /// The least and the most measurements of each target on the scale of `measured` (the plan's, plus the
+    /// JWT pair's share when it was measured).
+    pub minimum: u64,
+    /// See `minimum`.
+    pub maximum: u64,
 }
 
 /// Starts the child for `lib` (or the linked reference), sends the plan, waits and assesses.
@@ -373,10 +425,11 @@ pub fn run(lib: Option<PathBuf>, plan: &Plan, threshold: f64) -> Result<FfiRun, 
         let _ = (&mut stderr).take(64 * 1024).read_to_end(&mut text);
         String::from_utf8_lossy(&text).into_owned()
     });
-    // Generous: 50 µs per measurement of each of the three targets, plus a minute (or the time allowed, plus
+    // Generous: 50 µs per measurement of each of the three targets (half as many again with the JWT pair),
+    // plus a minute (or the time allowed, plus
     // half a minute, when that is shorter).
     let most = plan.max_samples.max(plan.samples);
-    let mut deadline = Duration::from_secs(60) + Duration::from_micros(most.saturating_mul(150));
+    let mut deadline = Duration::from_secs(60) + Duration::from_micros(most.saturating_mul(225));
     if plan.max_seconds > 0.0 {
         deadline = deadline.min(Duration::from_secs_f64(plan.max_seconds + 30.0));
     }
@@ -400,7 +453,9 @@ pub fn run(lib: Option<PathBuf>, plan: &Plan, threshold: f64) -> Result<FfiRun, 
     };
     match report {
         ChildReport::Failed { message } => Err(message),
-        ChildReport::Done { targets, measured, extra_rounds, stopped, ns_per_unit, timer, seconds } => {
+        ChildReport::Done { targets, measured, extra_rounds, stopped, ns_per_unit, timer, seconds, jwt_skipped } => {
+            let pairs = targets.first().map_or(JWT_PAIR, |t| t.pairs.len()) as u64;
+            let (minimum, maximum) = (plan.samples * pairs / 2, plan.max_samples.max(plan.samples) * pairs / 2);
             let targets = targets
                 .into_iter()
                 .map(|t| Target {
@@ -420,7 +475,7 @@ pub fn run(lib: Option<PathBuf>, plan: &Plan, threshold: f64) -> Result<FfiRun, 
             } else {
                 timer
             };
-            Ok(FfiRun { targets, timer, seconds, measured, extra_rounds, stopped })
+            Ok(FfiRun { targets, timer, seconds, measured, extra_rounds, stopped, jwt_skipped, minimum, maximum })
         }
     }
 }

@@ -24,6 +24,7 @@ pub mod control;
 pub mod ffi;
 pub mod report;
 pub mod stats;
+pub mod stopping;
 pub mod wire;
 
 use ivconform_core::hex::{decode_tag, encode_lower_into};
@@ -214,6 +215,9 @@ fn wrong_token(key: &Keyed, user_id: &[u8], code: u8, r: u64) -> String {
 /// The signature of `ivc_verify_raw` (include/ivconform.h).
 pub use ivconform_protocol::abi::VerifyRawFn as VerifyRaw;
 
+/// The signature of `ivc_verify_jwt_raw` (include/ivconform.h).
+pub use ivconform_protocol::abi::VerifyJwtRawFn as VerifyJwtRaw;
+
 /// Views the control's arguments as slices.
 ///
 /// # Safety
@@ -268,6 +272,54 @@ pub unsafe extern "C" fn control_constant(
     let [secret, msg, hash] = unsafe { args(s, sl, m, ml, h, hl) };
     let Some(supplied) = std::str::from_utf8(hash).ok().and_then(decode_tag) else { return 0 };
     i32::from(tags_equal(&Keyed::new(secret).mac(msg), &supplied))
+}
+
+/// Views a token control's arguments as slices.
+///
+/// # Safety
+/// Each pointer must be valid for its length.
+unsafe fn jwt_args<'a>(s: *const u8, sl: usize, t: *const u8, tl: usize) -> [&'a [u8]; 2] {
+    // SAFETY: guaranteed by the caller.
+    unsafe { [std::slice::from_raw_parts(s, sl), std::slice::from_raw_parts(t, tl)] }
+}
+
+/// Control for the JWT pair: the reference's token verifier with an early-exit byte compare of the signature
+/// (returns at the first differing byte). It must be flagged on pair 3.
+///
+/// # Safety
+/// Each pointer must be valid for its length.
+#[inline(never)]
+pub unsafe extern "C" fn control_jwt_early_exit(s: *const u8, sl: usize, t: *const u8, tl: usize) -> i32 {
+    // SAFETY: the caller's contract.
+    let [secret, token] = unsafe { jwt_args(s, sl, t, tl) };
+    let Some(parsed) = std::str::from_utf8(token).ok().and_then(|t| ivconform_core::jwt::parse(t).ok()) else {
+        return 0;
+    };
+    let expected = ivconform_core::jwt::expected_signature(secret, parsed.signing_input);
+    if parsed.signature.len() != expected.len() {
+        return 0;
+    }
+    for (e, s) in expected.iter().zip(&parsed.signature) {
+        // black_box keeps the loop a byte loop: no vectorised compare, one branch per byte.
+        if std::hint::black_box(*e) != std::hint::black_box(*s) {
+            return 0;
+        }
+    }
+    let claims = ivconform_core::jwt::Claims::parse(&parsed.claims_json);
+    i32::from(claims.and_then(|c| c.check_time(None, ivconform_core::jwt::LEEWAY_SECONDS)).is_ok())
+}
+
+/// Control for the JWT pair: the reference's token verifier (its signature compare is `subtle`'s). It must
+/// pass pair 3.
+///
+/// # Safety
+/// Each pointer must be valid for its length.
+#[inline(never)]
+pub unsafe extern "C" fn control_jwt_constant(s: *const u8, sl: usize, t: *const u8, tl: usize) -> i32 {
+    // SAFETY: the caller's contract.
+    let [secret, token] = unsafe { jwt_args(s, sl, t, tl) };
+    let Ok(token) = std::str::from_utf8(token) else { return 0 };
+    i32::from(ivconform_core::jwt::verify_token(Some(secret), token, None).is_ok())
 }
 
 #[cfg(test)]
@@ -335,13 +387,24 @@ mod tests {
             let right = ivconform_core::jwt::expected_signature(secret, &token[..header.len() + 1 + claims_len(token)]);
             let diff: Vec<usize> = (0..32).filter(|&j| right[j] != supplied[j]).collect();
             assert_eq!(diff, vec![wrong_signature_byte(code)], "code {code}");
-            // The reference refuses it for its signature, and only for that.
+            // The reference refuses it for its signature, and only for that; so do both controls.
             assert_eq!(
                 ivconform_core::jwt::verify_token(Some(secret), token, None).unwrap_err(),
                 ivconform_core::jwt::JwtError::SignatureMismatch
             );
+            for control in [control_jwt_early_exit as VerifyJwtRaw, control_jwt_constant] {
+                // SAFETY: every pointer is a live local buffer of the length passed.
+                assert_eq!(unsafe { control(secret.as_ptr(), 13, token.as_ptr(), token.len()) }, 0);
+            }
         }
         assert!(seen.iter().all(|&n| n > 400), "{seen:?}");
+        // Both controls accept a right token (the reference signer's).
+        let claims = ivconform_core::jwt::Claims { user_id: "u-right".into(), email: None, exp: None, nbf: None };
+        let right = ivconform_core::jwt::sign_jwt(secret, &claims).unwrap();
+        for control in [control_jwt_early_exit as VerifyJwtRaw, control_jwt_constant] {
+            // SAFETY: every pointer is a live local buffer of the length passed.
+            assert_eq!(unsafe { control(secret.as_ptr(), 13, right.as_ptr(), right.len()) }, 1);
+        }
         // Two pairs draw only the hash classes, and no tokens.
         let two = generate_pairs(&mut SplitMix64::new(7, 2), &key, 1_000, 2);
         assert!(two.codes.iter().all(|&c| c < 4) && two.tokens.is_empty());

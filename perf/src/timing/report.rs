@@ -344,7 +344,6 @@ impl Stop {
 
 #[cfg(test)]
 mod tests {
-    use super::super::ffi::{clear_assessed, Clear};
     use super::*;
 
     /// An assessment with enough samples, flagged or not, with statistic `stat`.
@@ -400,24 +399,5 @@ mod tests {
         let (verdict, reason, ok, _, floor) = decide(&targets, 10.0, &[]);
         assert_eq!((verdict, ok, floor), (TimingVerdict::Pass, true, Some(4000.0)), "{reason}");
         assert!(reason.contains("both pairs"), "{reason}");
-    }
-
-    #[test]
-    fn the_stopping_rule_needs_the_early_exit_control_on_every_positional_pair() {
-        let (quiet, loud) = (assessed(1.0, false), assessed(20.0, true));
-        let constant = vec![quiet.clone(); 3];
-        let iut = vec![quiet.clone(); 3];
-        let early_both = vec![loud.clone(), quiet.clone(), loud.clone()];
-        let early_hash_only = vec![loud.clone(), quiet.clone(), quiet.clone()];
-        assert_eq!(clear_assessed(&iut, &constant, &early_both, 10.0, true), Some(Clear::Pass));
-        assert_eq!(clear_assessed(&iut, &constant, &early_hash_only, 10.0, true), None);
-        assert_eq!(clear_assessed(&iut, &constant, &early_both, 10.0, false), None, "pass only after the least");
-        let leaky = vec![quiet.clone(), quiet.clone(), loud.clone()];
-        assert_eq!(clear_assessed(&leaky, &constant, &early_both, 10.0, false), Some(Clear::Leak));
-        // Near the threshold: not clear either way (more rounds decide).
-        let near = vec![assessed(7.0, false), quiet.clone(), quiet.clone()];
-        assert_eq!(clear_assessed(&near, &constant, &early_both, 10.0, true), None);
-        // Two pairs: pair 1 alone is positional.
-        assert_eq!(clear_assessed(&iut[..2], &constant[..2], &early_hash_only[..2], 10.0, true), Some(Clear::Pass));
     }
 }

@@ -10,9 +10,9 @@
 //! `verify` message carrying an HS256 token (app `ws_timing_jwt`, JWT mode enforced) instead of a
 //! `user_hash`, and the controls delay when the token signature's first byte is right.
 
-use super::ffi::{clear_assessed, Clear};
 use super::report::{Role, Stop, Target};
 use super::stats::Analysis;
+use super::stopping::{clear_assessed, Clear};
 use super::{generate_pairs, Batch, SplitMix64, JWT_PAIR};
 use ivconform_core::hex::encode_lower;
 use ivconform_core::mac::Keyed;
