@@ -251,9 +251,10 @@ fn run_child(plan: &Plan, lib: Option<&Path>) -> ChildReport {
     if let Some(Err(message)) = iut_jwt.map(|g| sanity_jwt(g, &secret)) {
         return ChildReport::Failed { message };
     }
-    let jwt_skipped = iut_jwt
-        .is_none()
-        .then(|| format!("pair 3 (JWT signature) not measured: {label} does not export ivc_verify_jwt_raw (optional)"));
+    let jwt_skipped = iut_jwt.is_none().then(|| {
+        let lib = lib.map_or_else(|| "the library".to_string(), |l| l.display().to_string());
+        format!("pair 3 (JWT signature) not measured: {lib} does not export ivc_verify_jwt_raw (optional)")
+    });
     // With the JWT pair, each target measures half as many again, so every pair keeps its share.
     let pairs = if iut_jwt.is_some() { JWT_PAIR + 1 } else { JWT_PAIR };
     let scale = |n: u64| n.saturating_mul(pairs as u64) / 2;
