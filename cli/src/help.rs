@@ -74,14 +74,14 @@ pub fn group_names() -> Vec<&'static str> {
         .collect()
 }
 
-/// `run --group`'s help.
+/// `--group`'s help (`run` and `check`).
 pub fn group_help() -> String {
     let mut names = group_names();
     let last = names.pop().unwrap_or_default();
-    format!("Run only this group: {}, or {last} with --wycheproof (repeatable).", names.join(", "))
+    format!("Run only this group: {}, or {last} with `run --wycheproof` (repeatable).", names.join(", "))
 }
 
-/// `run --rule`'s help.
+/// `--rule`'s help (`run` and `check`).
 pub fn rule_help() -> String {
     let spans: Vec<String> = families().iter().map(|(_, ids)| id_span(ids)).collect();
     format!("Run only cases exercising this rule: {} (repeatable; docs/SPEC.md).", spans.join(", "))

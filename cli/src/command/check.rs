@@ -25,6 +25,7 @@ use super::fuzz::{FuzzArgs, FuzzSummary};
 use super::iut::{connect_iut, IutArgs, ReferenceMode};
 use super::props::PropsArgs;
 use super::run::{Loaded, RunArgs};
+use super::selection::SelectionArgs;
 use super::timing::TimingArgs;
 use crate::exit::{self, usage, CommandResult, Failure};
 
@@ -117,27 +118,9 @@ pub struct CheckArgs {
     #[arg(long, value_name = "DIR", default_value = "ivconform-fuzz", help_heading = "Running")]
     pub out: PathBuf,
 
-    /// Directory of vector files [default: the golden vectors bundled into this binary].
-    #[arg(long, value_name = "DIR", help_heading = "Selecting cases")]
-    pub vectors: Option<PathBuf>,
-    /// Run only vectors whose id matches this glob (repeatable).
-    #[arg(long = "case", value_name = "GLOB", help_heading = "Selecting cases")]
-    pub cases: Vec<String>,
-    /// Run only the vectors of this group: hmac_sha256, sign, payload, verify, jwt (repeatable).
-    #[arg(long = "group", value_name = "GROUP", help_heading = "Selecting cases")]
-    pub groups: Vec<String>,
-    /// Run only vectors exercising this rule, e.g. S2, P6, V7 (repeatable).
-    #[arg(long = "rule", value_name = "RULE", help_heading = "Selecting cases")]
-    pub rules: Vec<String>,
-    /// Run only vectors with this flag, e.g. PRECEDENCE (repeatable).
-    #[arg(long = "flag", value_name = "FLAG", help_heading = "Selecting cases")]
-    pub flags: Vec<String>,
-    /// Leave out vectors whose id matches this glob (repeatable).
-    #[arg(long = "exclude", value_name = "GLOB", help_heading = "Selecting cases")]
-    pub exclude: Vec<String>,
-    /// TOML file of known deviations of the vectors: [[expected_failure]] case = GLOB, reason = "...".
-    #[arg(long, value_name = "FILE", help_heading = "Selecting cases")]
-    pub expectations: Option<PathBuf>,
+    /// Which vectors the vectors stage runs (as `run` selects them).
+    #[command(flatten)]
+    pub select: SelectionArgs,
 
     /// Write a JUnit XML report: one test suite per stage.
     #[arg(long, value_name = "FILE", help_heading = "Reports")]
@@ -432,16 +415,8 @@ fn run_args(args: &CheckArgs) -> RunArgs {
         declare_secret_text: false,
         declare_identifier: None,
         wycheproof: None,
-        vectors: args.vectors.clone(),
-        cases: args.cases.clone(),
-        groups: args.groups.clone(),
-        rules: args.rules.clone(),
-        flags: args.flags.clone(),
-        exclude: args.exclude.clone(),
-        exclude_rules: Vec::new(),
-        exclude_flags: Vec::new(),
+        select: args.select.clone(),
         list: false,
-        expectations: args.expectations.clone(),
         timeout: args.timeout,
         run_timeout: None,
         jobs: args.jobs,
@@ -626,7 +601,7 @@ fn fuzz_stage(
         shrink_time: share / 2,
         timeout: args.timeout,
         replay: None,
-        vectors: args.vectors.clone(),
+        vectors: args.select.vectors.clone(),
         deadline_by: Some(format!("check's fuzz share of --budget ({:.1} s)", share.as_secs_f64())),
         json: None,
         junit: None,

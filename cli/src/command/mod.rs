@@ -8,6 +8,7 @@ pub mod iut;
 pub mod props;
 pub mod report;
 pub mod run;
+pub mod selection;
 pub mod serve;
 pub mod shell;
 pub mod timing;

@@ -4,6 +4,7 @@ use super::iut::connect_iut;
 use crate::exit::{self, CommandResult, Failure};
 
 use super::iut::{IutArgs, ReferenceMode};
+use super::selection::SelectionArgs;
 use clap::Args;
 use ivconform_harness::leak::Scanner;
 use ivconform_harness::report::{human, json, junit, Report};
@@ -41,37 +42,12 @@ pub struct RunArgs {
     /// Wycheproof's hmac_sha256_test.json (174 tests, vectors/external/wycheproof/).
     #[arg(long, value_name = "FILE", num_args = 0..=1, help_heading = "Selecting cases")]
     pub wycheproof: Option<Option<PathBuf>>,
-    /// Directory of vector files, e.g. one written by `ivconform vectors export DIR` [default: the golden
-    /// vectors bundled into this binary].
-    #[arg(long, value_name = "DIR", help_heading = "Selecting cases")]
-    pub vectors: Option<PathBuf>,
-    /// Run only cases whose id matches this glob (repeatable).
-    #[arg(long = "case", value_name = "GLOB", help_heading = "Selecting cases")]
-    pub cases: Vec<String>,
-    /// Run only this group (the help lists every group: `crate::cli::group_help`).
-    #[arg(long = "group", value_name = "GROUP", help = crate::help::group_help(), help_heading = "Selecting cases")]
-    pub groups: Vec<String>,
-    /// Run only cases exercising this rule (the help lists every rule: `crate::cli::rule_help`).
-    #[arg(long = "rule", value_name = "RULE", help = crate::help::rule_help(), help_heading = "Selecting cases")]
-    pub rules: Vec<String>,
-    /// Run only cases with this flag, e.g. PRECEDENCE, AUTH_BYPASS (repeatable).
-    #[arg(long = "flag", value_name = "FLAG", help_heading = "Selecting cases")]
-    pub flags: Vec<String>,
-    /// Leave out cases whose id matches this glob (repeatable).
-    #[arg(long = "exclude", value_name = "GLOB", help_heading = "Selecting cases")]
-    pub exclude: Vec<String>,
-    /// Leave out cases exercising this rule, e.g. S2 (repeatable).
-    #[arg(long = "exclude-rule", value_name = "RULE", help_heading = "Selecting cases")]
-    pub exclude_rules: Vec<String>,
-    /// Leave out cases with this flag, e.g. PRECEDENCE (repeatable).
-    #[arg(long = "exclude-flag", value_name = "FLAG", help_heading = "Selecting cases")]
-    pub exclude_flags: Vec<String>,
+    /// Which vectors: the directory, globs, groups, rules, flags, exclusions, expected failures.
+    #[command(flatten)]
+    pub select: SelectionArgs,
     /// Print the selected cases and exit without running anything.
     #[arg(long, help_heading = "Selecting cases")]
     pub list: bool,
-    /// TOML file of known deviations: [[expected_failure]] case = GLOB, reason = "...", link = "...".
-    #[arg(long, value_name = "FILE", help_heading = "Selecting cases")]
-    pub expectations: Option<PathBuf>,
 
     /// Seconds to wait for each answer.
     #[arg(long, value_name = "SECS", default_value = "5", value_parser = crate::value::seconds, help_heading = "Running")]
@@ -154,15 +130,15 @@ pub fn load(args: &RunArgs) -> Result<Loaded, Failure> {
             }
         }
     }
-    let source = ivconform_vectors::VectorSource::from_option(args.vectors.clone());
+    let source = ivconform_vectors::VectorSource::from_option(args.select.vectors.clone());
     let suite = source.load().map_err(|e| Failure::usage(format!("bad vectors: {e} {}", source.hint())))?;
-    let expectations = match &args.expectations {
+    let expectations = match &args.select.expectations {
         Some(path) => Expectations::load(path).map_err(Failure::usage)?,
         None => Expectations::default(),
     };
     let selection =
-        Selection::new(&args.cases, &args.exclude, &args.groups, &args.rules, &args.flags).map_err(Failure::usage)?;
-    let selection = selection.excluding(&args.exclude_rules, &args.exclude_flags).map_err(Failure::usage)?;
+        Selection::new(&args.select.cases, &args.select.exclude, &args.select.groups, &args.select.rules, &args.select.flags).map_err(Failure::usage)?;
+    let selection = selection.excluding(&args.select.exclude_rules, &args.select.exclude_flags).map_err(Failure::usage)?;
     let (all, hashes) = match &args.wycheproof {
         Some(file) => match file
             .as_deref()
