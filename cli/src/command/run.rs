@@ -136,9 +136,16 @@ pub fn load(args: &RunArgs) -> Result<Loaded, Failure> {
         Some(path) => Expectations::load(path).map_err(Failure::usage)?,
         None => Expectations::default(),
     };
+    let selection = Selection::new(
+        &args.select.cases,
+        &args.select.exclude,
+        &args.select.groups,
+        &args.select.rules,
+        &args.select.flags,
+    )
+    .map_err(Failure::usage)?;
     let selection =
-        Selection::new(&args.select.cases, &args.select.exclude, &args.select.groups, &args.select.rules, &args.select.flags).map_err(Failure::usage)?;
-    let selection = selection.excluding(&args.select.exclude_rules, &args.select.exclude_flags).map_err(Failure::usage)?;
+        selection.excluding(&args.select.exclude_rules, &args.select.exclude_flags).map_err(Failure::usage)?;
     let (all, hashes) = match &args.wycheproof {
         Some(file) => match file
             .as_deref()
