@@ -52,3 +52,31 @@ pub fn report(command: &str, result: CommandResult) -> ExitCode {
 pub fn usage<T>(message: impl std::fmt::Display) -> Result<T, Failure> {
     Err(Failure::usage(message))
 }
+
+/// The exit status of a process that lost its reader: 128 + SIGPIPE, as a shell reports a `head`-truncated
+/// writer.
+pub const BROKEN_PIPE: i32 = 141;
+
+/// Makes a closed stdout or stderr end the process quietly instead of with a panic and a backtrace
+/// (`ivconform run --list | head`): `print!` panics on a broken pipe, and this hook turns that one panic into
+/// killing every process group the harness started and exiting [`BROKEN_PIPE`]. SIGPIPE itself stays ignored
+/// (Rust's default), so a write to an implementation's closed stdin is an error the transport reports, never a
+/// signal that kills the harness.
+pub fn exit_quietly_on_broken_pipe() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or_default();
+        let printing =
+            message.starts_with("failed printing to stdout") || message.starts_with("failed printing to stderr");
+        if printing && message.contains("Broken pipe") {
+            ivconform_harness::process::kill_all();
+            std::process::exit(BROKEN_PIPE);
+        }
+        default(info);
+    }));
+}

@@ -32,6 +32,7 @@ fn main() -> ExitCode {
         Err(e) => e.exit(),
     };
     color::set_color(cli.color);
+    exit::exit_quietly_on_broken_pipe();
     // Children run in process groups of their own; a signal to ivconform kills them all before it exits.
     if let Err(e) = ivconform_harness::process::install_signal_cleanup() {
         eprintln!("ivconform: cannot watch for signals ({e}); an interrupted run may leave processes behind");

@@ -319,3 +319,25 @@ fn wycheproof_catches_a_wrong_tag_and_bad_files_are_usage_errors() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("bad.json:3"), "{}", text(&out));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_reader_that_goes_away_ends_the_harness_quietly() {
+    // `ivconform run --list | head -1`: the listing is far larger than a pipe's buffer, so the harness writes
+    // into a closed pipe; it must exit 141 (128 + SIGPIPE, as a shell reports it), with no panic or backtrace.
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(bin())
+        .args(["run", "--reference", "--list"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the harness starts");
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
+    assert!(first.starts_with("hmac_sha256") || first.contains("sign"), "{first}");
+    // The reader (and with it the pipe) is dropped here.
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(141), "{stderr}");
+    assert!(!stderr.contains("panicked") && !stderr.contains("backtrace"), "{stderr}");
+}
