@@ -36,7 +36,9 @@
 //! into a blocking harness. The part written here is small: body framing (length, chunked, to-close), the
 //! deadline and the leftover-bytes checks.
 //!
-//! Known limits: the DNS lookup is not bounded by the deadline (use an IP or `localhost`); and if a server
+//! The DNS lookup runs on a thread of its own and is bounded by the deadline like everything else (a
+//! resolver that never answers leaves that one thread behind, never a waiting harness); an IP literal needs
+//! no lookup. Known limit: if a server
 //! closes an idle keep-alive connection at the very moment a request is sent on it, the request is sent
 //! once more on a fresh connection (only when not a single byte of answer came back; every protocol request
 //! is a pure function of its content, so repeating it is harmless).
@@ -258,10 +260,7 @@ impl Target {
 
     /// Opens a TCP connection within the deadline, trying each address the host resolves to.
     fn open(&self, deadline: Instant) -> Result<TcpStream, CallError> {
-        let addrs: Vec<SocketAddr> = (self.host.as_str(), self.port)
-            .to_socket_addrs()
-            .map_err(|e| CallError::Unreachable(format!("cannot resolve {}: {e}", self.host)))?
-            .collect();
+        let addrs = resolve(&self.host, self.port, deadline)?;
         let mut last = CallError::Unreachable(format!("{} resolves to no address", self.host));
         for addr in addrs {
             let Some(left) = remaining(deadline) else { break };
@@ -356,6 +355,32 @@ fn keep(sink: &mut Vec<u8>, bytes: &[u8]) {
 }
 
 /// Time left before `deadline`, if any.
+/// The addresses `host` resolves to, within the deadline: an IP literal at once, a name by a lookup on its own
+/// thread (`getaddrinfo` takes no timeout; a lookup still running at the deadline is left to finish alone).
+fn resolve(host: &str, port: u16, deadline: Instant) -> Result<Vec<SocketAddr>, CallError> {
+    if let Ok(ip) = host.trim_start_matches('[').trim_end_matches(']').parse::<std::net::IpAddr>() {
+        return Ok(vec![SocketAddr::new(ip, port)]);
+    }
+    let left = remaining(deadline).ok_or(CallError::Timeout(Duration::ZERO))?;
+    let (tx, rx) = std::sync::mpsc::channel();
+    let name = host.to_string();
+    std::thread::Builder::new()
+        .name("ivconform-dns".into())
+        .spawn(move || {
+            let found = (name.as_str(), port).to_socket_addrs().map(Iterator::collect::<Vec<_>>);
+            let _ = tx.send(found);
+        })
+        .map_err(|e| CallError::Unreachable(format!("cannot start a DNS lookup for {host}: {e}")))?;
+    match rx.recv_timeout(left) {
+        Ok(Ok(addrs)) => Ok(addrs),
+        Ok(Err(e)) => Err(CallError::Unreachable(format!("cannot resolve {host}: {e}"))),
+        Err(_) => Err(CallError::Unreachable(format!(
+            "the DNS lookup of {host} did not answer within {:.1} s",
+            left.as_secs_f64()
+        ))),
+    }
+}
+
 fn remaining(deadline: Instant) -> Option<Duration> {
     deadline.checked_duration_since(Instant::now()).filter(|d| !d.is_zero())
 }
@@ -774,6 +799,25 @@ fn closed(kind: io::ErrorKind) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lookups_are_bounded_and_ip_literals_need_none() {
+        let soon = Instant::now() + Duration::from_secs(30);
+        assert_eq!(resolve("127.0.0.1", 80, soon).unwrap(), vec!["127.0.0.1:80".parse().unwrap()]);
+        assert_eq!(resolve("[::1]", 81, soon).unwrap(), vec!["[::1]:81".parse().unwrap()]);
+        // A literal needs no time at all, even at a deadline already passed; a name does.
+        let past = Instant::now() - Duration::from_millis(1);
+        assert!(resolve("10.0.0.1", 1, past).is_ok());
+        assert!(matches!(resolve("localhost", 1, past), Err(CallError::Timeout(_))));
+        // localhost resolves through the lookup thread (no network needed).
+        let local = resolve("localhost", 8, soon).expect("localhost resolves");
+        assert!(local.iter().all(|a| a.ip().is_loopback() && a.port() == 8), "{local:?}");
+        // A name that cannot exist: refused as unreachable, within the deadline.
+        let started = Instant::now();
+        let bad = resolve("no-such-host.invalid", 1, Instant::now() + Duration::from_secs(20));
+        assert!(matches!(bad, Err(CallError::Unreachable(_))), "{bad:?}");
+        assert!(started.elapsed() < Duration::from_secs(21));
+    }
     use ivconform_protocol::{reference, Response, PROTOCOL};
     use serde_json::json;
     use std::io::{BufRead, BufReader, Write};
