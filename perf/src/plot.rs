@@ -277,14 +277,14 @@ fn timing_pairs(
 ) -> Result<(), String> {
     {
         let areas = body.split_evenly((iut.pairs.len(), 1));
-        for (i, (a, area)) in iut.pairs.iter().zip(&areas).enumerate() {
-            let name = pair_names.get(i).copied().unwrap_or("class pair");
+        for ((a, area), &id) in iut.pairs.iter().zip(&areas).zip(&iut.pair_ids) {
+            let name = pair_names.get(id).copied().unwrap_or("class pair");
             let status = if a.leak {
                 format!("LEAK: max |t| {:.1} > {} ({})", a.max_stat.abs(), report.threshold, a.max_test)
             } else {
                 format!("max |t| {:.1} ≤ {} ({})", a.max_stat.abs(), report.threshold, a.max_test)
             };
-            let title = format!("pair {}: {status}", i + 1);
+            let title = format!("pair {}: {status}", id + 1);
             timing_panel(area, &title, name, a)?;
         }
     }

@@ -186,7 +186,7 @@ pub fn measure(args: &TimingArgs) -> Result<TimingReport, Failure> {
             };
             match wire::run(connector, kind, budget, args.seed, &ladder, args.threshold, timeout) {
                 Ok(run) => {
-                    not_measured.extend(run.jwt_skipped);
+                    not_measured.extend(run.skipped);
                     sampling = Some(Sampling {
                         measured: run.measured,
                         minimum: run.minimum,

@@ -95,7 +95,12 @@ mod tests {
 
         // The JWT pair: the delay follows the token signature's first byte.
         let key = Keyed::new(secret);
-        let batch = crate::timing::generate_pairs(&mut crate::timing::SplitMix64::new(5, 5), &key, 200, 3);
+        let batch = crate::timing::generate_pairs(
+            &mut crate::timing::SplitMix64::new(5, 5),
+            &key,
+            200,
+            &crate::timing::ALL_PAIRS,
+        );
         let config =
             serde_json::json!({"apps": {"ws": {"web": {"secret_hex": encode_lower(secret), "enforced": true}}}});
         let (mut delayed, mut prompt) = (0, 0);

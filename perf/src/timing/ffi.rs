@@ -11,7 +11,7 @@ use super::stats::Analysis;
 use super::stopping::{clear_assessed, Clear};
 use super::{
     control_constant, control_early_exit, control_jwt_constant, control_jwt_early_exit, generate_pairs, Batch,
-    SplitMix64, VerifyJwtRaw, VerifyRaw, JWT_PAIR, MSG_LEN, TOKEN_LEN,
+    SplitMix64, VerifyJwtRaw, VerifyRaw, ALL_PAIRS, HASH_PAIRS, MSG_LEN, TOKEN_LEN,
 };
 use ivconform_core::hex::encode_lower_into;
 use ivconform_core::mac::Keyed;
@@ -53,10 +53,10 @@ pub struct Plan {
 
 /// Whether targets (the IUT first, the early-exit control, the constant control) give a clear verdict after
 /// `measured` samples of `minimum` (see [`Plan`]).
-pub fn clear(targets: &[Vec<Analysis>], threshold: f64, measured: u64, minimum: u64) -> Option<Clear> {
+pub fn clear(targets: &[Vec<Analysis>], ids: &[usize], threshold: f64, measured: u64, minimum: u64) -> Option<Clear> {
     let assessed: Vec<Vec<super::stats::Assessment>> =
         targets.iter().map(|pairs| pairs.iter().map(|a| a.assess(threshold, 1.0)).collect()).collect();
-    clear_assessed(&assessed[0], &assessed[2], &assessed[1], threshold, measured >= minimum)
+    clear_assessed(&assessed[0], &assessed[2], &assessed[1], ids, threshold, measured >= minimum)
 }
 
 /// One target's statistics, as the child sends them.
@@ -66,8 +66,11 @@ pub struct ChildTarget {
     pub name: String,
     /// `iut`, `constant` or `early-exit`.
     pub role: String,
-    /// One analysis per class pair.
+    /// One analysis per class pair measured.
     pub pairs: Vec<Analysis>,
+    /// Which pairs those are ([`super::PAIRS`] indices).
+    #[serde(default)]
+    pub pair_ids: Vec<usize>,
     /// Answers other than 0 to wrong hashes.
     pub unexpected: u64,
 }
@@ -256,8 +259,8 @@ fn run_child(plan: &Plan, lib: Option<&Path>) -> ChildReport {
         format!("pair 3 (JWT signature) not measured: {lib} does not export ivc_verify_jwt_raw (optional)")
     });
     // With the JWT pair, each target measures half as many again, so every pair keeps its share.
-    let pairs = if iut_jwt.is_some() { JWT_PAIR + 1 } else { JWT_PAIR };
-    let scale = |n: u64| n.saturating_mul(pairs as u64) / 2;
+    let ids: &[usize] = if iut_jwt.is_some() { &ALL_PAIRS } else { &HASH_PAIRS };
+    let scale = |n: u64| n.saturating_mul(ids.len() as u64) / 2;
     let (samples, plan_max) = (scale(plan.samples), scale(plan.max_samples));
     let on = |c: VerifyJwtRaw| iut_jwt.map(|_| c);
     let targets: [(String, &str, VerifyRaw, Option<VerifyJwtRaw>); 3] = [
@@ -281,15 +284,16 @@ fn run_child(plan: &Plan, lib: Option<&Path>) -> ChildReport {
     // Warm-up, thrown away (as dudect does): twice per target, since the first pass after loading is slow
     // (cold caches, page faults, clock ramp-up); the second pass sets the histograms' bin width.
     let warm_n = batch_size.min((samples as usize / 10).max(2_000));
-    let warm = generate_pairs(&mut rng, &key, warm_n, pairs);
+    let warm = generate_pairs(&mut rng, &key, warm_n, ids);
     let mut analyses: Vec<Vec<Analysis>> = Vec::new();
     for (_, _, f, g) in &targets {
         measure(*f, *g, &secret, &warm, &mut times, origin);
     }
     for (_, _, f, g) in &targets {
         measure(*f, *g, &secret, &warm, &mut times, origin);
-        let per_pair = (0..pairs)
-            .map(|pair| {
+        let per_pair = ids
+            .iter()
+            .map(|&pair| {
                 let xs: Vec<f64> =
                     (0..warm.len()).filter(|&i| warm.codes[i] as usize / 2 == pair).map(|i| times[i] as f64).collect();
                 Analysis::new(if xs.is_empty() { &[1.0] } else { &xs })
@@ -306,7 +310,7 @@ fn run_child(plan: &Plan, lib: Option<&Path>) -> ChildReport {
     // A leak is clear when two successive rounds say so (one round's flag could be a burst of load).
     let mut leak_rounds = 0;
     let stopped = loop {
-        let verdict = if measured > 0 { clear(&analyses, threshold, measured, samples) } else { None };
+        let verdict = if measured > 0 { clear(&analyses, ids, threshold, measured, samples) } else { None };
         leak_rounds = if verdict == Some(Clear::Leak) { leak_rounds + 1 } else { 0 };
         if plan.max_samples == 0 {
             // A fixed plan: exactly `samples`.
@@ -328,11 +332,11 @@ fn run_child(plan: &Plan, lib: Option<&Path>) -> ChildReport {
         // The first `samples` in full batches (the last one short), then one batch a round.
         let left = if measured < samples { samples - measured } else { max_samples - measured };
         let n = (left as usize).min(batch_size);
-        let batch = generate_pairs(&mut rng, &key, n, pairs);
+        let batch = generate_pairs(&mut rng, &key, n, ids);
         for k in 0..3 {
             let t = (round + k) % 3;
             unexpected[t] += measure(targets[t].2, targets[t].3, &secret, &batch, &mut times, origin);
-            for (pair, analysis) in analyses[t].iter_mut().enumerate() {
+            for (&pair, analysis) in ids.iter().zip(analyses[t].iter_mut()) {
                 let mine: Vec<(usize, f64)> = (0..n)
                     .filter(|&i| batch.codes[i] as usize / 2 == pair)
                     .map(|i| (batch.codes[i] as usize % 2, times[i] as f64))
@@ -351,7 +355,13 @@ fn run_child(plan: &Plan, lib: Option<&Path>) -> ChildReport {
         .into_iter()
         .zip(analyses)
         .zip(unexpected)
-        .map(|(((name, role, _, _), pairs), unexpected)| ChildTarget { name, role: role.into(), pairs, unexpected })
+        .map(|(((name, role, _, _), pairs), unexpected)| ChildTarget {
+            name,
+            role: role.into(),
+            pairs,
+            pair_ids: ids.to_vec(),
+            unexpected,
+        })
         .collect();
     ChildReport::Done {
         targets,
@@ -455,7 +465,7 @@ pub fn run(lib: Option<PathBuf>, plan: &Plan, threshold: f64) -> Result<FfiRun, 
     match report {
         ChildReport::Failed { message } => Err(message),
         ChildReport::Done { targets, measured, extra_rounds, stopped, ns_per_unit, timer, seconds, jwt_skipped } => {
-            let pairs = targets.first().map_or(JWT_PAIR, |t| t.pairs.len()) as u64;
+            let pairs = targets.first().map_or(HASH_PAIRS.len(), |t| t.pairs.len()) as u64;
             let (minimum, maximum) = (plan.samples * pairs / 2, plan.max_samples.max(plan.samples) * pairs / 2);
             let targets = targets
                 .into_iter()
@@ -468,6 +478,7 @@ pub fn run(lib: Option<PathBuf>, plan: &Plan, threshold: f64) -> Result<FfiRun, 
                     },
                     delay_ns: None,
                     pairs: t.pairs.iter().map(|a| a.assess(threshold, ns_per_unit)).collect(),
+                    pair_ids: if t.pair_ids.is_empty() { HASH_PAIRS.to_vec() } else { t.pair_ids },
                     unexpected_answers: t.unexpected,
                 })
                 .collect();

@@ -43,6 +43,21 @@ pub const PAIRS: [&str; 3] = [
 /// The index of the JWT signature pair in [`PAIRS`] (class codes `2 * JWT_PAIR` and `2 * JWT_PAIR + 1`).
 pub const JWT_PAIR: usize = 2;
 
+/// The hash pairs (1 and 2), as [`PAIRS`] indices: what a verifier of `user_hash` alone is timed on.
+pub const HASH_PAIRS: [usize; 2] = [0, 1];
+
+/// Every pair: a verifier of `user_hash` and of tokens.
+pub const ALL_PAIRS: [usize; 3] = [0, 1, JWT_PAIR];
+
+/// What "every |t| <= threshold on ..." says for a set of pairs.
+pub fn pairs_phrase(ids: &[usize]) -> String {
+    match ids {
+        [one] => format!("pair {}", one + 1),
+        [_, _] => "both pairs".into(),
+        _ => "all three pairs".into(),
+    }
+}
+
 /// The header of every timed token, base64url: `{"alg":"HS256","typ":"JWT"}` (the reference signer's).
 const JWT_HEADER_B64: &str = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9";
 
@@ -154,15 +169,15 @@ pub fn wrong_signature_byte(code: u8) -> usize {
 /// Generates `n` measurements' inputs of the hash pairs (1 and 2) into one shared buffer: see
 /// [`generate_pairs`].
 pub fn generate(rng: &mut SplitMix64, key: &Keyed, n: usize) -> Batch {
-    generate_pairs(rng, key, n, 2)
+    generate_pairs(rng, key, n, &HASH_PAIRS)
 }
 
-/// Generates `n` measurements' inputs of the first `pairs` class pairs (2, or 3 with the JWT pair) into
-/// one shared buffer: random class, random identifier, the right hash (or token signature) computed and
-/// then made wrong at the class's position.
-pub fn generate_pairs(rng: &mut SplitMix64, key: &Keyed, n: usize, pairs: usize) -> Batch {
-    assert!((2..=PAIRS.len()).contains(&pairs), "2 or 3 class pairs");
-    let with_jwt = pairs > JWT_PAIR;
+/// Generates `n` measurements' inputs of the class pairs `pairs` ([`PAIRS`] indices) into one shared
+/// buffer: random pair and class, random identifier, the right hash (or token signature) computed and then
+/// made wrong at the class's position.
+pub fn generate_pairs(rng: &mut SplitMix64, key: &Keyed, n: usize, pairs: &[usize]) -> Batch {
+    assert!(!pairs.is_empty() && pairs.iter().all(|&p| p < PAIRS.len()), "class pairs of PAIRS: {pairs:?}");
+    let with_jwt = pairs.contains(&JWT_PAIR);
     let mut b = Batch {
         codes: vec![0; n],
         msgs: vec![0; n * MSG_LEN],
@@ -172,8 +187,9 @@ pub fn generate_pairs(rng: &mut SplitMix64, key: &Keyed, n: usize, pairs: usize)
     const ALPHABET: &[u8; 36] = b"abcdefghijklmnopqrstuvwxyz0123456789";
     for i in 0..n {
         let r = rng.next_u64();
-        // With two pairs, `r % 4` is `r & 3`: the same classes as before the JWT pair existed.
-        b.codes[i] = (r % (2 * pairs as u64)) as u8;
+        // With the hash pairs this is `r & 3`: the same classes as before the JWT pair existed.
+        let pair = pairs[((r >> 1) % pairs.len() as u64) as usize];
+        b.codes[i] = (2 * pair) as u8 + (r & 1) as u8;
         let msg = &mut b.msgs[i * MSG_LEN..(i + 1) * MSG_LEN];
         msg[..2].copy_from_slice(b"u-");
         let mut bits = rng.next_u64();
@@ -366,7 +382,7 @@ mod tests {
         use base64::Engine as _;
         let secret = b"timing secret";
         let key = Keyed::new(secret);
-        let batch = generate_pairs(&mut SplitMix64::new(7, 2), &key, 3_000, 3);
+        let batch = generate_pairs(&mut SplitMix64::new(7, 2), &key, 3_000, &ALL_PAIRS);
         let mut seen = [0usize; 6];
         for i in 0..batch.len() {
             let code = batch.codes[i];
@@ -406,8 +422,11 @@ mod tests {
             assert_eq!(unsafe { control(secret.as_ptr(), 13, right.as_ptr(), right.len()) }, 1);
         }
         // Two pairs draw only the hash classes, and no tokens.
-        let two = generate_pairs(&mut SplitMix64::new(7, 2), &key, 1_000, 2);
+        let two = generate_pairs(&mut SplitMix64::new(7, 2), &key, 1_000, &HASH_PAIRS);
         assert!(two.codes.iter().all(|&c| c < 4) && two.tokens.is_empty());
+        // The JWT pair alone (a verifier of tokens only): only its two classes.
+        let jwt = generate_pairs(&mut SplitMix64::new(7, 2), &key, 1_000, &[JWT_PAIR]);
+        assert!(jwt.codes.iter().all(|&c| c == 4 || c == 5) && jwt.codes.contains(&4) && jwt.codes.contains(&5));
     }
 
     /// The length of a token's claims segment.

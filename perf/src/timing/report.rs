@@ -2,7 +2,8 @@
 //! Pass, Fail or Inconclusive (never a bare number), gated by the controls measured in the same job.
 
 use super::stats::Assessment;
-use super::{JWT_PAIR, PAIRS};
+use super::stopping::positional;
+use super::{pairs_phrase, JWT_PAIR, PAIRS};
 use serde::{Deserialize, Serialize};
 use std::fmt::Write;
 
@@ -28,8 +29,10 @@ pub struct Target {
     pub role: Role,
     /// For injected-delay controls, the delay (nanoseconds) added when the first byte is right.
     pub delay_ns: Option<f64>,
-    /// One assessment per class pair.
+    /// One assessment per class pair measured.
     pub pairs: Vec<Assessment>,
+    /// Which pairs those are ([`PAIRS`] indices, in the order of `pairs`).
+    pub pair_ids: Vec<usize>,
     /// Answers other than "no match" to wrong hashes (a verifier must refuse all of them).
     pub unexpected_answers: u64,
 }
@@ -119,55 +122,50 @@ pub fn decide(
     let mut ok = true;
     let stat = |a: &Assessment| format!("|t| {:.1} ({})", a.max_stat.abs(), a.max_test);
     for t in targets.iter().filter(|t| t.role == Role::ConstantControl) {
-        for (i, a) in t.pairs.iter().enumerate() {
+        for (a, &id) in t.pairs.iter().zip(&t.pair_ids) {
             if !a.enough {
                 ok = false;
-                notes.push(format!("{}: too few measurements on pair {}", t.name, i + 1));
+                notes.push(format!("{}: too few measurements on pair {}", t.name, id + 1));
             } else if a.leak {
                 ok = false;
                 notes.push(format!(
                     "{} was flagged on pair {} ({}, expected to pass): the setup makes differences of its own",
                     t.name,
-                    i + 1,
+                    id + 1,
                     stat(a)
                 ));
             } else {
-                notes.push(format!("{} passed on pair {} ({}), as it must", t.name, i + 1, stat(a)));
+                notes.push(format!("{} passed on pair {} ({}), as it must", t.name, id + 1, stat(a)));
             }
         }
     }
     let mut early: Vec<&Target> = targets.iter().filter(|t| t.role == Role::EarlyExitControl).collect();
     early.sort_by(|a, b| a.delay_ns.unwrap_or(0.0).total_cmp(&b.delay_ns.unwrap_or(0.0)));
-    // The pairs an early exit shows on: pair 1 (the hash's first byte) and, when measured, the JWT pair (the
-    // signature's first byte). Pair 2's class A is wrong in the first byte too, so an early exit at byte
-    // granularity is invisible there by design. The floor is the worse of the pairs' floors.
-    let positional: Vec<usize> =
-        std::iter::once(0).chain(early.first().filter(|t| t.pairs.len() > JWT_PAIR).map(|_| JWT_PAIR)).collect();
+    // The pairs an early exit shows on (pair 1, and the JWT pair when measured): the controls must be
+    // flagged there, and the floor is the worse of those pairs' floors.
+    let ids = early.first().map_or(&[][..], |t| &t.pair_ids[..]);
     let mut floors: Vec<Option<f64>> = Vec::new();
-    for &p in &positional {
+    for slot in positional(ids) {
+        let id = ids[slot];
         let mut floor_p = None;
         for t in early.iter().rev() {
-            let a = &t.pairs[p];
+            let a = &t.pairs[slot];
             if a.leak {
                 floor_p = t.delay_ns;
-                notes.push(format!("{} was flagged on pair {} ({}), as it must", t.name, p + 1, stat(a)));
+                notes.push(format!("{} was flagged on pair {} ({}), as it must", t.name, id + 1, stat(a)));
             } else {
-                notes.push(format!("{} was not flagged on pair {} ({})", t.name, p + 1, stat(a)));
+                notes.push(format!("{} was not flagged on pair {} ({})", t.name, id + 1, stat(a)));
                 break;
             }
         }
         floors.push(floor_p);
-        match early.last() {
-            Some(largest) if largest.pairs[p].leak => {}
-            Some(largest) => {
-                ok = false;
-                notes.push(format!(
-                    "the run could not detect even the {} on pair {}: more samples or a quieter machine are needed",
-                    largest.name,
-                    p + 1
-                ));
-            }
-            None => {}
+        if let Some(largest) = early.last().filter(|t| !t.pairs[slot].leak) {
+            ok = false;
+            notes.push(format!(
+                "the run could not detect even the {} on pair {}: more samples or a quieter machine are needed",
+                largest.name,
+                id + 1
+            ));
         }
     }
     if early.is_empty() {
@@ -186,12 +184,12 @@ pub fn decide(
     let leaks: Vec<String> = iut
         .pairs
         .iter()
-        .enumerate()
-        .filter(|(_, a)| a.leak)
-        .map(|(i, a)| {
+        .zip(&iut.pair_ids)
+        .filter(|(a, _)| a.leak)
+        .map(|(a, id)| {
             format!(
                 "pair {}: |t| {:.1} > {threshold} ({}), class {} slower by {}",
-                i + 1,
+                id + 1,
                 a.max_stat.abs(),
                 a.max_test,
                 if a.effect_ns >= 0.0 { "A" } else { "B" },
@@ -212,8 +210,8 @@ pub fn decide(
         );
     }
     if !leaks.is_empty() {
-        let hash = iut.pairs.iter().take(JWT_PAIR).any(|a| a.leak);
-        let token = iut.pairs.get(JWT_PAIR).is_some_and(|a| a.leak);
+        let leaked = |jwt: bool| iut.pairs.iter().zip(&iut.pair_ids).any(|(a, &id)| a.leak && (id == JWT_PAIR) == jwt);
+        let (hash, token) = (leaked(false), leaked(true));
         let what = match (hash, token) {
             (true, true) => "the hash and the token signature go wrong (V9, J1)",
             (false, true) => "the token signature goes wrong (J1)",
@@ -227,7 +225,7 @@ pub fn decide(
             floor,
         );
     }
-    let pairs = if iut.pairs.len() > JWT_PAIR { "all three pairs" } else { "both pairs" };
+    let pairs = pairs_phrase(&iut.pair_ids);
     let reason = match floor {
         Some(f) => format!(
             "no dependence at or above the measured floor of {} (every |t| and |z| <= {threshold} on {pairs}); \
@@ -264,11 +262,11 @@ impl TimingReport {
                 Role::EarlyExitControl => "control (must be flagged)",
             };
             let _ = writeln!(out, "\n  {} [{role}]", t.name);
-            for (i, a) in t.pairs.iter().enumerate() {
+            for (a, &id) in t.pairs.iter().zip(&t.pair_ids) {
                 let _ = writeln!(
                     out,
                     "    {:<66} max |t| {:>7.1} {}  mean A-B {:>9}  n {}  could detect {}",
-                    PAIRS[i],
+                    PAIRS[id],
                     a.max_stat.abs(),
                     if a.leak { "LEAK" } else { "    " },
                     fmt_ns(a.mean_difference_ns),
@@ -368,6 +366,7 @@ mod tests {
             role,
             delay_ns,
             pairs: leaks.iter().map(|&l| assessed(if l { 20.0 } else { 1.0 }, l)).collect(),
+            pair_ids: vec![0, 1, 2],
             unexpected_answers: 0,
         }
     }
@@ -393,7 +392,7 @@ mod tests {
         assert_eq!((verdict, ok, floor), (TimingVerdict::Inconclusive, false, None));
         assert!(notes.iter().any(|n| n.contains("on pair 3: more samples")), "{notes:?}");
         // Two pairs (no JWT): pair 1 alone gates, as before the JWT pair existed.
-        let two = |t: Target| Target { pairs: t.pairs[..2].to_vec(), ..t };
+        let two = |t: Target| Target { pairs: t.pairs[..2].to_vec(), pair_ids: vec![0, 1], ..t };
         let targets: Vec<Target> =
             std::iter::once(target(Role::Iut, None, [false; 3])).chain(controls(false)).map(two).collect();
         let (verdict, reason, ok, _, floor) = decide(&targets, 10.0, &[]);

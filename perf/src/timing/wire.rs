@@ -13,7 +13,7 @@
 use super::report::{Role, Stop, Target};
 use super::stats::Analysis;
 use super::stopping::{clear_assessed, Clear};
-use super::{generate_pairs, Batch, SplitMix64, JWT_PAIR};
+use super::{generate_pairs, Batch, SplitMix64, ALL_PAIRS, JWT_PAIR};
 use ivconform_core::hex::encode_lower;
 use ivconform_core::mac::Keyed;
 use ivconform_harness::transport::http::HttpConnector;
@@ -89,8 +89,15 @@ fn control(kind: Kind, delay_ns: u64, timeout: Duration) -> Result<Measured, Str
     Ok(Measured { name, role, delay_ns: (delay_ns > 0).then_some(delay_ns as f64), connector, _server: server })
 }
 
-/// Opens a connection and checks the `hello` claims `verify`; also says whether it claims `verify_jwt`.
-fn open(m: &Measured) -> Result<(Box<dyn Transport>, bool), String> {
+/// What a hello claims that timing can use: `verify` (the hash pairs) and `verify_jwt` (the JWT pair).
+#[derive(Debug, Clone, Copy)]
+struct Claims {
+    verify: bool,
+    jwt: bool,
+}
+
+/// Opens a connection and checks the `hello` claims `verify` or `verify_jwt` (something to time).
+fn open(m: &Measured) -> Result<(Box<dyn Transport>, Claims), String> {
     let mut t = m.connector.connect().map_err(|e| format!("{}: {e}", m.connector.describe()))?;
     let hello = Request::Hello {
         seq: 1,
@@ -99,11 +106,17 @@ fn open(m: &Measured) -> Result<(Box<dyn Transport>, bool), String> {
     };
     match t.call(&hello) {
         Ok(ex) => match ex.response {
-            Response::Hello { hello, .. } if hello.capabilities.contains(&Capability::Verify) => {
-                let jwt = hello.capabilities.contains(&Capability::VerifyJwt);
-                Ok((t, jwt))
+            Response::Hello { hello, .. } => {
+                let claims = Claims {
+                    verify: hello.capabilities.contains(&Capability::Verify),
+                    jwt: hello.capabilities.contains(&Capability::VerifyJwt),
+                };
+                if claims.verify || claims.jwt {
+                    Ok((t, claims))
+                } else {
+                    Err(format!("{} claims neither verify nor verify_jwt: nothing to time", m.connector.describe()))
+                }
             }
-            Response::Hello { .. } => Err(format!("{} does not claim the verify capability", m.connector.describe())),
             _ => Err(format!("{}: hello was answered with {}", m.connector.describe(), ex.raw)),
         },
         Err(e) => Err(format!("{}: {e}", m.connector.describe())),
@@ -195,8 +208,8 @@ pub struct WireRun {
     pub extra_rounds: u32,
     /// Why the measuring stopped.
     pub stopped: Stop,
-    /// Why the JWT signature pair was not measured (`None`: it was).
-    pub jwt_skipped: Option<String>,
+    /// Why a class pair was not measured (the IUT does not claim what it needs).
+    pub skipped: Vec<String>,
 }
 
 /// Why a wire run stopped: the exit code's kind and a message.
@@ -228,20 +241,27 @@ pub fn run(
         measured.push(control(kind, d, timeout).map_err(WireError::Unreachable)?);
     }
     let mut conns = Vec::new();
-    let mut jwt_skipped = None;
+    let mut skipped = Vec::new();
+    // The pairs every target can be timed on (the controls claim both; the IUT decides).
+    let (mut verify, mut jwt) = (true, true);
     for m in &measured {
-        let (conn, jwt) = open(m).map_err(WireError::Unreachable)?;
-        if !jwt && jwt_skipped.is_none() {
-            jwt_skipped = Some(format!(
-                "pair 3 (JWT signature) not measured: {}'s hello does not claim verify_jwt",
-                m.connector.describe()
-            ));
+        let (conn, claims) = open(m).map_err(WireError::Unreachable)?;
+        let who = m.connector.describe();
+        if verify && !claims.verify {
+            skipped.push(format!("pairs 1 and 2 (user_hash) not measured: {who}'s hello does not claim verify"));
         }
+        if jwt && !claims.jwt {
+            skipped.push(format!("pair 3 (JWT signature) not measured: {who}'s hello does not claim verify_jwt"));
+        }
+        (verify, jwt) = (verify && claims.verify, jwt && claims.jwt);
         conns.push(conn);
     }
-    let pairs = if jwt_skipped.is_none() { JWT_PAIR + 1 } else { JWT_PAIR };
-    let samples = budget.samples.saturating_mul(pairs as u64) / 2;
-    let max_samples = budget.max_samples.max(budget.samples).saturating_mul(pairs as u64) / 2;
+    if !verify && !jwt {
+        return Err(WireError::Unreachable(format!("nothing to time: {}", skipped.join("; "))));
+    }
+    let ids: Vec<usize> = ALL_PAIRS.iter().copied().filter(|&p| if p == JWT_PAIR { jwt } else { verify }).collect();
+    let samples = budget.samples.saturating_mul(ids.len() as u64) / 2;
+    let max_samples = budget.max_samples.max(budget.samples).saturating_mul(ids.len() as u64) / 2;
     let mut rng = SplitMix64::new(seed, 2);
     let secret: Vec<u8> = (0..4).flat_map(|_| rng.next_u64().to_le_bytes()).collect();
     let key = Keyed::new(&secret);
@@ -254,7 +274,7 @@ pub fn run(
     let batch_size = 500usize;
     let mut times = vec![0f64; batch_size.max(2_000)];
     // Warm-up: thresholds for the cropped tests and the deciles, then thrown away.
-    let warm = generate_pairs(&mut rng, &key, (samples as usize / 10).clamp(200, 1_000), pairs);
+    let warm = generate_pairs(&mut rng, &key, (samples as usize / 10).clamp(200, 1_000), &ids);
     let warm_reqs = requests(&warm, &config);
     let mut analyses = Vec::new();
     for (m, t) in measured.iter().zip(conns.iter_mut()) {
@@ -263,8 +283,9 @@ pub fn run(
             measure(t.as_mut(), &warm_reqs, &mut seq, &mut times)
                 .map_err(|e| WireError::Broken(format!("{}: {e}", m.name)))?;
         }
-        let per_pair: Vec<Analysis> = (0..pairs)
-            .map(|pair| {
+        let per_pair: Vec<Analysis> = ids
+            .iter()
+            .map(|&pair| {
                 let xs: Vec<f64> =
                     (0..warm.len()).filter(|&i| warm.codes[i] as usize / 2 == pair).map(|i| times[i]).collect();
                 Analysis::new(if xs.is_empty() { &[1.0] } else { &xs })
@@ -280,7 +301,7 @@ pub fn run(
         if done >= samples {
             let assessed: Vec<Vec<_>> =
                 analyses.iter().map(|pairs| pairs.iter().map(|a| a.assess(threshold, 1.0)).collect()).collect();
-            let verdict = clear_assessed(&assessed[0], &assessed[1], &assessed[largest], threshold, true);
+            let verdict = clear_assessed(&assessed[0], &assessed[1], &assessed[largest], &ids, threshold, true);
             // A leak is clear when two successive rounds say so (one round's flag could be a burst of load).
             leak_rounds = if verdict == Some(Clear::Leak) { leak_rounds + 1 } else { 0 };
             if verdict == Some(Clear::Pass) || leak_rounds >= 2 {
@@ -296,13 +317,13 @@ pub fn run(
         }
         let left = if done < samples { samples - done } else { max_samples - done };
         let n = (left as usize).min(batch_size);
-        let batch = generate_pairs(&mut rng, &key, n, pairs);
+        let batch = generate_pairs(&mut rng, &key, n, &ids);
         let reqs = requests(&batch, &config);
         for k in 0..measured.len() {
             let t = (round + k) % measured.len();
             unexpected[t] += measure(conns[t].as_mut(), &reqs, &mut seq, &mut times)
                 .map_err(|e| WireError::Broken(format!("{}: {e}", measured[t].name)))?;
-            for (pair, analysis) in analyses[t].iter_mut().enumerate() {
+            for (&pair, analysis) in ids.iter().zip(analyses[t].iter_mut()) {
                 let mine: Vec<(usize, f64)> = (0..n)
                     .filter(|&i| batch.codes[i] as usize / 2 == pair)
                     .map(|i| (batch.codes[i] as usize % 2, times[i]))
@@ -326,6 +347,7 @@ pub fn run(
             role: m.role,
             delay_ns: m.delay_ns,
             pairs: pairs.iter().map(|a| a.assess(threshold, 1.0)).collect(),
+            pair_ids: ids.clone(),
             unexpected_answers,
         })
         .collect();
@@ -337,6 +359,6 @@ pub fn run(
         maximum: max_samples,
         extra_rounds,
         stopped,
-        jwt_skipped,
+        skipped,
     })
 }
