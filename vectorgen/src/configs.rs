@@ -24,6 +24,16 @@ pub const TEST_IOS: &str = "test-iOS-Xa1Yb2Zc3Ad4Be5Cf6Dg7Eh8";
 pub const TEST_ANDROID: &str = "test-andr-Fi9Gj8Hk7Il6Jm5Kn4Lo3Mp2";
 /// A hex-looking web secret (32 hex digits, used as 32 ASCII bytes, never decoded to 16 bytes).
 pub const HEXY_WEB: &str = "8f14e45fceea167a5a36dedd4bea2543";
+/// Production web secret with a trailing line feed, as a secret read from a file keeps it (S5: part of the key).
+pub const PROD_WEB_LF: &str = "Kx7pQ2vN9sLm4RtY8wZb3HcJ6fGd1aUe5oTi0yWr\n";
+/// Production iOS secret with a trailing space (S5: part of the key).
+pub const PROD_IOS_SPACE: &str = "iOS-9dF3kL1mN7pQ2rS5tU8vW0xY4zA6bC ";
+/// Production Android secret with a trailing CRLF, as a Windows-edited file keeps it (S5: part of the key).
+pub const PROD_ANDROID_CRLF: &str = "andr-Hq4Zt8Yp2Lk6Mn0Bv3Cx7Rw1Ej5Gs9\r\n";
+/// A web secret of raw bytes that are not UTF-8 text (given as `secret_hex`).
+pub const BINARY_WEB: [u8; 6] = [0xff, 0x00, 0x80, 0x7f, 0x01, 0xfe];
+/// A non-ASCII iOS secret, used as its UTF-8 bytes (S5).
+pub const NON_ASCII_IOS: &str = "s\u{e9}cr\u{e8}t-\u{1F511}";
 /// The workspace's REST API key: not an identity-verification secret (V2).
 pub const API_KEY: &str = "dG9rOjNmYTY1ZmI0XzE4NmJfNDJlN185ZjQ2XzY2YzQ0ZTdjOGE5ZDoxOjA=";
 
@@ -62,6 +72,10 @@ fn app(label: &str, web: Option<PlatformDoc>, ios: Option<PlatformDoc>, android:
 /// * `ios_only_enforced`: the same secrets, only production iOS enforced (V8: one switch, one platform).
 /// * `partial`: production web enforced with its secret; production Android configured without a secret.
 /// * `hexy`: one workspace whose web secret looks like hex.
+/// * `padded_secrets`: production only, each secret ending in whitespace that is part of it (S5): web
+///   `PROD_WEB` + LF (enforced), iOS `PROD_IOS` + space (enforced), Android `PROD_ANDROID` + CRLF (not enforced).
+/// * `binary_secret`: production only, web secret of raw non-UTF-8 bytes (enforced), iOS a non-ASCII text
+///   secret (enforced); no Android.
 /// * `jwt_enforced`: the standard secrets; production enforces JWT mode on web (and HMAC mode) and on iOS (JWT
 ///   mode only), not on Android; the test workspace enforces JWT mode on web only.
 pub fn all() -> BTreeMap<String, ConfigDoc> {
@@ -106,6 +120,28 @@ pub fn all() -> BTreeMap<String, ConfigDoc> {
             ),
         ]),
     };
+    let padded_secrets = ConfigDoc {
+        apps: BTreeMap::from([(
+            PROD.into(),
+            app("production", p(PROD_WEB_LF, true), p(PROD_IOS_SPACE, true), p(PROD_ANDROID_CRLF, false)),
+        )]),
+    };
+    let binary_secret = ConfigDoc {
+        apps: BTreeMap::from([(
+            PROD.into(),
+            app(
+                "production",
+                Some(PlatformDoc {
+                    secret: None,
+                    secret_hex: Some(ivconform_core::hex::encode_lower(&BINARY_WEB)),
+                    enforced: true,
+                    jwt_enforced: false,
+                }),
+                p(NON_ASCII_IOS, true),
+                None,
+            ),
+        )]),
+    };
     let hexy = ConfigDoc { apps: BTreeMap::from([(HEXY.into(), app("production", p(HEXY_WEB, true), None, None))]) };
     BTreeMap::from([
         ("standard".into(), standard),
@@ -114,5 +150,7 @@ pub fn all() -> BTreeMap<String, ConfigDoc> {
         ("partial".into(), partial),
         ("hexy".into(), hexy),
         ("jwt_enforced".into(), jwt_enforced),
+        ("padded_secrets".into(), padded_secrets),
+        ("binary_secret".into(), binary_secret),
     ])
 }

@@ -24,7 +24,7 @@ use ivconform_core::Source::UserId as Uid;
 use ivconform_vectors::model::Flag::{self, *};
 use ivconform_vectors::model::{ClaimsDoc, JwtCase, JwtSignCase, JwtSignExpected};
 use serde_json::{json, Value};
-use sha2::{Digest, Sha512};
+use sha2::{Digest, Sha384, Sha512};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The current time every verifier case is given, unless it is about having none.
@@ -34,6 +34,10 @@ pub const NOW: i64 = 1_800_000_000;
 const H: &str = r#"{"alg":"HS256","typ":"JWT"}"#;
 
 const UID: &str = "5678";
+/// The production web secret with a trailing newline, as read from a file (S5: the newline is key).
+const PROD_WEB_LF: &str = "Kx7pQ2vN9sLm4RtY8wZb3HcJ6fGd1aUe5oTi0yWr\n";
+/// The production web secret with a leading space, as pasted (S5: the space is key).
+const PROD_WEB_SP: &str = " Kx7pQ2vN9sLm4RtY8wZb3HcJ6fGd1aUe5oTi0yWr";
 const EMAIL: &str = "ann@example.com";
 
 /// Unpadded base64url.
@@ -133,13 +137,19 @@ fn pw(id: &str, comment: &str, rules: &[Rule], flags: &[Flag], payload: String, 
     def(id, comment, rules, flags, "standard", Web, payload, expect)
 }
 
-/// HMAC-SHA512 by its definition (RFC 2104 over SHA-512's 128-byte block), for a realistic HS512 token.
-fn hmac_sha512(key: &[u8], msg: &[u8]) -> Vec<u8> {
+/// HMAC by its definition (RFC 2104) over a hash with a 128-byte block (SHA-384, SHA-512), for realistic
+/// HS384 and HS512 tokens.
+fn hmac_wide<D: Digest>(key: &[u8], msg: &[u8]) -> Vec<u8> {
     let mut k = [0u8; 128];
     k[..key.len()].copy_from_slice(key);
     let pad = |b: u8| k.iter().map(|x| x ^ b).collect::<Vec<u8>>();
-    let inner = Sha512::new().chain_update(pad(0x36)).chain_update(msg).finalize();
-    Sha512::new().chain_update(pad(0x5c)).chain_update(inner).finalize().to_vec()
+    let inner = D::new().chain_update(pad(0x36)).chain_update(msg).finalize();
+    D::new().chain_update(pad(0x5c)).chain_update(inner).finalize().to_vec()
+}
+
+/// HMAC-SHA512 (RFC 2104 over SHA-512's 128-byte block), for a realistic HS512 token.
+fn hmac_sha512(key: &[u8], msg: &[u8]) -> Vec<u8> {
+    hmac_wide::<Sha512>(key, msg)
 }
 
 /// Every verifier definition.
@@ -376,6 +386,81 @@ fn verifier_defs() -> Vec<VerifierDef> {
         only(&raw(r#"{"alg":"HS256","alg":"none"}"#, c_uid, PROD_WEB)),
         reject(InvalidJwt),
     ));
+    for (id, comment, header, flags) in [
+        (
+            "jwt-header-duplicate-alg-none-first",
+            "The header repeats alg (none then HS256), signed right with HS256: strict JSON refuses duplicate keys (a last-wins parser would accept it).",
+            r#"{"alg":"none","alg":"HS256"}"#,
+            &[DuplicateKey, AuthBypass][..],
+        ),
+        (
+            "jwt-header-duplicate-alg-hs512-first",
+            "The header repeats alg (HS512 then HS256), signed right with HS256: strict JSON refuses duplicate keys, whichever copy a parser keeps.",
+            r#"{"alg":"HS512","alg":"HS256"}"#,
+            &[DuplicateKey, Algorithm][..],
+        ),
+        (
+            "jwt-header-duplicate-alg-same",
+            "The header repeats alg HS256 twice, signed right: still a duplicate key, refused (first-wins and last-wins parsers both accept it).",
+            r#"{"alg":"HS256","alg":"HS256"}"#,
+            &[DuplicateKey][..],
+        ),
+        (
+            "jwt-header-duplicate-typ",
+            "The header repeats typ JWT, signed right: a duplicate key anywhere in the header is refused, not only in alg.",
+            r#"{"alg":"HS256","typ":"JWT","typ":"JWT"}"#,
+            &[DuplicateKey][..],
+        ),
+    ] {
+        v.push(pw(id, comment, &[J1, J2, P2], flags, only(&raw(header, c_uid, PROD_WEB)), reject(InvalidJwt)));
+    }
+    for (id, comment, header) in [
+        (
+            "jwt-alg-trailing-space",
+            "alg \"HS256 \" (a trailing space), otherwise right: refused, alg is compared exactly, never trimmed.",
+            r#"{"alg":"HS256 ","typ":"JWT"}"#,
+        ),
+        (
+            "jwt-alg-leading-space",
+            "alg \" HS256\" (a leading space), otherwise right: refused, alg is compared exactly, never trimmed.",
+            r#"{"alg":" HS256","typ":"JWT"}"#,
+        ),
+    ] {
+        v.push(pw(
+            id,
+            comment,
+            &[J1],
+            &[Algorithm, Normalization],
+            only(&raw(header, c_uid, PROD_WEB)),
+            reject(InvalidJwt),
+        ));
+    }
+    let hs384_input = format!("{}.{}", b64(br#"{"alg":"HS384","typ":"JWT"}"#), b64(c_uid.as_bytes()));
+    let hs384 = format!("{hs384_input}.{}", b64(&hmac_wide::<Sha384>(PROD_WEB.as_bytes(), hs384_input.as_bytes())));
+    v.push(pw(
+        "jwt-alg-hs384",
+        "alg HS384 with a right HMAC-SHA384 signature under the web secret: refused, HS256 only.",
+        &[J1],
+        &[Algorithm],
+        only(&hs384),
+        reject(InvalidJwt),
+    ));
+    v.push(pw(
+        "jwt-typ-mixed-case",
+        "typ Jwt in mixed case (compared ignoring ASCII case): verified.",
+        &[J1],
+        &[Functionality],
+        only(&raw(r#"{"alg":"HS256","typ":"Jwt"}"#, c_uid, PROD_WEB)),
+        user(UID),
+    ));
+    v.push(pw(
+        "jwt-crit-empty-array",
+        "A header with crit [] (empty, but present), otherwise right: refused, crit is refused in any form.",
+        &[J1],
+        &[Algorithm],
+        only(&raw(r#"{"alg":"HS256","typ":"JWT","crit":[]}"#, c_uid, PROD_WEB)),
+        reject(InvalidJwt),
+    ));
     v.push(pw(
         "jwt-header-not-object",
         "The header is a JSON array: refused.",
@@ -447,6 +532,14 @@ fn verifier_defs() -> Vec<VerifierDef> {
         reject(InvalidJwt),
     ));
     v.push(pw(
+        "jwt-signature-one-byte",
+        "The signature cut to its first byte (guessable in 256 tries): refused, all 32 bytes must match.",
+        &[J1],
+        &[AuthBypass],
+        only(&format!("{input}.{}", b64(&unb64(sig).expect("decodes")[..1]))),
+        reject(InvalidJwt),
+    ));
+    v.push(pw(
         "jwt-signature-as-hex",
         "The signature sent as 64 hex digits instead of base64url (they decode to 48 bytes): refused.",
         &[J1],
@@ -463,6 +556,14 @@ fn verifier_defs() -> Vec<VerifierDef> {
         &[J1],
         &[Base64url],
         only(&format!("{valid}.{sig}")),
+        reject(InvalidJwt),
+    ));
+    v.push(pw(
+        "jwt-form-trailing-dot",
+        "A valid token followed by a dot (an empty fourth segment): refused, exactly three segments.",
+        &[J1],
+        &[Base64url],
+        only(&format!("{valid}.")),
         reject(InvalidJwt),
     ));
     v.push(pw(
@@ -503,6 +604,22 @@ fn verifier_defs() -> Vec<VerifierDef> {
         &[J1, J2],
         &[Base64url],
         only(&format!("{valid}\n")),
+        reject(InvalidJwt),
+    ));
+    v.push(pw(
+        "jwt-form-bearer-prefix",
+        "A valid token sent as \"Bearer <token>\" (an Authorization header value pasted in): refused, the value is the compact JWS itself.",
+        &[J1],
+        &[Base64url],
+        only(&format!("Bearer {valid}")),
+        reject(InvalidJwt),
+    ));
+    v.push(pw(
+        "jwt-form-leading-space",
+        "A valid token with a leading space: refused, the alphabet has no whitespace.",
+        &[J1, J2],
+        &[Base64url],
+        only(&format!(" {valid}")),
         reject(InvalidJwt),
     ));
     v.push(pw(
@@ -549,6 +666,29 @@ fn verifier_defs() -> Vec<VerifierDef> {
         &[J2],
         &[Base64url, Encoding],
         only(&signed(head, "\u{e9}", PROD_WEB.as_bytes())),
+        reject(InvalidJwt),
+    ));
+    v.push(pw(
+        "jwt-base64-padded-signature-full-claims",
+        "A token with user_id, email and exp, its signature segment given = padding: refused (base64url without padding).",
+        &[J2],
+        &[Base64url],
+        only(&format!("{}=", web(c_full))),
+        reject(InvalidJwt),
+    ));
+    // A claims segment whose last character carries unused bits: 19 bytes leave 4 unused bits in the last one.
+    let odd_claims = r#"{"user_id":"56789"}"#;
+    assert_eq!(odd_claims.len() % 3, 1, "the claims need unused bits for this case");
+    let odd_seg = b64(odd_claims.as_bytes());
+    let odd_last = ALPHABET.find(odd_seg.chars().last().expect("non-empty")).expect("base64url");
+    assert_eq!(odd_last & 15, 0, "the canonical last character has zero unused bits");
+    let sloppy_claims = format!("{}{}", &odd_seg[..odd_seg.len() - 1], &ALPHABET[odd_last + 1..odd_last + 2]);
+    v.push(pw(
+        "jwt-base64-trailing-bits-claims",
+        "The claims segment's last character with non-zero unused bits (a lenient decoder reads the same claims), signed as sent: refused, non-canonical.",
+        &[J2],
+        &[Base64url],
+        only(&signed(head_seg, &sloppy_claims, PROD_WEB.as_bytes())),
         reject(InvalidJwt),
     ));
     v.push(pw(
@@ -629,6 +769,41 @@ fn verifier_defs() -> Vec<VerifierDef> {
     }
     let too_long = format!(r#"{{"user_id":"{}"}}"#, "u".repeat(1025));
     v.push(pw(
+        "jwt-claims-duplicate-exp",
+        "The claims repeat exp (an hour ago, then ten minutes ahead): strict JSON refuses duplicate keys, so a later copy cannot hide an expiry.",
+        &[J2, P2],
+        &[DuplicateKey, Expiry],
+        only(&web(r#"{"user_id":"5678","exp":1799996400,"exp":1800000600}"#)),
+        reject(InvalidJwt),
+    ));
+    v.push(pw(
+        "jwt-claims-empty-user-id-with-email",
+        "user_id \"\" beside a valid email claim: refused, user_id is required and the email does not stand in for it.",
+        &[J2],
+        &[Presence],
+        only(&web(r#"{"user_id":"","email":"ann@example.com"}"#)),
+        reject(InvalidJwt),
+    ));
+    let wide_long = format!(r#"{{"user_id":"{}"}}"#, "\u{e9}".repeat(513));
+    v.push(pw(
+        "jwt-claims-user-id-1026-bytes-multibyte",
+        "A user_id claim of 513 é: 513 characters but 1,026 UTF-8 bytes, past P6's limit (counted in bytes): refused.",
+        &[J2, P6],
+        &[Limit, Encoding],
+        only(&web(&wide_long)),
+        reject(InvalidJwt),
+    ));
+    let email_long =
+        format!(r#"{{"user_id":"5678","email":"{}@example.com"}}"#, "e".repeat(1025 - "@example.com".len()));
+    v.push(pw(
+        "jwt-claims-email-1025-bytes",
+        "A 1,025-byte email claim beside user_id 5678: past P6's identifier limit, refused.",
+        &[J2, P6],
+        &[Limit],
+        only(&web(&email_long)),
+        reject(InvalidJwt),
+    ));
+    v.push(pw(
         "jwt-claims-user-id-1025-bytes",
         "A 1,025-byte user_id claim is past P6's limit: refused.",
         &[J2, P6],
@@ -675,6 +850,26 @@ fn verifier_defs() -> Vec<VerifierDef> {
     ] {
         v.push(pw(id, comment, &[J2], flags, only(&web(&exp_claims(exp))), expect));
     }
+    v.push(pw(
+        "jwt-exp-one-minute-ahead",
+        "exp now + 60: valid with every leeway J2 allows (the leeway only ever extends a token's life).",
+        &[J2],
+        &[Expiry],
+        only(&web(&exp_claims(NOW + 60))),
+        user(UID),
+    ));
+    let mut no_time_android = def(
+        "jwt-exp-no-current-time-unenforced",
+        "On production Android (nothing enforced), a token with a future exp and no current time: still refused (fail closed).",
+        &[J2],
+        &[Expiry, Enforcement],
+        "standard",
+        Android,
+        only(&tok(&exp_claims(NOW + 600), PROD_ANDROID)),
+        reject(InvalidJwt),
+    );
+    no_time_android.now = None;
+    v.push(no_time_android);
     let mut no_time = pw(
         "jwt-exp-no-current-time",
         "A token with exp and no current time given to the verifier: refused (fail closed).",
@@ -731,6 +926,14 @@ fn verifier_defs() -> Vec<VerifierDef> {
     ] {
         v.push(pw(id, comment, &[J2], flags, only(&web(&nbf_claims(nbf))), expect));
     }
+    v.push(pw(
+        "jwt-nbf-half-minute-ago",
+        "nbf now - 30: valid with every leeway J2 allows (the leeway only ever makes a token valid earlier).",
+        &[J2],
+        &[Expiry],
+        only(&web(&nbf_claims(NOW - 30))),
+        user(UID),
+    ));
     v.push(pw(
         "jwt-nbf-and-exp-valid",
         "nbf an hour ago and exp ten minutes ahead: valid.",
@@ -885,6 +1088,59 @@ fn verifier_defs() -> Vec<VerifierDef> {
     ] {
         v.push(pw(id, comment, &[J3], flags, payload(PROD, &members, Some(&full)), expect));
     }
+    let token_of = |claims: &str| web(claims);
+    for (id, comment, claims, members, expect, flags) in [
+        (
+            "jwt-mismatch-email-nfd",
+            "The claims' email josé@example.com in NFC, the clear email in NFD (e + U+0301): different bytes, refused, no normalisation.",
+            "{\"user_id\":\"5678\",\"email\":\"jos\u{e9}@example.com\"}",
+            vec![("email", json!("jose\u{301}@example.com"))],
+            reject(IdentityMismatch),
+            &[ClearText, Normalization, Encoding][..],
+        ),
+        (
+            "jwt-mismatch-user-id-nfc",
+            "The claims' user_id josé in NFD (e + U+0301), the clear user_id in NFC: different bytes, refused, no normalisation.",
+            "{\"user_id\":\"jose\u{301}\"}",
+            vec![("user_id", json!("jos\u{e9}"))],
+            reject(IdentityMismatch),
+            &[ClearText, Normalization, Encoding][..],
+        ),
+        (
+            "jwt-mismatch-email-case-claim-upper",
+            "Ann@Example.com in the claims, ann@example.com in the clear: no case folding in either direction, refused.",
+            r#"{"user_id":"5678","email":"Ann@Example.com"}"#,
+            vec![("user_id", json!(UID)), ("email", json!(EMAIL))],
+            reject(IdentityMismatch),
+            &[ClearText, Normalization][..],
+        ),
+        (
+            "jwt-mismatch-email-not-in-claims-user-id-matches",
+            "user_id 5678 and an email in the clear, claims with user_id 5678 and no email: the email differs from the claims (it has none), refused.",
+            c_uid,
+            vec![("user_id", json!(UID)), ("email", json!(EMAIL))],
+            reject(IdentityMismatch),
+            &[ClearText, AuthBypass][..],
+        ),
+        (
+            "jwt-clear-integer-zero-user-id",
+            "user_id 0 sent in the clear as an integer equals the claim \"0\" (S4, and 0 is present, P3): verified.",
+            r#"{"user_id":"0"}"#,
+            vec![("user_id", json!(0))],
+            user("0"),
+            &[ClearText, Number][..],
+        ),
+        (
+            "jwt-mismatch-user-id-claim-whitespace",
+            "user_id \"5678 \" in the claims, \"5678\" in the clear: exact bytes, refused (no trimming on either side).",
+            r#"{"user_id":"5678 "}"#,
+            vec![("user_id", json!(UID))],
+            reject(IdentityMismatch),
+            &[ClearText, Normalization][..],
+        ),
+    ] {
+        v.push(pw(id, comment, &[J3], flags, payload(PROD, &members, Some(&token_of(claims))), expect));
+    }
     v.push(pw(
         "jwt-mismatch-email-not-in-claims",
         "An email in the clear, and claims without email: refused.",
@@ -969,6 +1225,28 @@ fn verifier_defs() -> Vec<VerifierDef> {
         Expect::User { verified: false, source: Uid, value: UID.into() },
     ));
     v.push(def("jwt-payload-lookalike-key", "A valid token under intercomUserJwt (not the key) is a custom attribute: on Android (nothing enforced) the user is unverified.", &[J1, P5], &[AuthBypass], "standard", Android, payload(PROD, &[("user_id", json!(UID)), ("intercomUserJwt", json!(tok(c_uid, PROD_ANDROID)))], None), Expect::User { verified: false, source: Uid, value: UID.into() }));
+    for (id, comment, value) in [
+        (
+            "jwt-payload-valid-token-boolean-user-id",
+            "A valid token beside user_id true in the clear: the payload is malformed (P3), whatever the token says.",
+            json!(true),
+        ),
+        (
+            "jwt-payload-valid-token-unsafe-integer-user-id",
+            "A valid token beside user_id 2^53 in the clear (past the safe-integer range): the payload is malformed (P3), whatever the token says.",
+            json!(9_007_199_254_740_992_u64),
+        ),
+    ] {
+        v.push(pw(id, comment, &[P3, J1], &[Type], payload(PROD, &[("user_id", value)], Some(&valid)), reject(MalformedPayload)));
+    }
+    v.push(pw(
+        "jwt-payload-token-empty-string-visitor",
+        "intercom_user_jwt \"\" and nothing else is absent: a visitor (V3), not an invalid token.",
+        &[J1, P3, V3],
+        &[Presence],
+        payload(PROD, &[(JWT_KEY, json!(""))], None),
+        Expect::Visitor,
+    ));
     v.push(pw(
         "jwt-unknown-app",
         "A valid production token sent with an app_id that is not configured: unknown_app (V1 first).",
@@ -1030,6 +1308,15 @@ fn verifier_defs() -> Vec<VerifierDef> {
         &[Enforcement, Functionality],
         Web,
         payload(PROD, &[("name", json!("Lead"))], None),
+        Expect::Visitor,
+    ));
+    v.push(jwt_on(
+        "jwt-enforced-visitor-jwt-only-platform",
+        "iOS enforces JWT mode only: a payload with nothing but app_id is a visitor there (V3 holds under enforcement).",
+        &[J4, V3],
+        &[Enforcement, Functionality],
+        Ios,
+        payload(PROD, &[], None),
         Expect::Visitor,
     ));
     v.push(jwt_on(
@@ -1237,6 +1524,8 @@ fn claims(user_id: &str, email: Option<&str>, exp: Option<i64>) -> ClaimsDoc {
 }
 
 fn sign_defs() -> Vec<SignDef> {
+    assert_eq!(PROD_WEB_LF, format!("{PROD_WEB}\n"));
+    assert_eq!(PROD_WEB_SP, format!(" {PROD_WEB}"));
     let d = |id, comment, rules, flags, secret, claims, expect| SignDef {
         id,
         comment,
@@ -1363,6 +1652,132 @@ fn sign_defs() -> Vec<SignDef> {
             Ok(PROD_WEB),
             claims("", Some(EMAIL), None),
             Err("no_identifier"),
+        ),
+        d(
+            "jwt-sign-secret-trailing-newline",
+            "The web secret with a trailing newline (read from a file): the newline is part of the key (S5), the signature must verify under it.",
+            &[J1, S5],
+            &[KeyHandling],
+            Ok(PROD_WEB_LF),
+            claims(UID, None, None),
+            Ok(r#"{"user_id":"5678"}"#),
+        ),
+        d(
+            "jwt-sign-secret-leading-space",
+            "The web secret with a leading space (pasted): the space is part of the key (S5), the signature must verify under it.",
+            &[J1, S5],
+            &[KeyHandling],
+            Ok(PROD_WEB_SP),
+            claims("u-9", None, None),
+            Ok(r#"{"user_id":"u-9"}"#),
+        ),
+        d(
+            "jwt-sign-secret-inner-nul",
+            "An ASCII secret with a NUL byte in the middle (secret_hex): every byte is key, not only those before the NUL.",
+            &[J1, S5],
+            &[KeyHandling],
+            Err(b"Kx7pQ2vN\0sLm4RtY8wZb".to_vec()),
+            claims(UID, None, None),
+            Ok(r#"{"user_id":"5678"}"#),
+        ),
+        d(
+            "jwt-sign-secret-invalid-utf8",
+            "A secret that is not UTF-8 (c3 28 ff fe, no NUL): used as those bytes, never decoded to text.",
+            &[J1, S5],
+            &[KeyHandling, Encoding],
+            Err(vec![0xc3, 0x28, 0xff, 0xfe, 0x41, 0x42]),
+            claims(UID, None, None),
+            Ok(r#"{"user_id":"5678"}"#),
+        ),
+        d(
+            "jwt-sign-exp-zero",
+            "exp 0 (the epoch) asked for: the token carries exp 0, a given exp is never dropped (J5).",
+            &[J2],
+            &[Expiry, Presence],
+            Ok(PROD_WEB),
+            claims(UID, None, Some(0)),
+            Ok(r#"{"user_id":"5678","exp":0}"#),
+        ),
+        d(
+            "jwt-sign-exp-zero-with-email",
+            "user_id, email and exp 0 on the iOS secret: the token carries all three, exp 0 included.",
+            &[J2],
+            &[Expiry, Presence],
+            Ok(PROD_IOS),
+            claims("u-9", Some(EMAIL), Some(0)),
+            Ok(r#"{"user_id":"u-9","email":"ann@example.com","exp":0}"#),
+        ),
+        d(
+            "jwt-sign-user-id-surrounding-spaces",
+            "user_id \" 5678 \": the claim holds exactly that string, spaces kept (S3, J5).",
+            &[J2, S3],
+            &[Normalization],
+            Ok(PROD_WEB),
+            claims(" 5678 ", None, None),
+            Ok(r#"{"user_id":" 5678 "}"#),
+        ),
+        d(
+            "jwt-sign-email-trailing-newline",
+            "An email with a trailing newline: the claim holds exactly that string, the newline kept (S3, J5).",
+            &[J2, S3],
+            &[Normalization],
+            Ok(PROD_WEB),
+            claims(UID, Some("ann@example.com\n"), None),
+            Ok(r#"{"user_id":"5678","email":"ann@example.com\n"}"#),
+        ),
+        d(
+            "jwt-sign-email-mixed-case",
+            "email Jane.Doe@Example.com: the claim keeps its case (S3, J5).",
+            &[J2, S3],
+            &[Normalization],
+            Ok(PROD_WEB),
+            claims(UID, Some("Jane.Doe@Example.com"), None),
+            Ok(r#"{"user_id":"5678","email":"Jane.Doe@Example.com"}"#),
+        ),
+        d(
+            "jwt-sign-email-upper-case",
+            "email ANN@EXAMPLE.COM on the iOS secret: the claim keeps its case (S3, J5).",
+            &[J2, S3],
+            &[Normalization],
+            Ok(PROD_IOS),
+            claims("u-9", Some("ANN@EXAMPLE.COM"), None),
+            Ok(r#"{"user_id":"u-9","email":"ANN@EXAMPLE.COM"}"#),
+        ),
+        d(
+            "jwt-sign-user-id-nfd",
+            "user_id josé in NFD (e + U+0301): the claim holds those exact code points, never NFC-normalised (S3, J5).",
+            &[J2, S3],
+            &[Normalization, Encoding],
+            Ok(PROD_WEB),
+            claims("jose\u{301}", None, None),
+            Ok("{\"user_id\":\"jose\u{301}\"}"),
+        ),
+        d(
+            "jwt-sign-email-nfd",
+            "email josé@example.com in NFD (e + U+0301): the claim holds those exact code points, never NFC-normalised (S3, J5).",
+            &[J2, S3],
+            &[Normalization, Encoding],
+            Ok(PROD_WEB),
+            claims(UID, Some("jose\u{301}@example.com"), None),
+            Ok("{\"user_id\":\"5678\",\"email\":\"jose\u{301}@example.com\"}"),
+        ),
+        d(
+            "jwt-sign-empty-user-id-with-exp",
+            "An empty user_id with an exp and no email, on the iOS secret: refused (never a token without an identity).",
+            &[J2, S2],
+            &[Presence],
+            Ok(PROD_IOS),
+            claims("", None, Some(NOW + 600)),
+            Err("no_identifier"),
+        ),
+        d(
+            "jwt-sign-empty-email-with-exp",
+            "An empty email with an exp, on the iOS secret: the token carries email \"\" (present, not dropped) and exp.",
+            &[J2],
+            &[Presence],
+            Ok(PROD_IOS),
+            claims("u-9", Some(""), Some(NOW + 600)),
+            Ok(r#"{"user_id":"u-9","email":"","exp":1800000600}"#),
         ),
         d(
             "jwt-sign-empty-secret-first",

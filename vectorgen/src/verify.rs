@@ -391,6 +391,24 @@ pub(super) fn cases() -> Vec<VerifierDef> {
             "jos\u{e9}",
             hash(PROD, Web, "jos?"),
         ),
+        (
+            "bom-stripped",
+            "The page sends '\\u{feff}5678' (a leading byte-order mark) but the server hashed '5678' without it.",
+            "\u{feff}5678",
+            hash(PROD, Web, "5678"),
+        ),
+        (
+            "crlf-normalised",
+            "The page sends 'a\\r\\nb' but the server hashed 'a\\nb' (CRLF turned into LF by text-mode I/O).",
+            "a\r\nb",
+            hash(PROD, Web, "a\nb"),
+        ),
+        (
+            "newline-chomped",
+            "The page sends '5678\\n' but the hash is of '5678' (the trailing newline chomped, as line-based input does).",
+            "5678\n",
+            hash(PROD, Web, "5678"),
+        ),
     ];
     for (name, comment, sent, h) in &transformed {
         v.push(def(
@@ -458,6 +476,18 @@ pub(super) fn cases() -> Vec<VerifierDef> {
             "'ann+support@example.com' sent, the address without its +tag hashed",
             "ann+support@example.com",
             hash(PROD, Web, "ann@example.com"),
+        ),
+        (
+            "newline-chomped",
+            "'ann@example.com\\n' sent, the address without its trailing newline hashed",
+            "ann@example.com\n",
+            hash(PROD, Web, "ann@example.com"),
+        ),
+        (
+            "bom-stripped",
+            "'\\u{feff}bo@example.org' sent (a leading byte-order mark), the address without it hashed",
+            "\u{feff}bo@example.org",
+            hash(PROD, Web, "bo@example.org"),
         ),
     ];
     for (name, comment, sent, h) in &email_transformed {
@@ -674,6 +704,26 @@ pub(super) fn cases() -> Vec<VerifierDef> {
         Expect::Reject(UnknownApp),
     ));
     v.push(def(
+        "verify-app-id-mixed-case-test",
+        "App ids match exactly: 'Ws_Test' is not 'ws_test', even with the test workspace's own valid hash.",
+        &[V1, P5],
+        &[Normalization],
+        "standard",
+        Web,
+        user_payload("Ws_Test", uid, &hash(TEST, Web, uid)),
+        Expect::Reject(UnknownApp),
+    ));
+    v.push(def(
+        "verify-app-id-surrounding-whitespace",
+        "App ids are not trimmed: ' ws_prod\\n' (a leading space and a trailing newline) is unknown.",
+        &[V1, P5],
+        &[Normalization],
+        "standard",
+        Web,
+        user_payload(" ws_prod\n", uid, &good),
+        Expect::Reject(UnknownApp),
+    ));
+    v.push(def(
         "verify-test-app-with-prod-hash",
         "The production hash sent to the test workspace (enforced web): invalid.",
         &[V1, V2],
@@ -796,6 +846,139 @@ pub(super) fn cases() -> Vec<VerifierDef> {
         Ios,
         obj(&[("app_id", json!(PROD)), ("user_id", json!(uid))]),
         user(false, uid),
+    ));
+    v.push(def(
+        "verify-no-secret-platform-web-hash",
+        "Android has no secret: the production web secret's valid hash does not stand in for it (V2: another platform's secret never verifies), so an unverified user.",
+        &[V2, V6],
+        &[WrongSecret, AuthBypass],
+        "partial",
+        Android,
+        user_payload(PROD, uid, &hash(PROD, Web, uid)),
+        user(false, uid),
+    ));
+    v.push(def(
+        "verify-no-secret-platform-web-hash-email",
+        "Android has no secret: an email with the web secret's valid hash of it is an unverified user, never a verified one.",
+        &[V2, V6, S2],
+        &[WrongSecret, AuthBypass],
+        "partial",
+        Android,
+        obj(&[("app_id", json!(PROD)), ("email", json!(email)), ("user_hash", json!(hash(PROD, Web, email)))]),
+        Expect::User { verified: false, source: Email, value: email.into() },
+    ));
+    v.push(def(
+        "verify-unlisted-platform-web-hash",
+        "iOS is not listed in the workspace: not enforced and no secret, so the web secret's valid hash gives an unverified user (not verified, not rejected).",
+        &[V2, V6, V8],
+        &[WrongSecret, Enforcement, AuthBypass],
+        "partial",
+        Ios,
+        user_payload(PROD, uid, &hash(PROD, Web, uid)),
+        user(false, uid),
+    ));
+    v.push(def(
+        "verify-unlisted-platform-hash-without-identifier",
+        "iOS is not listed in the workspace, so not enforced: a hash without identifier is a visitor (V4), not missing_identifier or unknown_app.",
+        &[V4, V8, V1],
+        &[Enforcement, Presence],
+        "partial",
+        Ios,
+        obj(&[("app_id", json!(PROD)), ("user_hash", json!(hash(PROD, Web, uid)))]),
+        Expect::Visitor,
+    ));
+    v.push(def(
+        "verify-unlisted-platform-visitor",
+        "iOS is not listed, but the workspace is known: a visitor is a visitor (V3), not unknown_app.",
+        &[V3, V1],
+        &[Functionality],
+        "partial",
+        Ios,
+        obj(&[("app_id", json!(PROD)), ("name", json!("Lead from pricing page"))]),
+        Expect::Visitor,
+    ));
+    // Secrets whose whitespace is part of them (S5: raw bytes, byte for byte): the verifier strips nothing.
+    v.push(def(
+        "verify-padded-secret-web-lf-valid",
+        "The web secret ends in a line feed: the hash made with the whole secret, LF included, verifies.",
+        &[S5, V2, V6],
+        &[KeyHandling, Normalization],
+        "padded_secrets",
+        Web,
+        user_payload(PROD, uid, &mac_hex(PROD_WEB_LF.as_bytes(), uid.as_bytes())),
+        user(true, uid),
+    ));
+    v.push(def(
+        "verify-padded-secret-web-lf-stripped-hash",
+        "The web secret ends in a line feed: a hash made with the secret stripped of it is invalid (enforced).",
+        &[S5, V2, V6],
+        &[KeyHandling, Normalization, WrongSecret],
+        "padded_secrets",
+        Web,
+        user_payload(PROD, uid, &hash(PROD, Web, uid)),
+        Expect::Reject(InvalidUserHash),
+    ));
+    v.push(def(
+        "verify-padded-secret-ios-space-valid",
+        "The iOS secret ends in a space: the hash made with the whole secret, space included, verifies.",
+        &[S5, V2, V6],
+        &[KeyHandling, Normalization],
+        "padded_secrets",
+        Ios,
+        user_payload(PROD, uid, &mac_hex(PROD_IOS_SPACE.as_bytes(), uid.as_bytes())),
+        user(true, uid),
+    ));
+    v.push(def(
+        "verify-padded-secret-android-crlf-valid",
+        "The Android secret ends in CRLF: the hash made with the whole secret verifies (Android does not enforce, but a valid hash is still verified).",
+        &[S5, V2, V6],
+        &[KeyHandling, Normalization],
+        "padded_secrets",
+        Android,
+        user_payload(PROD, uid, &mac_hex(PROD_ANDROID_CRLF.as_bytes(), uid.as_bytes())),
+        user(true, uid),
+    ));
+    v.push(def(
+        "verify-padded-secret-android-crlf-stripped-hash",
+        "The Android secret ends in CRLF: a hash made with the secret stripped of it is not valid, so an unverified user.",
+        &[S5, V2, V6],
+        &[KeyHandling, Normalization, WrongSecret],
+        "padded_secrets",
+        Android,
+        user_payload(PROD, uid, &hash(PROD, Android, uid)),
+        user(false, uid),
+    ));
+    // Secrets that are not ASCII: used as their raw bytes, never re-read as text (S5).
+    v.push(def(
+        "verify-binary-secret-valid",
+        "The web secret is six raw bytes (ff 00 80 7f 01 fe), not UTF-8 text: the hash made with those bytes verifies.",
+        &[S5, V2, V6],
+        &[KeyHandling, Encoding],
+        "binary_secret",
+        Web,
+        user_payload(PROD, uid, &mac_hex(&BINARY_WEB, uid.as_bytes())),
+        user(true, uid),
+    ));
+    let latin1_as_utf8: Vec<u8> = BINARY_WEB.iter().map(|&b| char::from(b)).collect::<String>().into_bytes();
+    v.push(def(
+        "verify-binary-secret-double-encoded-hash",
+        "The hash made with the secret's bytes read as Latin-1 and written as UTF-8 (10 bytes, not 6) is invalid.",
+        &[S5, V2, V6],
+        &[KeyHandling, Encoding, WrongSecret],
+        "binary_secret",
+        Web,
+        user_payload(PROD, uid, &mac_hex(&latin1_as_utf8, uid.as_bytes())),
+        Expect::Reject(InvalidUserHash),
+    ));
+    v.push(def(
+        "verify-non-ascii-secret-valid",
+        "The iOS secret is non-ASCII text: the hash made with its UTF-8 bytes verifies.",
+        &[S5, V2, V6],
+        &[KeyHandling, Encoding],
+        "binary_secret",
+        Ios,
+        user_payload(PROD, uid, &mac_hex(NON_ASCII_IOS.as_bytes(), uid.as_bytes())),
+        user(true, uid),
     ));
     v.push(def(
         "verify-hexy-secret-raw",

@@ -552,6 +552,619 @@ MUTANTS = [
 ''')),
 ]
 
+# ---------------------------------------------------------------- second coverage pass: bug classes found by
+# writing bugs independently of the vectors (secret bytes, identifier bytes, custom-attribute stand-ins, J5 claims)
+MUTANTS += [
+    mutant("secret-newline-stripped", "the signer strips a trailing newline/CR from the secret, as when it is read "
+           "from a file or env var with rstrip (S5)", "functional",
+           ('''    if len(secret) == 0:
+        return {"type": "sign", "error": "empty_secret"}  # S5
+''', '''    secret = secret.rstrip(b"\\r\\n")
+    if len(secret) == 0:
+        return {"type": "sign", "error": "empty_secret"}  # S5
+''')),
+    mutant("secret-whitespace-stripped", "the verifier strips surrounding whitespace from the configured secret (S5, V2)",
+           "functional",
+           (PLATFORM_SECRET, '''    secret = None if secret_hex is None else bytes.fromhex(secret_hex).strip()
+''')),
+    mutant("base64-decode-secret", "a secret that looks like base64 is base64-decoded before use (S5)", "functional",
+           ('''    mac = identifier_mac(secret, text)
+''', '''    if re.fullmatch(rb"[A-Za-z0-9+/]+={0,2}", secret) and len(secret) % 4 == 0:
+        secret = base64.b64decode(secret)
+    mac = identifier_mac(secret, text)
+''')),
+    mutant("long-key-truncated", "the signer truncates a key longer than the 64-byte block instead of hashing it "
+           "(S1: RFC 2104)", "functional",
+           ('''    mac = identifier_mac(secret, text)
+''', '''    mac = identifier_mac(secret[:64], text)
+''')),
+    mutant("cesu8-identifier", "non-BMP characters (emoji) encoded as UTF-16 surrogate pairs in UTF-8 (CESU-8, as "
+           "Java's modified UTF-8 does) before hashing (S3)", "functional",
+           (MESSAGE, '''    u16 = identifier.encode("utf-16-le")
+    message = "".join(chr(int.from_bytes(u16[i:i + 2], "little")) for i in range(0, len(u16), 2)).encode(
+        "utf-8", "surrogatepass")
+''')),
+    mutant("latin1-identifier", "identifier encoded as Latin-1 when it fits, UTF-8 otherwise (PHP utf8_decode style) (S3)",
+           "functional",
+           (MESSAGE, '''    try:
+        message = identifier.encode("latin-1")
+    except UnicodeEncodeError:
+        message = identifier.encode("utf-8")
+''')),
+    mutant("json-escaped-identifier", "identifier hashed as its JSON-escaped text (\\uXXXX for non-ASCII, escaped "
+           "quotes/backslashes) without the quotes (S3)", "functional",
+           (MESSAGE, '''    message = json.dumps(identifier)[1:-1].encode("ascii")
+''')),
+    mutant("nfd-normalise", "identifier NFD-normalised (macOS file-system style) before hashing (S3)", "functional",
+           (MESSAGE, '''    import unicodedata
+    message = unicodedata.normalize("NFD", identifier).encode("utf-8")
+''')),
+    mutant("digit-string-user-id-as-int", "a digits-only string user_id is cast to an integer: \"007\" hashed as \"7\" "
+           "(S3, S4)", "functional",
+           (USER_ID_FIRST, '''    if is_present(user_id):
+        if isinstance(user_id, str) and user_id.isdigit():
+            user_id = int(user_id)
+        return "user_id", str(user_id)
+''')),
+    mutant("negative-user-id-refused", "a negative integer user_id refused as malformed: ids assumed unsigned (P3, S4)",
+           "functional",
+           (IS_SAFE_INTEGER, '''    return type(value) is int and 0 <= value <= MAX_SAFE_INTEGER
+''')),
+    mutant("safe-integer-off-by-one", "the largest safe integer 2^53-1 itself refused (< instead of <=) (P3)",
+           "functional",
+           (IS_SAFE_INTEGER, '''    return type(value) is int and -MAX_SAFE_INTEGER < value < MAX_SAFE_INTEGER
+''')),
+    mutant("platform-secret-fallback-web", "a platform with no secret configured falls back to the web secret (V2)",
+           "functional",
+           (PLATFORM_SECRET, '''    if secret_hex is None and platform != "web":
+        secret_hex = (app.get("web") or {}).get("secret_hex")
+    secret = None if secret_hex is None else bytes.fromhex(secret_hex)
+''')),
+    mutant("no-secret-fail-open", "a platform with no secret configured verifies every hash (fail open) (V2)",
+           "functional",
+           ('''        return False  # a platform with no secret verifies nothing
+''', '''        return True  # nothing to check against
+''')),
+    mutant("userhash-alias-read", "userHash is read as the hash when user_hash is not sent (P4)", "functional",
+           ('''    if "user_hash" in doc:  # P4: only this key; userHash & co. are custom attributes
+''', '''    if "user_hash" not in doc and "userHash" in doc:
+        doc["user_hash"] = doc["userHash"]
+    if "user_hash" in doc:
+''')),
+    mutant("bad-form-hash-as-missing", "a user_hash that is not 64 hex characters is treated as not sent: "
+           "missing_user_hash instead of invalid_user_hash (V6)", "functional",
+           ('''    user_hash = payload.get("user_hash")  # None: not sent; "" counts as sent (INTERPRETATIONS.md)
+''', '''    user_hash = payload.get("user_hash")
+    if user_hash is not None and user_hash != "" and decode_user_hash(user_hash) is None:
+        user_hash = None
+''')),
+    mutant("app-id-case-insensitive", "app_id looked up ignoring case (V1)", "functional",
+           ('''    app = apps.get(payload["app_id"])
+''', '''    app = {k.lower(): v for k, v in apps.items()}.get(payload["app_id"].lower())
+''')),
+    mutant("app-id-trimmed", "app_id trimmed of whitespace before lookup (V1)", "functional",
+           ('''    app = apps.get(payload["app_id"])
+''', '''    app = apps.get(payload["app_id"].strip())
+''')),
+    mutant("app-id-missing-unknown-app", "a missing or non-string app_id answered unknown_app, not malformed_payload (P5)",
+           "functional",
+           ('''    if not isinstance(app_id, str) or app_id == "":
+        raise Malformed("app_id must be a non-empty string")  # P5
+''', '''    if not isinstance(app_id, str) or app_id == "":
+        app_id = "\\x00none"
+''')),
+    mutant("depth-counts-objects-only", "nesting depth counted over objects only: arrays nest without limit (P6)",
+           "functional",
+           ('''        elif ch in "[{":
+''', '''        elif ch == "{":
+'''),
+           ('''        elif ch in "]}":
+''', '''        elif ch == "}":
+''')),
+    mutant("identifier-limit-off-by-one", "an identifier of exactly 1,024 bytes refused (>= instead of >) (P6)",
+           "functional",
+           ('''    if size > MAX_IDENTIFIER_BYTES:
+''', '''    if size >= MAX_IDENTIFIER_BYTES:
+''')),
+    mutant("identifier-limit-selected-only", "the 1,024-byte limit checked only on the identifier S2 selects: an "
+           "oversized email next to a user_id passes (P6)", "functional",
+           ('''    if isinstance(email, str):
+        email = _identifier(email)
+''', '''    if isinstance(email, str) and not is_present(user_id):
+        email = _identifier(email)
+''')),
+    mutant("duplicates-identity-keys-only", "duplicate keys refused only for the identity keys (app_id, user_id, "
+           "email, user_hash, intercom_user_jwt); other keys: last wins (P2)", "functional",
+           (UNIQUE_KEYS, '''    obj = dict(pairs)
+    names = [k for k, _ in pairs if k in ("app_id", "user_id", "email", "user_hash", "intercom_user_jwt")]
+    if len(set(names)) != len(names):
+''')),
+    mutant("duplicates-case-insensitive", "keys that differ only in case (Email, email) refused as duplicates (P2, P5)",
+           "functional",
+           (UNIQUE_KEYS, '''    obj = dict(pairs)
+    if len({k.lower() for k, _ in pairs}) != len(pairs):
+''')),
+    mutant("control-chars-accepted", "raw control characters (TAB, LF) inside JSON strings accepted "
+           "(json.loads strict=False) (P1)", "functional",
+           ('''        doc = json.loads(text, object_pairs_hook=_unique_keys, parse_constant=_refuse_constant,
+                         parse_int=_parse_int, parse_float=_parse_float)
+''', '''        doc = json.loads(text, object_pairs_hook=_unique_keys, parse_constant=_refuse_constant,
+                         parse_int=_parse_int, parse_float=_parse_float, strict=False)
+''')),
+    mutant("trailing-data-ignored", "the payload decoded with raw_decode: anything after the first JSON value is "
+           "ignored (P1)", "functional",
+           ('''        doc = json.loads(text, object_pairs_hook=_unique_keys, parse_constant=_refuse_constant,
+                         parse_int=_parse_int, parse_float=_parse_float)
+''', '''        doc = json.JSONDecoder(object_pairs_hook=_unique_keys, parse_constant=_refuse_constant,
+                               parse_int=_parse_int, parse_float=_parse_float).raw_decode(text.lstrip())[0]
+''')),
+    mutant("invalid-utf8-replaced", "invalid UTF-8 replaced with U+FFFD instead of refused (P1)", "functional",
+           ('''        text = raw.decode("utf-8")  # strict: invalid, overlong and surrogate (ED A0 80) sequences fail
+''', '''        text = raw.decode("utf-8", errors="replace")
+''')),
+    mutant("non-integer-user-id-absent", "a user_id of the wrong type (float, bool, array, big int) treated as absent "
+           "and the email used instead of refusing (P3)", "functional",
+           ('''    elif user_id is not None and not is_safe_integer(user_id):
+        raise Malformed("user_id must be a string or a safe integer")  # P3
+''', '''    elif user_id is not None and not is_safe_integer(user_id):
+        user_id = None
+''')),
+    mutant("missing-hash-accepted-when-enforced", "with enforcement on, an identifier without a hash is still "
+           "accepted (unverified); only a wrong hash is rejected (V5)", "functional",
+           ('''        return reject("missing_user_hash") if enforced else accept_user(source, text, False)  # V5
+''', '''        return accept_user(source, text, False)
+''')),
+    mutant("fromhex-lax", "user_hash decoded by bytes.fromhex alone: whitespace between bytes accepted (V6)",
+           "functional",
+           (DECODE_USER_HASH, '''    try:
+        return bytes.fromhex(user_hash) if len(user_hash.replace(" ", "")) == 64 else None
+    except ValueError:
+        return None
+    if not HEX64.fullmatch(user_hash):
+''')),
+    # ---- JWT verify
+    mutant("jwt-header-lenient-json", "the JWT header parsed with plain json.loads: duplicate keys (last wins), "
+           "NaN accepted (J1)", "functional",
+           ('''    header = jwt_object(b64url_decode(parts[0]))
+''', '''    try:
+        header = json.loads(b64url_decode(parts[0]))
+    except ValueError:
+        raise JwtRefused("invalid_jwt") from None
+    if not isinstance(header, dict):
+        raise JwtRefused("invalid_jwt")
+''')),
+    mutant("jwt-claims-lenient-json", "the JWT claims parsed with plain json.loads: duplicate keys, last wins (J2, P2)",
+           "functional",
+           ('''    claims = jwt_object(b64url_decode(parts[1]))
+''', '''    try:
+        claims = json.loads(b64url_decode(parts[1]))
+    except ValueError:
+        raise JwtRefused("invalid_jwt") from None
+    if not isinstance(claims, dict):
+        raise JwtRefused("invalid_jwt")
+''')),
+    mutant("jwt-user-id-claim-coerced", "a non-string user_id claim (number) coerced with str() (J2)", "functional",
+           ('''    claimed = claim_text(claims, "user_id")
+''', '''    if isinstance(claims.get("user_id"), (int, Number)) and not isinstance(claims.get("user_id"), bool):
+        v = claims["user_id"]
+        claims["user_id"] = v.lexeme if isinstance(v, Number) else str(v)
+    claimed = claim_text(claims, "user_id")
+''')),
+    mutant("jwt-mismatch-user-id-only", "J3's clear-text comparison made for user_id only; a differing clear email "
+           "is ignored (J3)", "functional",
+           ('''    if is_present(email) and email != claimed_email:
+        raise JwtRefused("identity_mismatch")  # J3: exact bytes
+''', '')),
+    mutant("jwt-mismatch-email-case-insensitive", "J3 compares the clear email to the claim ignoring case (J3)",
+           "functional",
+           ('''    if is_present(email) and email != claimed_email:
+''', '''    if is_present(email) and (claimed_email is None or email.lower() != claimed_email.lower()):
+''')),
+    mutant("jwt-mismatch-email-only-if-claimed", "J3's email comparison made only when the token has an email claim: "
+           "a clear email next to a token without one is trusted (J3)", "functional",
+           ('''    if is_present(email) and email != claimed_email:
+''', '''    if is_present(email) and claimed_email is not None and email != claimed_email:
+''')),
+    mutant("jwt-mismatch-int-user-id", "a clear-text integer user_id compared by type with the claim: 123 vs \"123\" "
+           "is an identity_mismatch (J3, S4)", "functional",
+           ('''    if is_present(user_id) and str(user_id) != claimed:
+''', '''    if is_present(user_id) and user_id != claimed:
+''')),
+    mutant("jwt-typ-case-sensitive", "typ must be exactly \"JWT\": \"jwt\" refused (J1; RFC 7515 typ is "
+           "case-insensitive)", "functional",
+           ('''    if "typ" in header and not (isinstance(header["typ"], str) and header["typ"].upper() == "JWT"):
+''', '''    if "typ" in header and header["typ"] != "JWT":
+''')),
+    mutant("jwt-typ-required", "a token header without typ refused (J1 does not require typ)", "functional",
+           ('''    if "typ" in header and not (isinstance(header["typ"], str) and header["typ"].upper() == "JWT"):
+''', '''    if not (isinstance(header.get("typ"), str) and header["typ"].upper() == "JWT"):
+''')),
+    mutant("jwt-signature-prefix-compare", "the JWT signature compared only over as many bytes as were sent "
+           "(a truncated signature verifies) (J1)", "functional",
+           ('''    if not signatures_equal(expected, b64url_decode(parts[2])):
+''', '''    supplied_sig = b64url_decode(parts[2])
+    if not signatures_equal(expected[:len(supplied_sig)], supplied_sig):
+''')),
+    mutant("jwt-exp-before-signature", "exp checked on the unverified claims before the signature: a forged expired "
+           "token is answered expired_jwt (conformant: the order of checks is not graded, both refuse it)",
+           "conformant",
+           ('''    if secret is None:
+        raise JwtRefused("invalid_jwt")  # no secret configured: nothing verifies
+''', '''    pre = jwt_object(b64url_decode(parts[1]))
+    if type(pre.get("exp")) is int and now is not None and not pre["exp"] > now - JWT_LEEWAY:
+        raise JwtRefused("expired_jwt")
+    if secret is None:
+        raise JwtRefused("invalid_jwt")  # no secret configured: nothing verifies
+''')),
+    mutant("jwt-exp-leeway-wrong-sign", "the leeway subtracted the wrong way on exp: a token expiring within the next "
+           "60 s is already expired (J2)", "functional",
+           (EXP_CHECK, '''        if exp is not None and not exp > now + JWT_LEEWAY:
+            raise JwtRefused("expired_jwt")
+''')),
+    mutant("jwt-nbf-leeway-wrong-sign", "the leeway applied the wrong way on nbf: a token valid since 30 s ago is "
+           "not valid yet (J2)", "functional",
+           (NBF_CHECK, '''        if nbf is not None and not nbf <= now - JWT_LEEWAY:
+            raise JwtRefused("invalid_jwt")
+''')),
+    mutant("jwt-exp-no-clock-accepted", "with no current time, exp is skipped (only nbf fails closed) (J2)",
+           "functional",
+           ('''        if now is None:
+            raise JwtRefused("invalid_jwt")  # fail closed: exp and nbf cannot be judged without the time
+''', '''        if now is None and nbf is not None:
+            raise JwtRefused("invalid_jwt")
+        if now is None:
+            return_early = True
+        else:
+            return_early = False
+        if return_early:
+            exp = nbf = None
+            now = 0
+''')),
+    mutant("jwt-time-float-accepted", "exp/nbf accepted as any number (float seconds, 1.7e9) (J2)", "functional",
+           ('''    exp, nbf = claims.get("exp"), claims.get("nbf")
+''', '''    for name in ("exp", "nbf"):
+        if isinstance(claims.get(name), Number):
+            claims[name] = int(float(claims[name].lexeme))
+    exp, nbf = claims.get("exp"), claims.get("nbf")
+''')),
+    mutant("jwt-time-bool-accepted", "exp/nbf type-checked with isinstance(int): true/false accepted as 1/0 (J2)",
+           "functional",
+           ('''        if name in claims and not (type(claims[name]) is int and -(2**63) <= claims[name] < 2**63):
+''', '''        if name in claims and not (isinstance(claims[name], int) and -(2**63) <= claims[name] < 2**63):
+''')),
+    mutant("jwt-claim-no-length-limit", "the JWT claims' 1,024-byte identifier limit not applied (P6, J2)",
+           "functional",
+           ('''    if not isinstance(value, str) or len(value.encode("utf-8")) > MAX_IDENTIFIER_BYTES:
+''', '''    if not isinstance(value, str):
+''')),
+    mutant("jwt-token-stripped", "the token stripped of surrounding whitespace (and a 'Bearer ' prefix) before "
+           "verifying (J1)", "functional",
+           ('''    parts = token.split(".")
+''', '''    token = token.strip()
+    if token.startswith("Bearer "):
+        token = token[7:]
+    parts = token.split(".")
+''')),
+    mutant("jwt-enforced-rejects-visitors", "with JWT enforcement on, anonymous visitors are rejected too (J4, V3)",
+           "functional",
+           ('''    if jwt_enforced and (selected is not None or user_hash is not None):
+''', '''    if jwt_enforced:
+''')),
+    mutant("jwt-enforcement-from-web", "JWT enforcement read from the web platform for every platform (J4, V8)",
+           "functional",
+           ('''    jwt_enforced = (app.get(platform) or {}).get("jwt_enforced") is True
+''', '''    jwt_enforced = (app.get("web") or {}).get("jwt_enforced") is True
+''')),
+    mutant("jwt-valid-token-ignores-malformed-clear-id", "a clear-text identifier of the wrong type is ignored when a "
+           "token is sent (P3)", "functional",
+           ('''    elif user_id is not None and not is_safe_integer(user_id):
+''', '''    elif user_id is not None and not is_safe_integer(user_id) and doc.get(JWT_KEY) is None:
+''')),
+    # ---- JWT sign
+    mutant("jwt-sign-null-email", "the signer writes \"email\": null when no email was given (J5, J2)", "functional",
+           ('''    if email is not None:
+        claims["email"] = email
+''', '''    claims["email"] = email
+''')),
+    mutant("jwt-sign-null-exp", "the signer writes \"exp\": null when no exp was given (J5, J2)", "functional",
+           ('''    if exp is not None:
+        claims["exp"] = exp
+''', '''    claims["exp"] = exp
+''')),
+    mutant("jwt-sign-float-exp", "the signer writes exp as float seconds (1700000000.0), as time.time() gives (J2, J5)",
+           "functional",
+           ('''        claims["exp"] = exp
+''', '''        claims["exp"] = float(exp)
+''')),
+    mutant("jwt-sign-padded-base64", "the signer keeps '=' padding on the token's segments (J1, J5)", "functional",
+           ('''    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+''', '''    return base64.urlsafe_b64encode(raw).decode("ascii")
+''')),
+    mutant("jwt-sign-empty-secret-allowed", "the JWT signer signs with an empty secret instead of refusing (S5)",
+           "functional",
+           ('''    if len(secret) == 0:
+        return {"type": "sign_jwt", "error": "empty_secret"}  # S5, first
+''', '')),
+    mutant("jwt-sign-empty-user-id-allowed", "the JWT signer signs user_id \"\" instead of refusing (J2)", "functional",
+           ('''    if user_id == "":
+        return {"type": "sign_jwt", "error": "no_identifier"}
+''', '')),
+    mutant("jwt-sign-secret-stripped", "the JWT signer strips whitespace/newlines from the secret (S5)", "functional",
+           ('''    signature = hmac_sha256(secret, signing.encode("ascii"))
+''', '''    signature = hmac_sha256(secret.strip(), signing.encode("ascii"))
+''')),
+    mutant("jwt-sign-user-id-as-sub", "the signer puts the id in the registered sub claim instead of user_id (J5)",
+           "functional",
+           ('''    claims = {"user_id": user_id}
+''', '''    claims = {"sub": user_id}
+''')),
+    mutant("jwt-sign-header-no-typ", "the signer's header is {\"alg\":\"HS256\"} without typ: J5 allows any header",
+           "conformant",
+           ('''JWT_HEADER = b'{"alg":"HS256","typ":"JWT"}'  # the header a signer writes, byte for byte
+''', '''JWT_HEADER = b'{"alg":"HS256"}'
+''')),
+]
+MUTANTS += [
+    mutant("verify-hex-decode-secret", "the verifier (only) hex-decodes a hex-looking configured secret (S5, V2)",
+           "functional",
+           (PLATFORM_SECRET, '''    secret = None if secret_hex is None else bytes.fromhex(secret_hex)
+    if secret is not None and re.fullmatch(rb"(?:[0-9a-fA-F]{2})+", secret):
+        secret = bytes.fromhex(secret.decode("ascii"))
+''')),
+    mutant("secret-via-text", "the signer round-trips the secret through a UTF-8 string (errors replaced): "
+           "binary secrets are mangled (S5)", "functional",
+           ('''    mac = identifier_mac(secret, text)
+''', '''    mac = identifier_mac(secret.decode("utf-8", "replace").encode("utf-8"), text)
+''')),
+    mutant("verify-secret-latin1-reencoded", "the verifier reads the secret as Latin-1 text and uses its UTF-8: "
+           "non-ASCII secret bytes double-encoded (S5, V2)", "functional",
+           (PLATFORM_SECRET, '''    secret = None if secret_hex is None else bytes.fromhex(secret_hex).decode("latin-1").encode("utf-8")
+''')),
+    mutant("secret-nul-terminated", "the signer treats the secret as a C string: the key ends at its first NUL "
+           "byte (S5)", "functional",
+           ('''    mac = identifier_mac(secret, text)
+''', '''    mac = identifier_mac(secret.split(b"\\0")[0], text)
+''')),
+    mutant("plain-sha256-prefix-mac", "the signer computes SHA-256(secret || identifier) instead of HMAC (S1)",
+           "functional",
+           ('''    mac = identifier_mac(secret, text)
+''', '''    mac = hashlib.sha256(secret + text.encode("utf-8")).digest()
+''')),
+    mutant("verify-chomp-identifier", "the verifier (only) chomps one trailing newline from the identifier, as "
+           "line-based input does (S3, V6)", "functional",
+           ('''    verified = hash_matches(secret, text, user_hash)  # V6, V7: only the identifier S2 selected
+''', '''    verified = hash_matches(secret, text[:-1] if text.endswith("\\n") else text, user_hash)
+''')),
+    mutant("hex-dollar-newline", "user_hash checked with re.match(r'^[0-9a-f]{64}$'): Python's $ lets a trailing "
+           "newline through (V6)", "functional",
+           (DECODE_USER_HASH, '''    if not re.match(r"^[0-9a-fA-F]{64}$", user_hash):
+''')),
+    mutant("android-uses-ios-secret", "android verified with the ios secret (one 'mobile' secret assumed) (V2)",
+           "functional",
+           ('''    secret, enforced = platform_settings(app, platform)
+''', '''    secret, enforced = platform_settings(app, platform)
+    if platform == "android":
+        secret = platform_settings(app, "ios")[0]
+''')),
+    mutant("unenforced-bad-hash-verified", "with enforcement off, any hash is reported verified (V6)", "functional",
+           ('''    return reject("invalid_user_hash") if enforced else accept_user(source, text, False)  # V6
+''', '''    return reject("invalid_user_hash") if enforced else accept_user(source, text, True)
+''')),
+    mutant("enforced-default-on", "enforcement defaults to on when a platform's setting is missing (V8)",
+           "functional",
+           ('''    return secret, settings.get("enforced") is True
+''', '''    return secret, settings.get("enforced", True) is True
+''')),
+    mutant("unlisted-platform-unknown-app", "a platform missing from the workspace's configuration rejected as "
+           "unknown_app (V1, V3, V5)", "functional",
+           ('''    secret, enforced = platform_settings(app, platform)
+''', '''    if platform not in app:
+        return reject("unknown_app")
+    secret, enforced = platform_settings(app, platform)
+''')),
+    mutant("userid-alias-read", "userId (camelCase) read as the user_id when user_id is not sent (P5)", "functional",
+           ('''    user_id, email = doc.get("user_id"), doc.get("email")
+''', '''    user_id, email = doc.get("user_id", doc.get("userId")), doc.get("email")
+''')),
+    mutant("nested-user-id-found", "user_id looked up in nested objects when absent at the top level (P5)",
+           "functional",
+           ('''    user_id, email = doc.get("user_id"), doc.get("email")
+''', '''    user_id, email = doc.get("user_id"), doc.get("email")
+    if user_id is None:
+        for v in doc.values():
+            if isinstance(v, dict) and "user_id" in v:
+                user_id = v["user_id"]
+                break
+''')),
+    mutant("hash-without-identifier-rejected-unenforced", "a hash without an identifier rejected as "
+           "missing_identifier even with enforcement off (V4)", "functional",
+           ('''        if user_hash is not None and enforced:
+''', '''        if user_hash is not None:
+''')),
+    mutant("jwt-alg-hs512-honoured", "the header's HS384/HS512 honoured: the signature checked with that hash (J1)",
+           "functional",
+           (ALG_CHECK, '''    digests = {"HS256": hashlib.sha256, "HS384": hashlib.sha384, "HS512": hashlib.sha512}
+    if not isinstance(alg, str) or alg not in digests:
+'''),
+           ('''    expected = hmac_sha256(secret, f"{parts[0]}.{parts[1]}".encode("utf-8"))  # not ascii: any text may arrive
+''', '''    expected = hmac.new(secret, f"{parts[0]}.{parts[1]}".encode("utf-8"), digests[alg]).digest()
+''')),
+    mutant("jwt-header-first-wins", "the JWT header parsed first-key-wins (as some streaming parsers do): duplicate "
+           "alg not refused (J1, P2)", "functional",
+           ('''    header = jwt_object(b64url_decode(parts[0]))
+''', '''    try:
+        header = json.loads(b64url_decode(parts[0]), object_pairs_hook=lambda p: dict(reversed(p)))
+    except ValueError:
+        raise JwtRefused("invalid_jwt") from None
+    if not isinstance(header, dict):
+        raise JwtRefused("invalid_jwt")
+''')),
+    mutant("jwt-crit-empty-accepted", "crit refused only when truthy: crit [], \"\", null, {} or false accepted (J1)",
+           "functional",
+           ('''    if "crit" in header:
+''', '''    if header.get("crit"):
+''')),
+    mutant("jwt-alg-stripped", "alg compared after stripping whitespace: \"HS256 \" accepted (J1)", "functional",
+           (ALG_CHECK, '''    if not isinstance(alg, str) or alg.strip() != "HS256":
+''')),
+    mutant("jwt-empty-user-id-claim-accepted", "an empty user_id claim accepted (J2)", "functional",
+           ('''    if not claimed:
+        raise JwtRefused("invalid_jwt")  # J2: a non-empty string, required
+''', '''    if claimed is None:
+        raise JwtRefused("invalid_jwt")
+''')),
+    mutant("jwt-time-unbounded", "exp/nbf accepted at any magnitude (no 64-bit bound) (J2)", "functional",
+           ('''        if name in claims and not (type(claims[name]) is int and -(2**63) <= claims[name] < 2**63):
+''', '''        if name in claims and not (type(claims[name]) is int):
+''')),
+    mutant("jwt-signature-padding-accepted", "'=' padding stripped from the signature segment before decoding (J1)",
+           "functional",
+           ('''    if not signatures_equal(expected, b64url_decode(parts[2])):
+''', '''    if not signatures_equal(expected, b64url_decode(parts[2].rstrip("="))):
+''')),
+    mutant("jwt-base64-trailing-bits-accepted", "non-canonical base64url (non-zero trailing bits) accepted: the "
+           "signature is malleable (J1, J2)", "functional",
+           ('''    if b64url_encode(raw) != segment:
+        raise JwtRefused("invalid_jwt")  # non-zero trailing bits
+''', '')),
+    mutant("jwt-extra-segments-ignored", "a token with more than three segments verified on its first three (J1)",
+           "functional",
+           ('''    if len(parts) != 3 or not all(parts):
+''', '''    parts = parts[:3]
+    if len(parts) != 3 or not all(parts):
+''')),
+    mutant("jwt-empty-token-invalid", "an empty intercom_user_jwt answered invalid_jwt instead of treated as absent",
+           "functional",
+           ('''    parsed["jwt"] = token or None  # "" is absent
+''', '''    parsed["jwt"] = token
+''')),
+    mutant("jwt-mismatch-trimmed", "J3 compares the clear user_id with the claim after trimming both (J3)",
+           "functional",
+           ('''    if is_present(user_id) and str(user_id) != claimed:
+''', '''    if is_present(user_id) and str(user_id).strip() != claimed.strip():
+''')),
+    mutant("jwt-sign-empty-email-dropped", "the JWT signer drops an empty email (if email:) (J5)", "functional",
+           ('''    if email is not None:
+        claims["email"] = email
+''', '''    if email:
+        claims["email"] = email
+''')),
+    mutant("jwt-sign-exp-zero-dropped", "the JWT signer drops exp 0 (if exp:) (J5)", "functional",
+           ('''    if exp is not None:
+        claims["exp"] = exp
+''', '''    if exp:
+        claims["exp"] = exp
+''')),
+    mutant("jwt-sign-secret-nul-terminated", "the JWT signer's key ends at the secret's first NUL byte (S5, J5)",
+           "functional",
+           ('''    signature = hmac_sha256(secret, signing.encode("ascii"))
+''', '''    signature = hmac_sha256(secret.split(b"\\0")[0], signing.encode("ascii"))
+''')),
+    mutant("jwt-sign-secret-via-text", "the JWT signer round-trips the secret through UTF-8 text (errors replaced) "
+           "(S5, J5)", "functional",
+           ('''    signature = hmac_sha256(secret, signing.encode("ascii"))
+''', '''    signature = hmac_sha256(secret.decode("utf-8", "replace").encode("utf-8"), signing.encode("ascii"))
+''')),
+]
+MUTANTS += [
+    mutant("identifier-bom-stripped", "a leading U+FEFF (BOM) stripped from the identifier before hashing, as text "
+           "readers do (S3)", "functional",
+           (MESSAGE, '''    message = identifier.removeprefix("\\ufeff").encode("utf-8")
+''')),
+    mutant("identifier-crlf-normalised", "CRLF in the identifier normalised to LF before hashing (text-mode I/O) (S3)",
+           "functional",
+           (MESSAGE, '''    message = identifier.replace("\\r\\n", "\\n").encode("utf-8")
+''')),
+    mutant("identifier-zero-width-stripped", "zero-width characters (U+200B-U+200D, U+2060) stripped from the "
+           "identifier by a sanitiser (S3)", "functional",
+           (MESSAGE, '''    message = re.sub("[\\u200b-\\u200d\\u2060]", "", identifier).encode("utf-8")
+''')),
+    mutant("email-domain-lowercased", "the email's domain part lower-cased (domains are case-insensitive) before "
+           "hashing (S3)", "functional",
+           ('''    if is_present(email):
+        return "email", email
+''', '''    if is_present(email):
+        local, at, domain = email.rpartition("@")
+        return "email", (local + at + domain.lower()) if at else email
+''')),
+    mutant("payload-limit-64-kb", "the payload limit taken as 64 kB = 64,000 bytes instead of 64 KiB (P6)",
+           "functional",
+           ('''MAX_PAYLOAD_BYTES = 64 * 1024  # P6
+''', '''MAX_PAYLOAD_BYTES = 64 * 1000  # P6
+''')),
+    mutant("identifier-limit-utf16-units", "the 1,024 identifier limit counted in UTF-16 code units (JavaScript "
+           "length), not UTF-8 bytes (P6)", "functional",
+           ('''    size = len(value.encode("utf-8"))
+''', '''    size = len(value.encode("utf-16-le", "surrogatepass")) // 2
+''')),
+    mutant("hash-decode-error-fail-open", "a user_hash that bytes.fromhex cannot decode raises, and the error path "
+           "accepts the user unverified even when enforced (V6)", "functional",
+           (DECODE_USER_HASH, '''    return bytes.fromhex(user_hash)
+    if not HEX64.fullmatch(user_hash):
+'''),
+           ('''    verified = hash_matches(secret, text, user_hash)  # V6, V7: only the identifier S2 selected
+''', '''    try:
+        verified = hash_matches(secret, text, user_hash)
+    except ValueError:
+        return accept_user(source, text, False)
+''')),
+    mutant("jwt-time-type-error-ignored", "exp/nbf not type-checked; a comparison that raises TypeError is skipped "
+           "(fail open) (J2)", "functional",
+           ('''        if name in claims and not (type(claims[name]) is int and -(2**63) <= claims[name] < 2**63):
+''', '''        if False:
+'''),
+           (TIME_CHECK_START, '''    if not isinstance(exp, int):
+        exp = None
+    if not isinstance(nbf, int):
+        nbf = None
+    if exp is not None or nbf is not None:
+''')),
+    mutant("jwt-web-secret-everywhere", "tokens verified with the web secret whatever the platform (J1, V2)",
+           "functional",
+           ('''    expected = hmac_sha256(secret, f"{parts[0]}.{parts[1]}".encode("utf-8"))  # not ascii: any text may arrive
+''', '''    expected = hmac_sha256(web_secret, f"{parts[0]}.{parts[1]}".encode("utf-8"))
+'''),
+           ('''            claimed = verify_jwt(secret, token, now, payload["user_id"], payload["email"])
+''', '''            global web_secret
+            web_secret = platform_settings(app, "web")[0] or b""
+            claimed = verify_jwt(secret, token, now, payload["user_id"], payload["email"])
+''')),
+    mutant("jwt-mismatch-nfc", "J3 compares clear identifiers with the claims after NFC normalisation (J3)",
+           "functional",
+           ('''    if is_present(user_id) and str(user_id) != claimed:
+''', '''    import unicodedata
+    nfc = lambda s: unicodedata.normalize("NFC", s) if isinstance(s, str) else s
+    if is_present(email):
+        email = nfc(email)
+        claimed_email = nfc(claimed_email)
+    if is_present(user_id) and nfc(str(user_id)) != nfc(claimed):
+''')),
+    mutant("jwt-sign-user-id-trimmed", "the JWT signer trims whitespace from user_id and email (J5)", "functional",
+           ('''    claims = {"user_id": user_id}
+''', '''    user_id = user_id.strip()
+    email = email.strip() if email is not None else None
+    claims = {"user_id": user_id}
+''')),
+    mutant("jwt-sign-email-lowercased", "the JWT signer lower-cases the email claim (J5)", "functional",
+           ('''    if email is not None:
+        claims["email"] = email
+''', '''    if email is not None:
+        claims["email"] = email.lower()
+''')),
+    mutant("jwt-sign-nfc", "the JWT signer NFC-normalises the claims (J5)", "functional",
+           ('''    claims = {"user_id": user_id}
+''', '''    import unicodedata
+    user_id = unicodedata.normalize("NFC", user_id)
+    email = unicodedata.normalize("NFC", email) if email is not None else None
+    claims = {"user_id": user_id}
+''')),
+    mutant("jwt-sign-exp-milliseconds", "the JWT signer writes exp in milliseconds (Date.now() style) (J2, J5)",
+           "functional",
+           ('''        claims["exp"] = exp
+''', '''        claims["exp"] = exp * 1000
+''')),
+]
+
 BY_NAME = {m.name: m for m in MUTANTS}
 
 
