@@ -389,7 +389,9 @@ mod tests {
         assert_eq!(found[0].channel, "response");
         let returned = vec![secret.clone()];
         let sent = crate::leak::SentValues::of(std::slice::from_ref(&case));
-        let found = scanner.scan_stderr(format!("debug {secret}").as_bytes(), &sent, &returned);
+        // `=` before it, not a space: another case's secret is this one with a leading space, and would be
+        // found in "debug SECRET" too (rightly).
+        let found = scanner.scan_stderr(format!("debug={secret}").as_bytes(), &sent, &returned);
         assert_eq!(found.len(), 1, "{found:?}");
         // The case's own expected hash, returned as the answer, is not a leak.
         let ivconform_protocol::Response::Sign { user_hash: Some(hash), .. } =
