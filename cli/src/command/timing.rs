@@ -153,14 +153,8 @@ pub fn measure(args: &TimingArgs) -> Result<TimingReport, Failure> {
             match ffi::run(lib, &plan, args.threshold) {
                 Ok(run) => {
                     not_measured.extend(run.jwt_skipped);
-                    sampling = Some(Sampling {
-                        measured: run.measured,
-                        minimum: run.minimum,
-                        maximum: run.maximum,
-                        extra_rounds: run.extra_rounds,
-                        stopped: run.stopped,
-                        why: run.stopped.describe().to_string(),
-                    });
+                    sampling =
+                        Some(Sampling::new(run.measured, run.minimum, run.maximum, run.extra_rounds, run.stopped));
                     (label, run.timer, Ok((run.targets, run.seconds)))
                 }
                 Err(e) => (label, "rdtsc (in the child)".into(), Err(e)),
@@ -187,14 +181,8 @@ pub fn measure(args: &TimingArgs) -> Result<TimingReport, Failure> {
             match wire::run(connector, kind, budget, args.seed, &ladder, args.threshold, timeout) {
                 Ok(run) => {
                     not_measured.extend(run.skipped);
-                    sampling = Some(Sampling {
-                        measured: run.measured,
-                        minimum: run.minimum,
-                        maximum: run.maximum,
-                        extra_rounds: run.extra_rounds,
-                        stopped: run.stopped,
-                        why: run.stopped.describe().to_string(),
-                    });
+                    sampling =
+                        Some(Sampling::new(run.measured, run.minimum, run.maximum, run.extra_rounds, run.stopped));
                     (label, timer, Ok((run.targets, run.seconds)))
                 }
                 Err(wire::WireError::Unreachable(m)) => {

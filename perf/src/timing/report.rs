@@ -103,6 +103,13 @@ pub struct Sampling {
     pub why: String,
 }
 
+impl Sampling {
+    /// How a run's sequential sampling went (`why` is `stopped` for people).
+    pub fn new(measured: u64, minimum: u64, maximum: u64, extra_rounds: u32, stopped: Stop) -> Sampling {
+        Sampling { measured, minimum, maximum, extra_rounds, stopped, why: stopped.describe().to_string() }
+    }
+}
+
 /// Nanoseconds for people: `31.2 ns`, `1.25 µs`.
 pub fn fmt_ns(ns: f64) -> String {
     if ns.abs() >= 1000.0 {
@@ -346,18 +353,7 @@ mod tests {
 
     /// An assessment with enough samples, flagged or not, with statistic `stat`.
     fn assessed(stat: f64, leak: bool) -> Assessment {
-        Assessment {
-            samples: 10_000,
-            per_class: [5_000, 5_000],
-            max_stat: stat,
-            max_test: "raw".into(),
-            effect_ns: 0.0,
-            mean_difference_ns: 0.0,
-            detectable_ns: Some(100.0),
-            leak,
-            enough: true,
-            deciles_ns: Vec::new(),
-        }
+        Assessment::fixture(stat, leak)
     }
 
     fn target(role: Role, delay_ns: Option<f64>, leaks: [bool; 3]) -> Target {

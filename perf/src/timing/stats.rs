@@ -284,6 +284,25 @@ pub struct Assessment {
 }
 
 #[cfg(test)]
+impl Assessment {
+    /// For the timing suite's unit tests: enough samples, flagged or not, with statistic `stat`.
+    pub(crate) fn fixture(stat: f64, leak: bool) -> Assessment {
+        Assessment {
+            samples: 10_000,
+            per_class: [5_000, 5_000],
+            max_stat: stat,
+            max_test: "raw".into(),
+            effect_ns: 0.0,
+            mean_difference_ns: 0.0,
+            detectable_ns: Some(100.0),
+            leak,
+            enough: true,
+            deciles_ns: Vec::new(),
+        }
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

@@ -48,18 +48,7 @@ mod tests {
 
     /// An assessment with enough samples, flagged or not, with statistic `stat`.
     fn assessed(stat: f64, leak: bool) -> Assessment {
-        Assessment {
-            samples: 10_000,
-            per_class: [5_000, 5_000],
-            max_stat: stat,
-            max_test: "raw".into(),
-            effect_ns: 0.0,
-            mean_difference_ns: 0.0,
-            detectable_ns: Some(100.0),
-            leak,
-            enough: true,
-            deciles_ns: Vec::new(),
-        }
+        Assessment::fixture(stat, leak)
     }
 
     #[test]
