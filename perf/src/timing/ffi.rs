@@ -69,7 +69,6 @@ pub struct ChildTarget {
     /// One analysis per class pair measured.
     pub pairs: Vec<Analysis>,
     /// Which pairs those are ([`super::PAIRS`] indices).
-    #[serde(default)]
     pub pair_ids: Vec<usize>,
     /// Answers other than 0 to wrong hashes.
     pub unexpected: u64,
@@ -99,8 +98,12 @@ pub enum ChildReport {
         /// Seconds spent measuring.
         seconds: f64,
         /// Why the JWT pair was not measured (`None`: it was).
-        #[serde(default)]
         jwt_skipped: Option<String>,
+        /// The least and the most measurements of each target, as the stopping rule used them (the plan's,
+        /// half as many again with the JWT pair).
+        minimum: u64,
+        /// See `minimum`.
+        maximum: u64,
     },
     /// Could not measure (missing symbol, wrong ABI, a verifier that rejects right hashes).
     Failed {
@@ -372,6 +375,8 @@ fn run_child(plan: &Plan, lib: Option<&Path>) -> ChildReport {
         timer: TIMER.into(),
         seconds: elapsed.as_secs_f64(),
         jwt_skipped,
+        minimum: samples,
+        maximum: max_samples,
     }
 }
 
@@ -464,9 +469,18 @@ pub fn run(lib: Option<PathBuf>, plan: &Plan, threshold: f64) -> Result<FfiRun, 
     };
     match report {
         ChildReport::Failed { message } => Err(message),
-        ChildReport::Done { targets, measured, extra_rounds, stopped, ns_per_unit, timer, seconds, jwt_skipped } => {
-            let pairs = targets.first().map_or(HASH_PAIRS.len(), |t| t.pairs.len()) as u64;
-            let (minimum, maximum) = (plan.samples * pairs / 2, plan.max_samples.max(plan.samples) * pairs / 2);
+        ChildReport::Done {
+            targets,
+            measured,
+            extra_rounds,
+            stopped,
+            ns_per_unit,
+            timer,
+            seconds,
+            jwt_skipped,
+            minimum,
+            maximum,
+        } => {
             let targets = targets
                 .into_iter()
                 .map(|t| Target {
@@ -478,7 +492,7 @@ pub fn run(lib: Option<PathBuf>, plan: &Plan, threshold: f64) -> Result<FfiRun, 
                     },
                     delay_ns: None,
                     pairs: t.pairs.iter().map(|a| a.assess(threshold, ns_per_unit)).collect(),
-                    pair_ids: if t.pair_ids.is_empty() { HASH_PAIRS.to_vec() } else { t.pair_ids },
+                    pair_ids: t.pair_ids,
                     unexpected_answers: t.unexpected,
                 })
                 .collect();

@@ -98,13 +98,9 @@ pub struct Batch {
 }
 
 /// Length of a timed token: the header, `{"user_id":"<MSG_LEN bytes>"}` and a 32-byte signature, each
-/// base64url without padding, joined by dots.
-pub const TOKEN_LEN: usize = JWT_HEADER_B64.len() + 1 + (MSG_LEN + 14).div_ceil(3) * 4 - pad(MSG_LEN + 14) + 1 + 43;
-
-/// The `=` characters base64 would pad `n` bytes with (unpadded base64url drops them).
-const fn pad(n: usize) -> usize {
-    (3 - n % 3) % 3
-}
+/// base64url without padding (`ceil(4n / 3)` characters for `n` bytes), joined by dots.
+pub const TOKEN_LEN: usize =
+    JWT_HEADER_B64.len() + 1 + (4 * (MSG_LEN + 14)).div_ceil(3) + 1 + (4 * 32usize).div_ceil(3);
 
 impl Batch {
     /// Measurements in the batch.
